@@ -1,0 +1,20 @@
+"""M4 Yearly forecast-skill benchmark of ``model.forecast`` (GitHub issue 6).
+
+Usage::
+
+    python benchmarks/m4_yearly.py                 # full run, writes benchmarks/results/m4_yearly.{json,md}
+    python benchmarks/m4_yearly.py --sample 300    # fixed random sample of 300 series
+    python benchmarks/m4_yearly.py --workers 2 --json /tmp/m4.json
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from model.m4 import cli  # noqa: E402
+
+if __name__ == "__main__":
+    raise SystemExit(cli(sys.argv[1:]))
