@@ -45,6 +45,9 @@ __all__ = [
     "score",
     "published",
     "sample_indices",
+    "validation_windows",
+    "calibrate",
+    "priors_toml",
     "cli",
 ]
 
@@ -244,23 +247,30 @@ def series_seed(index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(BASE_SEED, spawn_key=(int(index),))
 
 
-def _forecast_one(method: str, y: NDArray[np.float64], index: int) -> NDArray[np.float64]:
-    """Return an array (3, horizon): point, lower 95%, upper 95%."""
+def _forecast_one(method: str, y: NDArray[np.float64], index: int, priors: object, levels: tuple[float, ...]) -> NDArray[np.float64]:
+    """Return an array (1 + 2 * len(levels), horizon): point, then lower/upper per level."""
     if method == "naive2":
-        point = naive2_forecast(y)
-        return np.vstack([point, point, point])
+        return np.tile(naive2_forecast(y), (1 + 2 * len(levels), 1))
     from model.forecast import forecast  # local: workers import lazily
 
-    res = forecast(y, HORIZON, levels=(0.95,), seed=series_seed(index))
-    return np.vstack([res.mean, res.lower[0.95], res.upper[0.95]])
+    res = forecast(y, HORIZON, levels=levels, seed=series_seed(index), priors=priors)
+    bounds = [b for lv in levels for b in (res.lower[lv], res.upper[lv])]
+    return np.vstack([res.mean, *bounds])
 
 
-def _run_chunk(args: tuple[str, list[NDArray[np.float64]], list[int]]) -> NDArray[np.float64]:
-    method, series, indices = args
-    return np.stack([_forecast_one(method, y, i) for y, i in zip(series, indices)])
+def _run_chunk(args: tuple) -> NDArray[np.float64]:
+    method, series, indices, priors, levels = args
+    return np.stack([_forecast_one(method, y, i, priors, levels) for y, i in zip(series, indices)])
 
 
-def run_method(data: M4Yearly, method: str = "model", workers: int = 2, chunk: int = 250) -> NDArray[np.float64]:
+def run_method(
+    data: M4Yearly,
+    method: str = "model",
+    workers: int = 2,
+    chunk: int = 250,
+    priors: object = None,
+    levels: tuple[float, ...] = (0.95,),
+) -> NDArray[np.float64]:
     """Forecast every series of ``data``.
 
     Parameters
@@ -271,14 +281,20 @@ def run_method(data: M4Yearly, method: str = "model", workers: int = 2, chunk: i
         Processes (1 runs in this process).
     chunk : int
         Series per task.
+    priors : model.forecast.Priors, optional
+        Hyper-parameters (default: the calibrated file).
+    levels : tuple of float
+        Interval levels.
 
     Returns
     -------
-    ndarray, shape (n, 3, horizon)
-        Point forecast, lower and upper 95% bound per series.
+    ndarray, shape (n, 1 + 2 * len(levels), horizon)
+        Point forecast, then lower and upper bound per level, per series.
     """
     starts = range(0, len(data.train), chunk)
-    tasks = [(method, data.train[s : s + chunk], data.index[s : s + chunk].tolist()) for s in starts]
+    tasks = [
+        (method, data.train[s : s + chunk], data.index[s : s + chunk].tolist(), priors, levels) for s in starts
+    ]
     if workers <= 1:
         parts = [_run_chunk(t) for t in tasks]
     else:
@@ -375,6 +391,142 @@ def sample_indices(n_total: int, n: int, seed: int = SAMPLE_SEED) -> NDArray[np.
     return np.sort(rng.choice(n_total, size=min(n, n_total), replace=False))
 
 
+# -------------------------------------------------------------------- calibration
+
+CAL_LEVELS = (0.5, 0.8, 0.9, 0.95, 0.99)
+POINT_GRID = {
+    "phi0": (0.6, 0.7, 0.8),
+    "k_phi": (5.0, 20.0),
+    "w": (0.25, 0.35),
+    "k_mu": (15.0, 30.0),
+    "mu0": (0.01, 0.02),
+}
+
+
+def validation_windows(data: M4Yearly, back: int = HORIZON) -> M4Yearly:
+    """Hold-out windows inside the TRAINING data: the last ``back`` points become the future.
+
+    Only the first ``HORIZON`` points after the cut are kept as the target.
+    """
+    train = [y[:-back] for y in data.train]
+    future = np.vstack([y[len(y) - back : len(y) - back + HORIZON] for y in data.train])
+    return M4Yearly(data.ids, data.index, train, future, data.category)
+
+
+def _point_owa(val: M4Yearly, priors: object) -> float:
+    """OWA (vs Naive2) of the analytic median path on hold-out windows."""
+    from model.forecast import fit_series, median_path
+
+    point = np.array([median_path(fit_series(y, priors), HORIZON) for y in val.train])
+    naive = np.array([naive2_forecast(y) for y in val.train])
+    scale = np.array([_naive_scale(y) for y in val.train])
+    s, s0 = smape(val.test, point).mean(), smape(val.test, naive).mean()
+    m, m0 = (np.abs(val.test - point).mean(1) / scale).mean(), (np.abs(val.test - naive).mean(1) / scale).mean()
+    return float(0.5 * (s / s0 + m / m0))
+
+
+def _grid_point(val: M4Yearly, base: object) -> tuple[object, float]:
+    """Grid search of the point hyper-parameters (``POINT_GRID``) on hold-out OWA."""
+    import itertools
+    from dataclasses import replace
+
+    best = (base, np.inf)
+    for combo in itertools.product(*POINT_GRID.values()):
+        cand = replace(base, **dict(zip(POINT_GRID, combo)))
+        owa = _point_owa(val, cand)
+        if owa < best[1]:
+            best = (cand, owa)
+    return best
+
+
+def _noise_priors(val: M4Yearly, priors: object) -> dict[str, float]:
+    """``sigma0`` (median unpooled residual scale) and ``df`` (Student-t MLE on pooled standardised residuals)."""
+    from dataclasses import replace
+
+    from scipy import stats
+
+    from model.forecast import fit_series
+
+    raw = replace(priors, k_sigma=0.0)
+    resid, scales = [], []
+    for y in val.train:
+        fit = fit_series(y, raw)
+        g = np.diff(np.log(y)) - fit.mu
+        e = g[1:] - fit.phi * g[:-1]
+        if e.size >= 5 and fit.sigma > 0:
+            resid.append(e / fit.sigma)
+            scales.append(fit.sigma)
+    pooled = np.concatenate(resid)
+    pooled = np.random.default_rng(0).choice(pooled, size=min(50_000, pooled.size), replace=False)
+    df, _, _ = stats.t.fit(pooled, floc=0.0)
+    return {"sigma0": float(np.median(scales)), "df": float(max(df, 2.5))}
+
+
+def _widening(val: M4Yearly, priors: object, workers: int) -> dict[float, tuple[float, ...]]:
+    """Conformal per-horizon factors: the ``level`` quantile of the factor each hold-out point needs."""
+    from dataclasses import replace
+
+    raw = replace(priors, widen={})
+    out = run_method(val, "model", workers=workers, priors=raw, levels=CAL_LEVELS)
+    log_med, log_y = np.log(out[:, 0]), np.log(val.test)
+    widen = {}
+    for j, level in enumerate(CAL_LEVELS):
+        lo, hi = np.log(out[:, 1 + 2 * j]), np.log(out[:, 2 + 2 * j])
+        need_up = (log_y - log_med) / np.maximum(hi - log_med, 1e-12)
+        need_dn = (log_med - log_y) / np.maximum(log_med - lo, 1e-12)
+        need = np.where(log_y >= log_med, need_up, need_dn)
+        widen[level] = tuple(float(np.quantile(need[:, h], level)) for h in range(HORIZON))
+    return widen
+
+
+def calibrate(data: M4Yearly, workers: int = 2, point_sample: int = 6000) -> tuple[object, dict[str, float]]:
+    """Learn :class:`model.forecast.Priors` from hold-out windows of the TRAINING data only.
+
+    The last 6 points of every training series are the validation target; the
+    test data are never read. Steps: (1) grid search of the point
+    hyper-parameters on OWA over a fixed sample of ``point_sample`` series;
+    (2) ``sigma0`` and tail ``df``; (3) conformal widening factors per level and
+    horizon on all series.
+
+    Returns
+    -------
+    priors : Priors
+    info : dict
+        Diagnostics (validation OWA).
+    """
+    from dataclasses import replace
+
+    from model.forecast import Priors
+
+    val = validation_windows(data)
+    sub = val.subset(sample_indices(len(val.ids), point_sample, seed=SAMPLE_SEED + 1))
+    priors, owa = _grid_point(sub, Priors(widen={}))
+    priors = replace(priors, **_noise_priors(sub, priors))
+    priors = replace(priors, widen=_widening(val, priors, workers))
+    return priors, {"validation_OWA": owa, "n_validation": len(val.ids), "n_point_sample": len(sub.ids)}
+
+
+def priors_toml(priors: object, info: dict[str, float]) -> str:
+    """Render calibrated priors as commented TOML."""
+    head = [
+        "# Global hyper-parameters of model.forecast (damped log-growth kernel).",
+        "# Produced by model.m4.calibrate from M4 Yearly TRAINING data only: the last 6",
+        "# points of each training series are the validation target; the M4 test file is never read.",
+        "# Regenerate with:  python benchmarks/m4_yearly.py --calibrate --workers 2",
+        f"# Point grid searched: {POINT_GRID}",
+        f"# Validation OWA of the chosen point settings: {info['validation_OWA']:.4f} "
+        f"({info['n_point_sample']} series); widening fitted on {info['n_validation']} series.",
+        "",
+        "[priors]",
+    ]
+    for name in ("mu0", "k_mu", "phi0", "k_phi", "sigma0", "k_sigma", "w", "df", "n_paths"):
+        head.append(f"{name} = {getattr(priors, name)!r}")
+    head += ["", "# level -> factor on the log-distance from the median, horizons 1..6", "[widen]"]
+    for level, factors in sorted(priors.widen.items()):
+        head.append(f'"{level}" = [' + ", ".join(f"{f:.4f}" for f in factors) + "]")
+    return "\n".join(head) + "\n"
+
+
 # ------------------------------------------------------------------------ reports
 
 
@@ -408,6 +560,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=None, help="fixed random sample of N series")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--json", type=Path, default=None, help="write results JSON here")
+    p.add_argument("--calibrate", action="store_true", help="re-learn calibration/forecast_priors.toml from train data")
     p.add_argument("--out", type=Path, default=None, help="directory for m4_yearly.{json,md} (full run default: benchmarks/results)")
     return p
 
@@ -431,6 +584,8 @@ def cli(argv: list[str]) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.calibrate:
+        return _run_calibration(data, args.workers)
     if args.sample:
         data = data.subset(sample_indices(len(data.ids), args.sample))
     t0 = time.perf_counter()
@@ -449,6 +604,17 @@ def cli(argv: list[str]) -> int:
         "published": published(),
     }
     _emit(result, args)
+    return 0
+
+
+def _run_calibration(data: M4Yearly, workers: int) -> int:
+    from model.forecast import PRIORS_PATH
+
+    t0 = time.perf_counter()
+    priors, info = calibrate(data, workers)
+    PRIORS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    PRIORS_PATH.write_text(priors_toml(priors, info))
+    print(f"wrote {PRIORS_PATH} in {time.perf_counter() - t0:.1f} s: {info}")
     return 0
 
 
