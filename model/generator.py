@@ -182,7 +182,7 @@ class _Builder:
             region, park, cluster = self._place(city, size)
             eid = f"E.{city[3:]}.{k + 1:03d}"
             name = f"{S.CITIES[city][0][:-1]}{'ABCDEFGHJKLMNPQRSTUVWXYZ'[k % 24]}{k + 1:03d}公司"
-            self._add_firm(eid, name, region, park, cluster, self._backcast(size, 2013, cluster, self.rng.normal(0, 0.08)))
+            self._add_firm(eid, name, region, park, cluster, self._backcast(size, 2013, cluster, self.rng.normal(0, 0.12)))
 
     def _place(self, city: str, size: float) -> tuple[str, str, str]:
         clusters = [r for r in self.rows["clusters"] if r[5] and self.park_city.get(r[5]) == city]
@@ -223,7 +223,7 @@ class _Builder:
         shock = self.industry_shock.get(self._root(cluster), np.zeros(_NY - 1)) if cluster else np.zeros(_NY - 1)
         sigma = 0.20 * max(value, 1.0) ** -0.2
         noise = self.rng.laplace(0.0, sigma / np.sqrt(2.0), _NY - 1)
-        firm = drift * 0.6 ** np.arange(_NY - 1) + boom  # a firm's excess growth damps out over time
+        firm = drift * 0.75 ** np.arange(_NY - 1) + boom  # a firm's excess growth damps out over time
         growth = _MACRO - 0.03 + shock + firm + noise
         logs = np.concatenate([[0.0], np.cumsum(growth)])
         levels = np.exp(logs - logs[year - S.YEARS[0]]) * value
@@ -260,15 +260,19 @@ class _Builder:
     def county_cluster_cells(self) -> None:
         """Ganzhou county clusters follow their stated 2013 size; the host park's remainder makes room."""
         self.fixed_cells: dict[str, dict[str, np.ndarray]] = {}
+        self.child_target: dict[str, np.ndarray] = {}
         growth_path = np.exp(np.concatenate([[0.0], np.cumsum(_MACRO)]) - _MACRO.sum())
         for k, (code, _, parent, size) in enumerate(S.GZ_COUNTY_CLUSTERS):
             cid, host = f"GZ.C.{code}.{k + 1:02d}", f"P.GZ.{code}"
             path = np.array(S.GZ_INDUSTRIES[parent][1]) / S.GZ_INDUSTRIES[parent][1][-1] if parent else growth_path
-            target = size * path * np.exp(self.rng.normal(0, 0.03, _NY))
-            members = self._direct_members(cid)
-            self.fixed_cells.setdefault(host, {})[cid] = np.maximum(target - members, 0.1 * target)
+            self.child_target[cid] = size * path * np.exp(self.rng.normal(0, 0.03, _NY))
+            self._set_county_cell(cid)
         for host, cells in self.fixed_cells.items():
             self.rest[host] = np.maximum(self.rest[host], sum(cells.values()) / 0.97)
+
+    def _set_county_cell(self, cid: str) -> None:
+        target, host = self.child_target[cid], self.cluster_host[cid]
+        self.fixed_cells.setdefault(host, {})[cid] = np.maximum(target - self._direct_members(cid), 0.1 * target)
 
     def _direct_members(self, cid: str) -> np.ndarray:
         return sum((np.nan_to_num(self.hist[e]) for e, r in self.ent.items() if r["cluster"] == cid), np.zeros(_NY))
@@ -319,8 +323,15 @@ class _Builder:
                 out[host] = self.fixed_cells[host]
                 continue
             shares = self.rng.dirichlet(np.full(len(clusters) + 1, 2.0)) * 0.9
-            out[host] = {c: s * self.rest[host] for c, s in zip(clusters, shares)}
+            # The untracked firms of a cluster share its industry shocks too.
+            cells = {c: s * self.rest[host] * self._shock_path(c) for c, s in zip(clusters, shares)}
+            fit = min(1.0, float(np.min(0.95 * self.rest[host] / sum(cells.values()))))
+            out[host] = {c: v * fit for c, v in cells.items()}
         return out
+
+    def _shock_path(self, cluster: str) -> np.ndarray:
+        cum = np.concatenate([[0.0], np.cumsum(self.industry_shock[self._root(cluster)])])
+        return np.exp(cum - cum[-1])
 
     def ganzhou_industries(self) -> None:
         """City industries hit their stated sizes; their own remainder sits in four host parks."""
@@ -329,18 +340,27 @@ class _Builder:
             target = np.array(series, dtype=float)
             rest = target - self._cluster_members_total(gid)
             while (rest < 0.02 * target).any():
-                # Too many direct members for the stated industry size: move the largest out.
-                direct = [e for e, r in self.ent.items() if r["cluster"] == gid]
-                if not direct:
-                    raise RuntimeError(f"member clusters of {gid} exceed its stated size {target}")
-                big = max(direct, key=lambda e: np.nan_to_num(self.hist[e]).sum())
-                self.ent[big]["cluster"] = ""
+                self._shrink_members(gid)
                 rest = target - self._cluster_members_total(gid)
             hosts = [counties[k] for k in self.rng.choice(len(counties), 4, replace=False)]
             for h in hosts:
                 self.fixed_cells.setdefault(h, {})[gid] = rest / len(hosts)
                 self.rest[h] = np.maximum(self.rest[h], sum(self.fixed_cells[h].values()) / 0.97)
             self.rows["clusters"] = [r if r[0] != gid else r[:5] + [";".join(f"{h}={0.25}" for h in hosts)] for r in self.rows["clusters"]]
+
+    def _shrink_members(self, gid: str) -> None:
+        """Members exceed an industry's stated size: move its largest firm out, or shrink its county clusters."""
+        kids = [r[0] for r in self.rows["clusters"] if r[4] == gid]
+        firms = [e for e, r in self.ent.items() if r["cluster"] == gid or r["cluster"] in kids]
+        if firms:
+            big = max(firms, key=lambda e: np.nan_to_num(self.hist[e]).sum())
+            old, self.ent[big]["cluster"] = self.ent[big]["cluster"], ""
+            if old in kids:
+                self._set_county_cell(old)
+            return
+        for kid in kids:
+            self.child_target[kid] = self.child_target[kid] * 0.9
+            self._set_county_cell(kid)
 
     def _cluster_members_total(self, cid: str) -> np.ndarray:
         total = np.zeros(_NY)

@@ -1,0 +1,223 @@
+"""Estimate the growth model's parameters (with standard errors) from history.
+
+Model for the log-growth ``g`` of leaf *i* (enterprise or remainder cell) in year *t*::
+
+    g_it = m_t + d_it
+    d_it = phi * d_i,t-1 + u_k(i),t + sigma * size_i,t-1 ** -beta * e_it
+
+* ``m_t``: the macro (province-wide) growth, a damped trend fitted to the
+  province total with the same single-series code as the M4 benchmark
+  (:func:`model.forecast.fit_series`), so persistence and long-run growth are
+  estimated with partial pooling toward priors learned on 23,000 series.
+* ``u_kt``: an industry shock per cluster group and year (variance ``tau**2``),
+  a variance component of a statsmodels ``MixedLM``.
+* ``phi``: how fast a firm's excess growth damps out (fixed effect of the lagged
+  deviation in the same ``MixedLM``).
+* ``beta``, ``sigma``: volatility falls with size (OLS of log|residual| on log size).
+* ``e``: fat-tailed unit innovations; Student-t or Laplace chosen by AIC.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from .forecast import SeriesFit, fit_series
+from .hierarchy import Hierarchy
+
+__all__ = ["GrowthParams", "Estimate", "calibrate", "growth_observations"]
+
+# Euler-Mascheroni correction: E[log|e|] for a unit normal is -0.635.
+_LOG_ABS_NORMAL = -0.6351814227307391
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate and its standard error."""
+
+    value: float
+    se: float
+
+
+@dataclass(frozen=True)
+class GrowthParams:
+    """Fitted parameters of the panel growth model.
+
+    Attributes
+    ----------
+    phi : Estimate
+        Persistence of a leaf's excess growth over macro growth.
+    tau : Estimate
+        Standard deviation of the industry (cluster-group) shock per year.
+    sigma : Estimate
+        Idiosyncratic scale at size 1亿元.
+    beta : Estimate
+        Size exponent of idiosyncratic volatility (spread ∝ size^-beta).
+    tail : str
+        'student_t' or 'laplace'.
+    df : Estimate
+        Student-t degrees of freedom (inf for Laplace).
+    macro : SeriesFit
+        Damped-trend fit of the province total (long-run growth ``mu``,
+        persistence ``phi``, shock ``sigma``, posterior ``cov``).
+    as_of : int
+    n_obs : int
+    diagnostics : dict
+        Log-likelihoods, AIC of the tail laws, MixedLM convergence.
+    """
+
+    phi: Estimate
+    tau: Estimate
+    sigma: Estimate
+    beta: Estimate
+    tail: str
+    df: Estimate
+    macro: SeriesFit
+    as_of: int
+    n_obs: int
+    diagnostics: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Plain nested dict (for TOML / JSON)."""
+        out = {k: asdict(v) for k, v in self.__dict__.items() if isinstance(v, Estimate)}
+        m = self.macro
+        out["macro"] = {"mu": m.mu, "phi": m.phi, "sigma": m.sigma, "df": m.df, "last_level": m.last_level, "last_growth": m.last_growth, "n_growth": m.n_growth, "cov": np.asarray(m.cov).tolist()}
+        out.update(tail=self.tail, as_of=self.as_of, n_obs=self.n_obs, diagnostics=self.diagnostics)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GrowthParams":
+        """Inverse of :meth:`to_dict`."""
+        m = dict(d["macro"])
+        m["cov"] = np.asarray(m["cov"], dtype=float)
+        ests = {k: Estimate(**d[k]) for k in ("phi", "tau", "sigma", "beta", "df")}
+        return cls(**ests, tail=d["tail"], macro=SeriesFit(**m), as_of=int(d["as_of"]), n_obs=int(d["n_obs"]), diagnostics=d.get("diagnostics", {}))
+
+
+def growth_observations(h: Hierarchy, macro_growth: np.ndarray) -> pd.DataFrame:
+    """Leaf-year growth observations with lagged deviation and lagged size.
+
+    Parameters
+    ----------
+    h : Hierarchy
+    macro_growth : ndarray, shape (n_years - 1,)
+        Province log-growth per year (the macro component m_t).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``leaf``, ``group``, ``year``, ``g``, ``dev``, ``dev_lag``, ``log_size``.
+    """
+    hist = h.history
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.diff(np.log(hist), axis=1)
+    dev = g - macro_growth[None, :]
+    rows = []
+    for t in range(1, g.shape[1]):
+        ok = np.isfinite(dev[:, t]) & np.isfinite(dev[:, t - 1])
+        for i in np.flatnonzero(ok):
+            rows.append((i, h.leaves.at[i, "group"] or "none", int(h.years[t + 1]), g[i, t], dev[i, t], dev[i, t - 1], np.log(hist[i, t])))
+    return pd.DataFrame(rows, columns=["leaf", "group", "year", "g", "dev", "dev_lag", "log_size"])
+
+
+def calibrate(h: Hierarchy, province: np.ndarray, as_of: int | None = None) -> GrowthParams:
+    """Fit every parameter of the growth model on data up to ``as_of``.
+
+    Parameters
+    ----------
+    h : Hierarchy
+        Leaves with history (already truncated to ``as_of`` if wanted).
+    province : ndarray
+        Province total per year of ``h.years``.
+    as_of : int, optional
+        Recorded in the result; defaults to the last year of ``h``.
+
+    Returns
+    -------
+    GrowthParams
+    """
+    macro = fit_series(province)
+    obs = growth_observations(h, np.diff(np.log(province)))
+    if len(obs) < 30:
+        raise ValueError(f"only {len(obs)} growth observations up to {as_of}; need at least 30 (3 years of data)")
+    log_size = obs["log_size"].to_numpy()
+    # Stage 1: pooled OLS residuals give a first size law, used as GLS weights.
+    pooled = sm.OLS(obs["dev"].to_numpy(), obs[["dev_lag"]].to_numpy()).fit()
+    sigma0, beta0, _ = _fit_size_law(pooled.resid, log_size)
+    # Stage 2: MixedLM on the reweighted equation; the industry shock becomes a random slope on the weight.
+    phi, tau, resid, mixed_diag = _fit_mixed(obs, np.exp(beta0.value * log_size) / sigma0.value)
+    sigma, beta, z = _fit_size_law(resid, log_size)
+    tail, df, tail_diag = _fit_tail(z)
+    diag = {**mixed_diag, **tail_diag, "macro_last_observed_growth": float(np.log(province[-1] / province[-2]))}
+    return GrowthParams(phi, tau, sigma, beta, tail, df, macro, int(as_of or h.years[-1]), len(obs), diag)
+
+
+def _fit_mixed(obs: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, Estimate, np.ndarray, dict]:
+    """MixedLM of ``w*dev = phi * w*dev_lag + w*u_gy + e`` with groups = cluster group x year.
+
+    Returns phi, tau (sd of u), residuals on the original scale (dev - fitted, u removed), diagnostics.
+    """
+    groups = (obs["group"] + ":" + obs["year"].astype(str)).to_numpy()
+    y, x = obs["dev"].to_numpy() * w, obs["dev_lag"].to_numpy() * w
+    model = sm.MixedLM(y, x[:, None], groups=groups, exog_re=w[:, None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit(reml=True)
+    # cov_re is on the data scale already; bse_re is the SE of that variance.
+    tau2 = max(float(np.asarray(res.cov_re)[0, 0]), 1e-10)
+    bse_re = float(np.asarray(res.bse_re)[0])
+    se_tau = (bse_re if np.isfinite(bse_re) else tau2) / (2 * np.sqrt(tau2))
+    phi = Estimate(float(res.fe_params[0]), float(res.bse_fe[0]))
+    u = _blups(res, groups)
+    resid = obs["dev"].to_numpy() - phi.value * obs["dev_lag"].to_numpy() - u
+    diag = {"mixedlm_converged": bool(res.converged), "mixedlm_llf": float(res.llf) if np.isfinite(res.llf) else None, "n_group_years": int(len(set(groups)))}
+    return phi, Estimate(float(np.sqrt(tau2)), float(se_tau)), resid, diag
+
+
+def _blups(res, groups: np.ndarray) -> np.ndarray:
+    """Predicted industry shock of each observation's group-year (0 when the variance is nil)."""
+    try:
+        effects = {g: float(np.asarray(v)[0]) for g, v in res.random_effects.items()}
+    except (ValueError, np.linalg.LinAlgError):
+        return np.zeros(len(groups))
+    return np.array([effects.get(g, 0.0) for g in groups])
+
+
+def _fit_size_law(resid: np.ndarray, log_size: np.ndarray) -> tuple[Estimate, Estimate, np.ndarray]:
+    """OLS of log|resid| on log size: spread = sigma * size^-beta; returns unit-variance residuals."""
+    y = np.log(np.abs(resid) + 1e-12)
+    fit = sm.OLS(y, sm.add_constant(log_size)).fit()
+    beta = -float(fit.params[1])
+    scale = np.exp(fit.params[0] - _LOG_ABS_NORMAL)
+    z = resid / (scale * np.exp(-beta * log_size))
+    s = float(np.std(z))
+    sigma = float(scale * s)
+    return Estimate(sigma, sigma * float(fit.bse[0])), Estimate(beta, float(fit.bse[1])), z / s
+
+
+def _fit_tail(z: np.ndarray) -> tuple[str, Estimate, dict]:
+    """Choose Student-t or Laplace for the unit innovations by AIC (normal reported for reference)."""
+    df, _, scale_t = stats.t.fit(z, floc=0.0)
+    ll_t = float(stats.t.logpdf(z, df, 0.0, scale_t).sum())
+    _, scale_l = stats.laplace.fit(z, floc=0.0)
+    ll_l = float(stats.laplace.logpdf(z, 0.0, scale_l).sum())
+    ll_n = float(stats.norm.logpdf(z, 0.0, np.std(z)).sum())
+    aic = {"student_t": 4 - 2 * ll_t, "laplace": 2 - 2 * ll_l, "normal": 2 - 2 * ll_n}
+    df = float(np.clip(df, 2.2, 200.0))
+    # Asymptotic SE of df from the t log-likelihood's curvature (profile over df).
+    se_df = _profile_se(lambda d: float(stats.t.logpdf(z, d, 0.0, scale_t).sum()), df)
+    tail = "student_t" if aic["student_t"] <= aic["laplace"] else "laplace"
+    est = Estimate(df, se_df) if tail == "student_t" else Estimate(float("inf"), 0.0)
+    return tail, est, {"aic": aic, "kurtosis_excess": float(stats.kurtosis(z))}
+
+
+def _profile_se(loglik, x: float, step: float = 1e-2) -> float:
+    h = max(step * x, 1e-3)
+    curv = (loglik(x + h) - 2 * loglik(x) + loglik(x - h)) / h**2
+    return float(np.sqrt(-1.0 / curv)) if curv < 0 else float(x)
