@@ -1,0 +1,925 @@
+"""Major-project pipeline: signed projects → approval → land → funding → construction → production.
+
+This module is the fast, vectorised implementation and the public entry point
+(:func:`simulate_pipeline`).  Projects are signed each year in two programmes
+(``jx_major``: Jiangxi's list of ≥10亿 projects, 赣府厅字〔2013〕97号;
+``gz_1yi``: Ganzhou's >1亿 signings, 赣市府发〔2014〕26号) and move through
+eleven milestones::
+
+    signed → approval_filed → approval_start → approved → land_granted → financed
+           → funded → started (开工) → completed (竣工) → producing (投产) → full_capacity (达产)
+
+Stages without contention (reserve, financing rounds, start preparation,
+construction, commissioning, ramp-up) are plain numpy arithmetic over
+``paths × projects``.  Three stages have capacities implied by the documents
+and are queues, one set per programme: approval throughput (a FIFO multi-server
+queue), the yearly land quota and the yearly guaranteed-loan pool (FIFO yearly
+quotas that lapse at year end).  They are computed by exact recursions
+vectorised across paths (:mod:`model.pipeline_des`), which reproduce, float for
+float, the SimPy reference :func:`model.pipeline_des.simulate_plain` fed with
+the same random numbers.
+
+Time is in months since 2014-01-01 (first simulated year; data as of 2013);
+the pipeline starts ``warmup_years`` earlier so the reserve, queues and
+construction stock are in steady state at the start.  Money is 亿元, land mu.
+
+Randomness: every path owns a child of the caller's :class:`numpy.random.SeedSequence`
+keyed by its global path index (``path_offset + i``), so a block of paths gives the
+same numbers whether it is run alone or as part of a larger block.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtri
+
+from .levers import PROGRAMMES, validate_levers
+
+__all__ = [
+    "MILESTONES",
+    "STAGES",
+    "ABANDON_STAGES",
+    "DEFAULT_CALIBRATION",
+    "load_calibration",
+    "ProgrammeParams",
+    "PipelineParams",
+    "Destinations",
+    "ProjectDraws",
+    "Timeline",
+    "PipelineResult",
+    "path_seed_sequences",
+    "draw_projects",
+    "fast_timeline",
+    "aggregate",
+    "simulate_pipeline",
+]
+
+#: Milestones of a project, in order (index = milestone number).
+MILESTONES: tuple[str, ...] = (
+    "signed", "approval_filed", "approval_start", "approved", "land_granted", "financed",
+    "funded", "started", "completed", "producing", "full_capacity",
+)
+#: Stages a project can be in: stage ``s < 11`` lies between milestones ``s`` and ``s+1``
+#: (stage 10 after the last milestone); the last stage is ``abandoned``.
+STAGES: tuple[str, ...] = (
+    "reserve", "approval_queue", "approval", "land_queue", "financing", "loan_queue",
+    "start_prep", "construction", "commissioning", "ramp_up", "full_production", "abandoned",
+)
+#: Stages in which a project can be abandoned (index into :data:`STAGES`).
+ABANDON_STAGES: dict[str, int] = {"reserve": 0, "approval": 2, "financing": 4, "construction": 7}
+
+#: The calibration file shipped with the repository.
+DEFAULT_CALIBRATION = Path(__file__).resolve().parents[1] / "calibration" / "pipeline_defaults.toml"
+
+_DURATIONS = ("reserve", "approval", "financing", "start_prep", "construction", "commissioning", "ramp_up")
+# Columns of the per-project uniform matrix; fixed so the plain and fast paths share draws.
+_U_COLS = (
+    "sign_month", "size", "industry", "new_entrant", "destination", "reserve", "ab_reserve",
+    "approval", "ab_approval", "land_need", "financing", "fin_success", "start_prep",
+    "construction", "ab_construction", "ab_fraction", "commissioning", "ramp_up",
+)
+_U = {name: i for i, name in enumerate(_U_COLS)}
+_EPS = 1e-12
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def load_calibration(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the pipeline calibration TOML (default: ``calibration/pipeline_defaults.toml``)."""
+    path = Path(path) if path is not None else DEFAULT_CALIBRATION
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class ProgrammeParams:
+    """Everything the pipeline needs about one programme (levers already applied).
+
+    Durations are lognormal ``(median months, sigma of log)``; capacities may be
+    ``math.inf`` (no queue).  ``sign_month_fraction`` fixes the month of signing
+    within the year (``None``: uniform); ``poisson`` chooses Poisson or fixed
+    yearly intake.
+    """
+
+    name: str
+    signed_per_year: float
+    size_min: float
+    size_max: float
+    size_alpha: float
+    industry_weights: tuple[float, ...]
+    new_entrant_share: float
+    land_need_share_expansion: float
+    guaranteed_loan_share: float
+    financing_success: float
+    financing_max_attempts: int
+    construction_size_elasticity: float
+    durations: Mapping[str, tuple[float, float]]
+    abandon_reserve: float
+    abandon_approval: float
+    abandon_construction: float
+    approval_multiplier: float = 1.0
+    construction_multiplier: float = 1.0
+    approval_capacity: float = math.inf
+    land_quota: float = math.inf
+    loan_pool: float = math.inf
+    poisson: bool = True
+    sign_month_fraction: float | None = None
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    """Parameters of the whole pipeline.
+
+    Build with :meth:`from_levers`; tweak with :func:`dataclasses.replace` or
+    :meth:`with_programme` (tests use this for fixed durations or unlimited capacity).
+    """
+
+    programmes: tuple[ProgrammeParams, ...]
+    industries: tuple[str, ...]
+    output_ratio: tuple[float, ...]
+    warmup_years: int = 3
+    land_intensity: float = 0.02
+    ramp_start_share: float = 0.3
+    max_claim_share: float = 1.0
+    first_year: int = 2014
+    levers: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_levers(
+        cls,
+        mapping: Mapping[str, Any] | None = None,
+        *,
+        where: str = "scenario",
+        calibration: Mapping[str, Any] | str | Path | None = None,
+    ) -> "PipelineParams":
+        """Build parameters from lever settings on top of the calibration defaults.
+
+        Parameters
+        ----------
+        mapping : mapping, optional
+            Lever settings (see :data:`model.levers.LEVERS`); missing levers take defaults.
+        where : str
+            Name of the source of ``mapping`` for error messages.
+        calibration : mapping or path, optional
+            Parsed calibration or a TOML path; default :data:`DEFAULT_CALIBRATION`.
+
+        Raises
+        ------
+        ValueError
+            Unknown lever, wrong type or out-of-range value (message names ``where``).
+        """
+        lev = validate_levers(mapping, where)
+        cal = calibration if isinstance(calibration, Mapping) else load_calibration(calibration)
+        gen, ind = cal["general"], cal["industries"]
+        progs = tuple(_programme_from(cal["programmes"][name], name, lev) for name in PROGRAMMES)
+        return cls(
+            programmes=progs,
+            industries=tuple(ind["names"]),
+            output_ratio=tuple(float(x) for x in ind["output_ratio"]),
+            warmup_years=int(gen["warmup_years"]),
+            land_intensity=float(gen["land_intensity_yi_per_mu"]),
+            ramp_start_share=float(gen["ramp_start_share"]),
+            max_claim_share=float(gen["max_claim_share_of_quota"]),
+            levers=lev,
+        )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Programme names in order."""
+        return tuple(p.name for p in self.programmes)
+
+    def programme(self, name: str) -> ProgrammeParams:
+        """Return the programme called ``name``."""
+        return self.programmes[self.names.index(name)]
+
+    def with_programme(self, name: str, **changes: Any) -> "PipelineParams":
+        """Return a copy with fields of programme ``name`` replaced."""
+        progs = tuple(replace(p, **changes) if p.name == name else p for p in self.programmes)
+        return replace(self, programmes=progs)
+
+
+def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float]) -> ProgrammeParams:
+    """Combine one programme's calibration table with the lever values."""
+    sub = cal["subsidy"]
+    s = lev["early_production_subsidy"]
+    # Subsidy effect is linear in its intensity: 1 → the calibrated factor, 0 → none.
+    con_sub = 1.0 + s * (float(sub["construction_multiplier_at_full"]) - 1.0)
+    ab_sub = 1.0 + s * (float(sub["abandonment_multiplier_at_full"]) - 1.0)
+    ab = cal["abandonment"]
+    return ProgrammeParams(
+        name=name,
+        signed_per_year=lev[f"signed_per_year_{name}"],
+        size_min=float(cal["size_min"]),
+        size_max=float(cal["size_max"]),
+        size_alpha=float(cal["size_alpha"]),
+        industry_weights=tuple(float(w) for w in cal["industry_weights"]),
+        new_entrant_share=lev[f"new_entrant_share_{name}"],
+        land_need_share_expansion=float(cal["land_need_share_expansion"]),
+        guaranteed_loan_share=float(cal["guaranteed_loan_share"]),
+        financing_success=lev["financing_success_probability"],
+        financing_max_attempts=int(cal["financing_max_attempts"]),
+        construction_size_elasticity=float(cal["construction_size_elasticity"]),
+        durations={k: (float(v[0]), float(v[1])) for k, v in cal["durations"].items()},
+        abandon_reserve=float(ab["reserve"]),
+        abandon_approval=float(ab["approval"]),
+        abandon_construction=min(1.0, float(ab["construction"]) * ab_sub),
+        approval_multiplier=lev["green_channel_approval_multiplier"],
+        construction_multiplier=lev["construction_duration_multiplier"] * con_sub,
+        approval_capacity=lev[f"approval_capacity_{name}"],
+        land_quota=lev[f"land_quota_{name}"],
+        loan_pool=lev[f"guarantee_capital_{name}"] * lev["guarantee_multiplier"],
+    )
+
+
+# ----------------------------------------------------------------------------- destinations
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where a programme's projects land.
+
+    Expansion projects go to an existing enterprise drawn from ``host_index`` with
+    probability ∝ ``host_weight``; new-entrant projects (央企入赣, 产业转移) found a
+    new enterprise at a (park, cluster) site drawn from ``site_park``/``site_cluster``
+    ∝ ``site_weight``.  Region filtering is the caller's job.  If a programme has no
+    host candidates every project is a new entrant; with no sites, none is.
+
+    Optional ``host_output_ratio``/``site_output_ratio`` override the industry-drawn
+    output/investment ratio for projects landing there.
+    """
+
+    host_index: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    host_weight: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    site_park: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    site_cluster: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    site_weight: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    host_output_ratio: NDArray[np.float64] | None = None
+    site_output_ratio: NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        for a, b in (("host_index", "host_weight"), ("site_park", "site_weight"), ("site_cluster", "site_weight")):
+            if len(getattr(self, a)) != len(getattr(self, b)):
+                raise ValueError(f"Destinations: {a} and {b} differ in length")
+        for w in ("host_weight", "site_weight"):
+            arr = np.asarray(getattr(self, w), float)
+            if np.any(~np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"Destinations: {w} must be finite and non-negative")
+
+    @classmethod
+    def synthetic(cls, n_hosts: int = 50, n_sites: int = 10, seed: int = 0) -> "Destinations":
+        """A small made-up destination set (tests, benchmarks)."""
+        rng = np.random.default_rng(seed)
+        return cls(
+            host_index=np.arange(n_hosts, dtype=np.int64),
+            host_weight=rng.lognormal(0, 1, n_hosts),
+            site_park=np.arange(n_sites, dtype=np.int64) % max(1, n_sites // 2),
+            site_cluster=np.arange(n_sites, dtype=np.int64),
+            site_weight=np.ones(n_sites),
+        )
+
+
+@dataclass(frozen=True)
+class _DestIndex:
+    """Destinations of all programmes mapped onto shared output axes."""
+
+    host_ids: NDArray[np.int64]
+    site_pairs: NDArray[np.int64]  # (n_sites, 2) park, cluster
+    host_pos: tuple[NDArray[np.int64], ...]
+    host_cum: tuple[NDArray[np.float64], ...]
+    site_pos: tuple[NDArray[np.int64], ...]
+    site_cum: tuple[NDArray[np.float64], ...]
+    host_ratio: tuple[NDArray[np.float64] | None, ...]
+    site_ratio: tuple[NDArray[np.float64] | None, ...]
+
+
+def _index_destinations(
+    destinations: Destinations | Mapping[str, Destinations], names: Sequence[str]
+) -> _DestIndex:
+    """Union the candidates of every programme into output axes and weight CDFs."""
+    per = {n: destinations for n in names} if isinstance(destinations, Destinations) else dict(destinations)
+    missing = [n for n in names if n not in per]
+    if missing:
+        raise ValueError(f"Destinations missing for programme(s): {missing}")
+    hosts = np.unique(np.concatenate([np.asarray(per[n].host_index, np.int64) for n in names]))
+    pairs_all = np.concatenate(
+        [np.stack([np.asarray(per[n].site_park, np.int64), np.asarray(per[n].site_cluster, np.int64)], 1)
+         for n in names]
+    ).reshape(-1, 2)
+    sites = np.unique(pairs_all, axis=0) if len(pairs_all) else np.zeros((0, 2), np.int64)
+
+    def cum(w: NDArray) -> NDArray:
+        w = np.asarray(w, float)
+        return np.cumsum(w) / w.sum() if len(w) and w.sum() > 0 else np.zeros(0)
+
+    host_pos, host_cum, site_pos, site_cum = [], [], [], []
+    for n in names:
+        d = per[n]
+        host_pos.append(np.searchsorted(hosts, np.asarray(d.host_index, np.int64)))
+        host_cum.append(cum(d.host_weight))
+        pairs = np.stack([np.asarray(d.site_park, np.int64), np.asarray(d.site_cluster, np.int64)], 1)
+        # Row position of each site pair in the unique list.
+        lookup = {tuple(p): i for i, p in enumerate(sites.tolist())}
+        site_pos.append(np.array([lookup[tuple(p)] for p in pairs.tolist()], np.int64))
+        site_cum.append(cum(d.site_weight))
+    return _DestIndex(
+        hosts, sites, tuple(host_pos), tuple(host_cum), tuple(site_pos), tuple(site_cum),
+        tuple(None if per[n].host_output_ratio is None else np.asarray(per[n].host_output_ratio, float) for n in names),
+        tuple(None if per[n].site_output_ratio is None else np.asarray(per[n].site_output_ratio, float) for n in names),
+    )
+
+
+# ----------------------------------------------------------------------------- random draws
+
+
+def path_seed_sequences(
+    seed: np.random.SeedSequence | int, n_paths: int, path_offset: int = 0
+) -> list[np.random.SeedSequence]:
+    """One SeedSequence per path, keyed by the global path index.
+
+    Path ``i`` of a block starting at ``path_offset`` gets the child with spawn key
+    ``root.spawn_key + (path_offset + i,)``, so results for a path do not depend on
+    how paths are split into blocks.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return [
+        np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (path_offset + i,),
+                               pool_size=root.pool_size)
+        for i in range(n_paths)
+    ]
+
+
+@dataclass
+class ProjectDraws:
+    """All random project attributes of a block of paths, shape ``(paths, projects)``.
+
+    Padding slots (``valid`` False) exist because paths sign different numbers of
+    projects.  Durations already include lever multipliers.  ``n_fin`` is the number
+    of financing rounds until success (may exceed the allowed maximum → abandoned).
+    """
+
+    valid: NDArray[np.bool_]
+    prog: NDArray[np.int8]
+    off_sign: NDArray[np.float64]  # months after the warm-up start
+    inv: NDArray[np.float64]
+    ratio: NDArray[np.float64]
+    is_new: NDArray[np.bool_]
+    dest: NDArray[np.int64]  # position on the host axis (expansion) or site axis (new entrant)
+    needs_land: NDArray[np.bool_]
+    land_need: NDArray[np.float64]
+    loan_need: NDArray[np.float64]
+    d: dict[str, NDArray[np.float64]]
+    n_fin: NDArray[np.int64]
+    ab_reserve: NDArray[np.bool_]
+    ab_approval: NDArray[np.bool_]
+    ab_construction: NDArray[np.bool_]
+    ab_fraction: NDArray[np.float64]
+    t0: float
+    horizon: float
+    n_years: int
+    slices: tuple[slice, ...]  # column block of each programme
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.valid.shape
+
+
+def _uniform_block(
+    params: PipelineParams, seeds: Sequence[np.random.SeedSequence], n_years_total: int
+) -> tuple[NDArray, NDArray, NDArray, NDArray, tuple[slice, ...]]:
+    """Draw yearly intake counts and the uniform matrix for each path; pad to a block.
+
+    Each programme occupies its own column block (same columns on every path) so
+    per-programme work is a slice; within a block projects are ordered by year.
+    """
+    lam = np.array([p.signed_per_year for p in params.programmes])
+    fixed = np.array([not p.poisson for p in params.programmes])
+    per_path = []
+    for ss in seeds:
+        rng = np.random.Generator(np.random.PCG64(ss))
+        counts = rng.poisson(np.repeat(lam[:, None], n_years_total, 1))
+        counts[fixed] = np.rint(lam[fixed])[:, None]
+        u = rng.random((int(counts.sum()), len(_U_COLS)))
+        per_path.append((counts, u))
+    n_prog = len(params.programmes)
+    width = [max((int(c[k].sum()) for c, _ in per_path), default=0) for k in range(n_prog)]
+    starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
+    slices = tuple(slice(int(starts[k]), int(starts[k + 1])) for k in range(n_prog))
+    n_paths, n_tot = len(seeds), int(starts[-1])
+    U = np.full((n_paths, n_tot, len(_U_COLS)), 0.5)
+    valid = np.zeros((n_paths, n_tot), bool)
+    prog = np.repeat(np.arange(n_prog, dtype=np.int8), width)[None, :].repeat(n_paths, 0)
+    year = np.zeros((n_paths, n_tot), np.int64)
+    for i, (counts, u) in enumerate(per_path):
+        row = 0
+        for k in range(n_prog):
+            n = int(counts[k].sum())
+            c0 = starts[k]
+            U[i, c0:c0 + n] = u[row:row + n]
+            valid[i, c0:c0 + n] = True
+            year[i, c0:c0 + n] = np.repeat(np.arange(n_years_total), counts[k])
+            row += n
+    return U, valid, prog, year, slices
+
+
+def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
+    """Inverse-CDF lognormal draw (shared by both engines through ``u``)."""
+    return median * np.exp(sigma * ndtri(np.clip(u, _EPS, 1 - _EPS)))
+
+
+def draw_projects(
+    params: PipelineParams,
+    dest: _DestIndex,
+    n_paths: int,
+    n_years: int,
+    seed: np.random.SeedSequence | int,
+    path_offset: int = 0,
+) -> ProjectDraws:
+    """Draw every project's attributes for a block of paths.
+
+    Parameters
+    ----------
+    params : PipelineParams
+    dest : _DestIndex
+        Indexed destinations (see :class:`Destinations`).
+    n_paths, n_years : int
+        Block size and number of simulated years (after the warm-up).
+    seed : SeedSequence or int
+        Root seed; path ``i`` uses child ``path_offset + i``.
+    path_offset : int
+        Global index of the first path of this block.
+
+    Returns
+    -------
+    ProjectDraws
+    """
+    wy = params.warmup_years
+    seeds = path_seed_sequences(seed, n_paths, path_offset)
+    U, valid, prog, year, slices = _uniform_block(params, seeds, wy + n_years)
+    col = lambda name: U[..., _U[name]]  # noqa: E731 - local accessor
+
+    P = params.programmes
+    def per(attr: str) -> NDArray:  # programme parameter gathered per project
+        return np.array([getattr(p, attr) for p in P], float)[prog]
+
+    frac = np.array([np.nan if p.sign_month_fraction is None else p.sign_month_fraction for p in P])[prog]
+    off_sign = 12.0 * year + 12.0 * np.where(np.isnan(frac), col("sign_month"), frac)
+
+    # Truncated Pareto by inverse CDF: heavy tail anchored on 1454 ≥1亿 vs 137 ≥10亿 (2010).
+    lo, hi, a = per("size_min"), per("size_max"), per("size_alpha")
+    inv = lo * (1.0 - col("size") * (1.0 - (lo / hi) ** a)) ** (-1.0 / a)
+
+    ratio_tab = np.asarray(params.output_ratio)
+    ratio = np.empty_like(inv)
+    is_new = np.zeros(inv.shape, bool)
+    dest_pos = np.zeros(inv.shape, np.int64)
+    for k, p in enumerate(P):
+        m = prog == k
+        w = np.cumsum(p.industry_weights) / np.sum(p.industry_weights)
+        ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
+        ratio[m] = ratio_tab[ind]
+        has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
+        share = p.new_entrant_share if (has_h and has_s) else (1.0 if has_s else 0.0)
+        new_k = col("new_entrant")[m] < share
+        ud = col("destination")[m]
+        pos = np.zeros(ud.shape, np.int64)
+        if has_h:
+            hi_ = np.minimum(np.searchsorted(dest.host_cum[k], ud, side="right"), len(dest.host_cum[k]) - 1)
+            pos = np.where(~new_k, dest.host_pos[k][hi_], pos)
+            if dest.host_ratio[k] is not None:
+                ratio[m] = np.where(~new_k, dest.host_ratio[k][hi_], ratio[m])
+        if has_s:
+            si = np.minimum(np.searchsorted(dest.site_cum[k], ud, side="right"), len(dest.site_cum[k]) - 1)
+            pos = np.where(new_k, dest.site_pos[k][si], pos)
+            if dest.site_ratio[k] is not None:
+                ratio[m] = np.where(new_k, dest.site_ratio[k][si], ratio[m])
+        is_new[m], dest_pos[m] = new_k, pos
+
+    # New entrants always need land; expansions only when not renovating on own land.
+    needs_land = is_new | (col("land_need") < per("land_need_share_expansion"))
+    # A single claim never exceeds a year's quota (big projects are phased).
+    land_need = np.minimum(inv / params.land_intensity, params.max_claim_share * per("land_quota"))
+    loan_need = np.minimum(inv * per("guaranteed_loan_share"), params.max_claim_share * per("loan_pool"))
+
+    d = {}
+    for name in _DURATIONS:
+        med = np.array([p.durations[name][0] for p in P])[prog]
+        sig = np.array([p.durations[name][1] for p in P])[prog]
+        d[name] = _lognormal(col(name), med, sig)
+    d["approval"] = d["approval"] * per("approval_multiplier")
+    # Bigger projects take longer to build: median × (size/size_min)^elasticity.
+    d["construction"] = d["construction"] * (inv / lo) ** per("construction_size_elasticity") * per(
+        "construction_multiplier"
+    )
+
+    ps = per("financing_success")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
+    n_fin = np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
+
+    return ProjectDraws(
+        valid=valid, prog=prog, off_sign=off_sign, inv=inv, ratio=ratio, is_new=is_new, dest=dest_pos,
+        needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d, n_fin=n_fin,
+        ab_reserve=col("ab_reserve") < per("abandon_reserve"),
+        ab_approval=col("ab_approval") < per("abandon_approval"),
+        ab_construction=col("ab_construction") < per("abandon_construction"),
+        ab_fraction=col("ab_fraction").copy(),
+        t0=-12.0 * wy, horizon=12.0 * n_years, n_years=n_years, slices=slices,
+    )
+
+
+# ----------------------------------------------------------------------------- timeline
+
+
+@dataclass
+class Timeline:
+    """Milestone times of every project (months since the first simulated year).
+
+    ``times[..., k]`` is the time milestone :data:`MILESTONES` ``[k]`` was reached
+    (``inf``: never).  ``abandon_time``/``abandon_stage`` record drop-outs
+    (stage index into :data:`STAGES`, −1 = not abandoned).
+    """
+
+    times: NDArray[np.float64]  # (paths, projects, 11)
+    abandon_time: NDArray[np.float64]  # (paths, projects)
+    abandon_stage: NDArray[np.int8]  # (paths, projects)
+
+    @classmethod
+    def empty(cls, shape: tuple[int, int]) -> "Timeline":
+        return cls(np.full(shape + (len(MILESTONES),), np.inf), np.full(shape, np.inf), np.full(shape, -1, np.int8))
+
+
+def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
+    """Compute every milestone with array arithmetic plus exact vectorised queues.
+
+    The arithmetic (order of additions included) mirrors the SimPy processes of
+    :func:`model.pipeline_des.simulate_plain`, so both give identical floats.
+    """
+    from .pipeline_des import fifo_servers, yearly_quota  # queue kernels live with the DES code
+
+    tl = Timeline.empty(draws.shape)
+    M, d, v = tl.times, draws.d, draws.valid
+    inf = np.inf
+
+    def abandon(mask: NDArray, t: NDArray, stage: int) -> None:
+        tl.abandon_time[mask] = t[mask]
+        tl.abandon_stage[mask] = stage
+
+    M[..., 0] = np.where(v, draws.t0 + draws.off_sign, inf)
+    t1 = M[..., 0] + d["reserve"]
+    abandon(v & draws.ab_reserve, t1, ABANDON_STAGES["reserve"])
+    M[..., 1] = np.where(v & ~draws.ab_reserve, t1, inf)
+
+    # Approval: one FIFO multi-server queue per programme.
+    start = np.full(draws.shape, inf)
+    for p, sl in zip(params.programmes, draws.slices):
+        start[:, sl] = fifo_servers(M[:, sl, 1], d["approval"][:, sl], p.approval_capacity)
+    M[..., 2] = start
+    t3 = start + d["approval"]
+    abandon(np.isfinite(start) & draws.ab_approval, t3, ABANDON_STAGES["approval"])
+    M[..., 3] = np.where(draws.ab_approval, inf, t3)
+
+    # Land: yearly quota, only for projects needing new land.
+    grant = M[..., 3].copy()
+    for p, sl in zip(params.programmes, draws.slices):
+        m = draws.needs_land[:, sl]
+        arr = np.where(m, M[:, sl, 3], inf)
+        grant[:, sl] = np.where(m, yearly_quota(arr, draws.land_need[:, sl], p.land_quota, draws.t0), grant[:, sl])
+    M[..., 4] = grant
+
+    # Financing rounds: repeated additions, exactly as the DES adds one timeout per round.
+    t = M[..., 4].copy()
+    kmax = np.array([p.financing_max_attempts for p in params.programmes])[draws.prog]
+    for r in range(1, int(kmax.max(initial=0)) + 1):
+        step = np.isfinite(t) & (draws.n_fin >= r) & (kmax >= r)
+        t[step] = t[step] + d["financing"][step]
+    ok = draws.n_fin <= kmax
+    abandon(np.isfinite(t) & ~ok, t, ABANDON_STAGES["financing"])
+    M[..., 5] = np.where(ok, t, inf)
+
+    # Guaranteed-loan pool: yearly quota.
+    loan = np.full(draws.shape, inf)
+    for p, sl in zip(params.programmes, draws.slices):
+        loan[:, sl] = yearly_quota(M[:, sl, 5], draws.loan_need[:, sl], p.loan_pool, draws.t0)
+    M[..., 6] = loan
+    M[..., 7] = M[..., 6] + d["start_prep"]
+
+    ab_c = np.isfinite(M[..., 7]) & draws.ab_construction
+    abandon(ab_c, M[..., 7] + draws.ab_fraction * d["construction"], ABANDON_STAGES["construction"])
+    M[..., 8] = np.where(ab_c, inf, M[..., 7] + d["construction"])
+    M[..., 9] = M[..., 8] + d["commissioning"]
+    M[..., 10] = M[..., 9] + d["ramp_up"]
+    return tl
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+
+@dataclass
+class PipelineResult:
+    """Outcome of :func:`simulate_pipeline` for a block of paths.
+
+    Per-programme dicts map programme name → array of shape ``(paths, years)``
+    unless stated.  Flows count events in the year; stocks are at year end.
+
+    Attributes
+    ----------
+    years : ndarray (Y,)
+    programmes : tuple of str
+    stages : tuple of str
+        :data:`STAGES`, the last axis of ``monthly`` and ``states``.
+    signed, starts, completions, abandoned : dict of (P, Y) int
+        Flows: signed (签约/列入), construction starts (开工), completed and producing
+        (投产), dropped.
+    construction_completions : dict of (P, Y) int
+        Flow of 竣工 (end of construction).
+    in_production, reserve : dict of (P, Y) int
+        Stocks: producing (投产 reached, incl. earlier cohorts) and reserve (储备 =
+        signed, not abandoned, construction not started).
+    investment_completed : dict of (P, Y) float
+        亿元 invested in the year; spending is linear over construction.
+    new_enterprises : dict of (P, Y) int
+        New-entrant projects reaching 投产 in the year (each founds an enterprise).
+    revenue_to_existing : ndarray (P, n_hosts, Y)
+        亿元 of revenue added to host enterprises ``host_ids`` by expansion projects
+        producing from 2014 on (ramped from ``ramp_start_share`` at 投产 to 1 at 达产).
+    host_ids : ndarray (n_hosts,)
+        Enterprise index of each host axis position (union of all candidates).
+    revenue_to_new : ndarray (P, n_sites, Y)
+        Revenue of new-entrant projects by (park, cluster) site ``site_pairs``.
+    site_pairs : ndarray (n_sites, 2)
+    signing_to_production_months : dict of 1-d float arrays
+        Months from signing to 投产 of projects signed in the simulated years and
+        producing before the horizon (right-censored: long lags are under-represented).
+    queue : dict ``"<programme>.<approval|land|loan>"`` → dict of (P, Y) arrays
+        ``mean_length`` (time-averaged number waiting), ``max_length`` (largest
+        month-end count waiting), ``mean_wait_months`` (projects served that year; NaN
+        if none).
+    monthly : dict of (P_m, 12·Y, n_stages) int32
+        月调度 snapshot: projects per stage at each month end (first ``P_m`` paths).
+    states : dict of (P, Y, n_stages) int32
+        Year-end snapshot; each signed project is in exactly one stage.
+    signed_cumulative : dict of (P, Y) int
+        Projects signed up to each year end (warm-up included) = ``states.sum(-1)``.
+    timeline : Timeline or None
+        Per-project milestones (only with ``keep_timeline=True``).
+    """
+
+    years: NDArray[np.int64]
+    programmes: tuple[str, ...]
+    stages: tuple[str, ...]
+    signed: dict[str, NDArray]
+    starts: dict[str, NDArray]
+    completions: dict[str, NDArray]
+    construction_completions: dict[str, NDArray]
+    in_production: dict[str, NDArray]
+    abandoned: dict[str, NDArray]
+    reserve: dict[str, NDArray]
+    investment_completed: dict[str, NDArray]
+    new_enterprises: dict[str, NDArray]
+    revenue_to_existing: NDArray
+    host_ids: NDArray
+    revenue_to_new: NDArray
+    site_pairs: NDArray
+    signing_to_production_months: dict[str, NDArray]
+    queue: dict[str, dict[str, NDArray]]
+    monthly: dict[str, NDArray]
+    states: dict[str, NDArray]
+    signed_cumulative: dict[str, NDArray]
+    timeline: Timeline | None = None
+
+    def conservation_errors(self) -> list[str]:
+        """List violations of "every signed project is in exactly one stage each year end"."""
+        errs = []
+        for n in self.programmes:
+            st = self.states[n]
+            if np.any(st < 0):
+                errs.append(f"{n}: negative stage count")
+            if not np.array_equal(st.sum(-1), self.signed_cumulative[n]):
+                errs.append(f"{n}: stage counts do not sum to projects signed")
+            if not np.array_equal(np.diff(self.signed_cumulative[n], axis=1), self.signed[n][:, 1:]):
+                errs.append(f"{n}: cumulative signed inconsistent with yearly signed")
+        return errs
+
+    @property
+    def states_ok(self) -> bool:
+        """True when :meth:`conservation_errors` finds nothing."""
+        return not self.conservation_errors()
+
+
+def _month_cumcounts(t: NDArray, mask: NDArray, n_months: int) -> NDArray:
+    """Cumulative count per path of events with time < month end, for each month."""
+    P = t.shape[0]
+    sel = mask & (t < n_months)
+    m = np.clip(np.floor(np.where(sel, t, 0.0)), 0, n_months - 1).astype(np.int64)
+    rows = np.broadcast_to(np.arange(P)[:, None], t.shape)
+    counts = np.bincount((rows * n_months + m)[sel], minlength=P * n_months).reshape(P, n_months)
+    return np.cumsum(counts, axis=1)
+
+
+def _year_counts(t: NDArray, mask: NDArray, n_years: int) -> NDArray:
+    """Count events per path and simulated year (times in [0, 12·Y))."""
+    P = t.shape[0]
+    sel = mask & (t >= 0) & (t < 12 * n_years)
+    y = np.floor(np.where(sel, t, 0.0) / 12.0).astype(np.int64)
+    rows = np.broadcast_to(np.arange(P)[:, None], t.shape)
+    return np.bincount((rows * n_years + y)[sel], minlength=P * n_years).reshape(P, n_years)
+
+
+def _overlap(a: NDArray, b: NDArray, lo: float, hi: float) -> NDArray:
+    """Length of [a, b) ∩ [lo, hi) (0 when empty; handles inf)."""
+    return np.clip(np.minimum(b, hi) - np.maximum(a, lo), 0.0, None)
+
+
+def _ramp_integral(t: NDArray | float, p: NDArray, r: NDArray, r0: float) -> NDArray:
+    """∫_{-∞}^{t} of the capacity factor: 0 before ``p``, linear r0→1 over ``r``, then 1."""
+    x = np.clip(t - np.where(np.isfinite(p), p, np.inf), 0.0, None)
+    xr = np.minimum(x, r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ramp = r0 * xr + (1.0 - r0) * np.where(r > 0, xr * xr / (2.0 * r), 0.0)
+    return np.where(np.isfinite(p), ramp + np.maximum(x - r, 0.0), 0.0)
+
+
+def aggregate(
+    draws: ProjectDraws,
+    tl: Timeline,
+    params: PipelineParams,
+    dest: _DestIndex,
+    years: Sequence[int],
+    monthly_paths: int | None = None,
+    keep_timeline: bool = False,
+) -> PipelineResult:
+    """Turn per-project milestones into yearly, monthly and per-destination arrays."""
+    Y, H = draws.n_years, int(draws.horizon)
+    P = draws.shape[0]
+    M, at, ast = tl.times, tl.abandon_time, tl.abandon_stage
+    names = params.names
+    out: dict[str, dict[str, Any]] = {k: {} for k in (
+        "signed", "starts", "completions", "construction_completions", "in_production", "abandoned",
+        "reserve", "investment_completed", "new_enterprises", "signing_to_production_months",
+        "monthly", "states", "signed_cumulative")}
+    queue: dict[str, dict[str, NDArray]] = {}
+    n_host, n_site = len(dest.host_ids), len(dest.site_pairs)
+    rev_old = np.zeros((P, n_host, Y))
+    rev_new = np.zeros((P, n_site, Y))
+    _add_revenue(draws, M, params.ramp_start_share, H, rev_old, rev_new)
+    ends = np.arange(Y) * 12 + 11
+    for name, sl in zip(names, draws.slices):
+        Ms, ats, asts, pm = M[:, sl], at[:, sl], ast[:, sl], draws.valid[:, sl]
+        occ, R = _occupancy(Ms, ats, asts, pm, H)
+        o = out
+        o["monthly"][name] = occ[: (P if monthly_paths is None else monthly_paths)].astype(np.int32)
+        o["states"][name] = occ[:, ends].astype(np.int32)
+        o["signed_cumulative"][name] = R[:, ends, 0]
+        o["signed"][name] = _year_counts(Ms[..., 0], pm, Y)
+        o["starts"][name] = _year_counts(Ms[..., 7], pm, Y)
+        o["construction_completions"][name] = _year_counts(Ms[..., 8], pm, Y)
+        o["completions"][name] = _year_counts(Ms[..., 9], pm, Y)
+        o["new_enterprises"][name] = _year_counts(Ms[..., 9], pm & draws.is_new[:, sl], Y)
+        o["abandoned"][name] = _year_counts(ats, pm, Y)
+        o["in_production"][name] = R[:, ends, 9]
+        o["reserve"][name] = occ[:, ends, :7].sum(-1)
+        o["investment_completed"][name] = _investment(
+            Ms, ats, asts, draws.inv[:, sl] / draws.d["construction"][:, sl], Y)
+        lag_sel = pm & (Ms[..., 0] >= 0) & (Ms[..., 9] < H)
+        o["signing_to_production_months"][name] = Ms[..., 9][lag_sel] - Ms[..., 0][lag_sel]
+        for res, (ia, ib, st) in {"approval": (1, 2, 1), "land": (3, 4, 3), "loan": (5, 6, 5)}.items():
+            queue[f"{name}.{res}"] = _queue_stats(Ms[..., ia], Ms[..., ib], pm, occ[..., st], Y)
+
+    return PipelineResult(
+        years=np.asarray(years, np.int64), programmes=names, stages=STAGES,
+        revenue_to_existing=rev_old, host_ids=dest.host_ids, revenue_to_new=rev_new, site_pairs=dest.site_pairs,
+        queue=queue, timeline=tl if keep_timeline else None, **out,
+    )
+
+
+def _occupancy(M: NDArray, at: NDArray, ast: NDArray, pm: NDArray, H: int) -> tuple[NDArray, NDArray]:
+    """Projects per stage at each month end, and cumulative milestone counts.
+
+    Stage ``s`` holds projects that reached milestone ``s`` but not ``s+1`` and were
+    not dropped in it; counting by cumulative milestone counts costs one bincount
+    per milestone instead of a state scan per month.
+    """
+    R = np.stack([_month_cumcounts(M[..., s], pm, H) for s in range(len(MILESTONES))], -1)
+    A = np.zeros_like(R)
+    for s in ABANDON_STAGES.values():
+        A[..., s] = _month_cumcounts(at, pm & (ast == s), H)
+    occ = np.empty(R.shape[:2] + (len(STAGES),), np.int64)
+    occ[..., :-2] = R[..., :-1] - R[..., 1:] - A[..., :-1]
+    occ[..., -2] = R[..., -1]
+    occ[..., -1] = A.sum(-1)
+    return occ, R
+
+
+def _investment(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, Y: int) -> NDArray:
+    """亿元 spent per path and year: linear over construction, stopped at abandonment."""
+    sel = M[..., 7] < 12.0 * Y
+    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
+    a = M[..., 7][sel]
+    b = np.where(ast == ABANDON_STAGES["construction"], at, M[..., 8])[sel]
+    r = rate[sel]
+    out = np.zeros((M.shape[0], Y))
+    for y in range(Y):
+        out[:, y] = np.bincount(rows, weights=r * _overlap(a, b, 12.0 * y, 12.0 * y + 12), minlength=M.shape[0])
+    return out
+
+
+def _add_revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, rev_old: NDArray, rev_new: NDArray) -> None:
+    """Add ramped revenue of projects producing from 2014 on to host/site arrays in place.
+
+    Projects producing before 2014 are part of the 2013 base data and are skipped.
+    """
+    sel = (M[..., 9] >= 0) & (M[..., 9] < H)
+    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
+    p9, p10 = M[..., 9][sel], M[..., 10][sel]
+    full = (draws.inv * draws.ratio)[sel]
+    new, pos = draws.is_new[sel], draws.dest[sel]
+    ramp = p10 - p9
+    for y in range(rev_old.shape[2]):
+        share = (_ramp_integral(12.0 * (y + 1), p9, ramp, r0) - _ramp_integral(12.0 * y, p9, ramp, r0)) / 12.0
+        val = full * share
+        for target, m in ((rev_old, ~new), (rev_new, new)):
+            n_out = target.shape[1]
+            if n_out:
+                idx = rows[m] * n_out + pos[m]
+                target[:, :, y] = np.bincount(idx, weights=val[m], minlength=M.shape[0] * n_out).reshape(-1, n_out)
+
+
+def _queue_stats(arr: NDArray, start: NDArray, mask: NDArray, waiting: NDArray, Y: int) -> dict[str, NDArray]:
+    """Queue length and waiting statistics per path and year."""
+    P = arr.shape[0]
+    sel = mask & (arr < 12.0 * Y) & (start >= 0)
+    rows = np.broadcast_to(np.arange(P)[:, None], arr.shape)[sel]
+    a, b = arr[sel], start[sel]
+    mean_len = np.zeros((P, Y))
+    for y in range(Y):
+        mean_len[:, y] = np.bincount(rows, weights=_overlap(a, b, 12.0 * y, 12.0 * y + 12), minlength=P) / 12.0
+    in_h = b < 12.0 * Y
+    idx = rows[in_h] * Y + np.floor(b[in_h] / 12.0).astype(np.int64)
+    served = np.bincount(idx, minlength=P * Y).reshape(P, Y)
+    wait = np.bincount(idx, weights=(b - a)[in_h], minlength=P * Y).reshape(P, Y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_wait = np.where(served > 0, wait / np.maximum(served, 1), np.nan)
+    max_len = waiting.reshape(P, Y, 12).max(-1)
+    return {"mean_length": mean_len, "max_length": max_len, "mean_wait_months": mean_wait}
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def _years(years: Sequence[int] | int, first_year: int) -> NDArray[np.int64]:
+    """Normalise ``years`` to consecutive calendar years starting at ``first_year``."""
+    ys = np.arange(first_year, first_year + years) if isinstance(years, (int, np.integer)) else np.asarray(list(years), np.int64)
+    if len(ys) == 0 or ys[0] != first_year or np.any(np.diff(ys) != 1):
+        raise ValueError(f"years must be consecutive and start at {first_year}, got {list(ys)[:5]}...")
+    return ys
+
+
+def simulate_pipeline(
+    params: PipelineParams,
+    destinations: Destinations | Mapping[str, Destinations],
+    n_paths: int,
+    years: Sequence[int] | int,
+    seed: np.random.SeedSequence | int,
+    *,
+    path_offset: int = 0,
+    monthly_paths: int | None = None,
+    keep_timeline: bool = False,
+) -> PipelineResult:
+    """Simulate the major-project pipeline for a block of Monte Carlo paths.
+
+    Parameters
+    ----------
+    params : PipelineParams
+        From :meth:`PipelineParams.from_levers`.
+    destinations : Destinations or mapping programme → Destinations
+        Candidate hosts (expansions) and (park, cluster) sites (new entrants).
+    n_paths : int
+        Paths in this block.
+    years : sequence of int or int
+        Consecutive simulated years starting at ``params.first_year`` (2014), or their count.
+    seed : SeedSequence or int
+        Root seed. Results depend only on it and the global path indices.
+    path_offset : int
+        Global index of this block's first path (blocks of one run share ``seed``).
+    monthly_paths : int, optional
+        Keep the monthly snapshot for the first ``monthly_paths`` paths only.
+    keep_timeline : bool
+        Keep per-project milestone times in ``result.timeline``.
+
+    Returns
+    -------
+    PipelineResult
+    """
+    ys = _years(years, params.first_year)
+    dest = _index_destinations(destinations, params.names)
+    draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
+    tl = fast_timeline(draws, params)
+    return aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)

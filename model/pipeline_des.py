@@ -1,0 +1,305 @@
+"""Capacity-constrained pipeline stages: SimPy reference and exact vectorised queues.
+
+Three stages of the major-project pipeline compete for capacity the policy
+documents make explicit:
+
+* **approval** (立项/环评/用地预审): a FIFO multi-server queue whose servers are the
+  approval files handled at once (lever ``approval_capacity_<programme>``);
+* **land** (用地指标): a yearly quota in mu that lapses at year end; requests are
+  served strictly first come first served; a request that does not fit this
+  year's remainder waits for next year's quota (and blocks those behind it);
+* **loan** (担保贷款): a yearly guaranteed-loan pool (guarantee capital ×
+  multiplier), same mechanics as land.
+
+This module holds
+
+* :class:`YearlyQuotaGate` and :func:`simulate_plain` — the plain reference: one
+  SimPy environment per path in which every stage of every project is an event
+  (timeouts, :class:`simpy.Resource` requests, quota requests);
+* :func:`fifo_servers` and :func:`yearly_quota` — the same queue disciplines as
+  exact recursions processed in arrival order, vectorised across paths, used by
+  :func:`model.pipeline.simulate_pipeline`.  With the same random numbers they
+  give bit-identical times to the SimPy processes (they perform the same float
+  operations in the same order).
+
+Ties (two requests at the same instant) are resolved by project order in both
+implementations; with continuous durations they have probability zero.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Generator, Mapping, Sequence
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Destinations, PipelineParams, PipelineResult, ProjectDraws, Timeline
+
+__all__ = ["fifo_servers", "yearly_quota", "YearlyQuotaGate", "simulate_plain", "plain_timeline"]
+
+
+# ----------------------------------------------------------------------------- vectorised queues
+
+
+def _sorted(arr: NDArray) -> tuple[NDArray, int]:
+    """Stable per-path arrival order and the largest number of real arrivals."""
+    order = np.argsort(arr, axis=1, kind="stable")
+    n_act = int(np.isfinite(arr).sum(1).max(initial=0))
+    return order, n_act
+
+
+def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray:
+    """Start times in a FIFO queue with ``capacity`` identical servers, per path.
+
+    Kiefer–Wolfowitz recursion: in arrival order, each project starts at
+    ``max(arrival, earliest server free time)`` and that server becomes free at
+    ``start + service``; identical to :class:`simpy.Resource` with FIFO requests.
+
+    Parameters
+    ----------
+    arrival : ndarray (P, N)
+        Request times; ``inf`` = project never requests.
+    service : ndarray (P, N)
+        Holding times.
+    capacity : float
+        Number of servers (``inf``: no queue).
+
+    Returns
+    -------
+    ndarray (P, N)
+        Service start times (``inf`` where ``arrival`` is ``inf``).
+    """
+    arrival = np.asarray(arrival, float)
+    order, n_act = _sorted(arrival)
+    if not math.isfinite(capacity) or capacity >= n_act:
+        return arrival.copy()
+    P = arrival.shape[0]
+    a = np.take_along_axis(arrival, order, 1)
+    s = np.take_along_axis(np.asarray(service, float), order, 1)
+    free = np.full((P, int(capacity)), -np.inf)
+    st = np.full(a.shape, np.inf)
+    rows = np.arange(P)
+    for j in range(n_act):
+        aj = a[:, j]
+        k = np.argmin(free, axis=1)
+        sj = np.maximum(aj, free[rows, k])
+        fin = np.isfinite(aj)
+        st[:, j] = np.where(fin, sj, np.inf)
+        free[rows[fin], k[fin]] = sj[fin] + s[fin, j]
+    out = np.empty_like(st)
+    np.put_along_axis(out, order, st, 1)
+    return out
+
+
+def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> NDArray:
+    """Grant times of a strict-FIFO yearly quota that lapses at year end, per path.
+
+    Years start at ``t0 + 12·k`` (months).  The head request is granted at
+    ``max(arrival, previous grant)`` if it fits what is left of that year's quota,
+    otherwise at the start of the next year (fresh quota).  ``need`` must not
+    exceed ``quota``.  Mirrors :class:`YearlyQuotaGate` operation for operation.
+
+    Parameters
+    ----------
+    arrival : ndarray (P, N)
+        Request times; ``inf`` = no request.
+    need : ndarray (P, N)
+        Amount requested (mu or 亿元).
+    quota : float
+        Amount available each year (``inf``: no queue).
+    t0 : float
+        Start of the first quota year (the warm-up start).
+
+    Returns
+    -------
+    ndarray (P, N)
+        Grant times (``inf`` where ``arrival`` is ``inf``).
+    """
+    arrival = np.asarray(arrival, float)
+    if not math.isfinite(quota):
+        return arrival.copy()
+    order, n_act = _sorted(arrival)
+    P = arrival.shape[0]
+    a = np.take_along_axis(arrival, order, 1)
+    q = np.take_along_axis(np.asarray(need, float), order, 1)
+    cur = np.full(P, -np.inf)  # quota year in use
+    rem = np.zeros(P)  # quota left in that year
+    last = np.full(P, -np.inf)  # previous grant: the gate is busy until then
+    g = np.full(a.shape, np.inf)
+    for j in range(n_act):
+        aj, qj = a[:, j], q[:, j]
+        fin = np.isfinite(aj)
+        t = np.maximum(aj, last)
+        y = np.floor((t - t0) / 12.0)
+        newy = y > cur
+        c1 = np.where(newy, y, cur)
+        r1 = np.where(newy, quota, rem)
+        ok = qj <= r1
+        ys = t0 + 12.0 * (c1 + 1.0)
+        with np.errstate(invalid="ignore"):  # inf - inf on padding rows, discarded below
+            gj = np.where(ok, t, t + (ys - t))
+        g[:, j] = np.where(fin, gj, np.inf)
+        cur = np.where(fin, np.where(ok, c1, c1 + 1.0), cur)
+        rem = np.where(fin, np.where(ok, r1 - qj, quota - qj), rem)
+        last = np.where(fin, gj, last)
+    out = np.empty_like(g)
+    np.put_along_axis(out, order, g, 1)
+    return out
+
+
+# ----------------------------------------------------------------------------- SimPy reference
+
+
+class YearlyQuotaGate:
+    """A yearly quota that lapses at year end, served strictly first come first served.
+
+    Requests queue in a :class:`simpy.Store`; one gatekeeper process takes them in
+    order and grants each when it fits the current year's remainder, else waits
+    for the next year's quota.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    quota : float
+        Amount available per year.
+    t0 : float
+        Start of the first quota year.
+    """
+
+    def __init__(self, env: simpy.Environment, quota: float, t0: float):
+        self.env, self.quota, self.t0 = env, float(quota), float(t0)
+        self.store = simpy.Store(env)
+        env.process(self._run())
+
+    def request(self, need: float) -> simpy.Event:
+        """Ask for ``need``; the returned event fires when it is granted."""
+        ev = self.env.event()
+        self.store.put((need, ev))
+        return ev
+
+    def _run(self) -> Generator:
+        env = self.env
+        cur, rem = -math.inf, 0.0
+        while True:
+            need, ev = yield self.store.get()
+            now = env.now
+            y = math.floor((now - self.t0) / 12.0)
+            if y > cur:  # first request of a new year: fresh quota
+                cur, rem = y, self.quota
+            if need <= rem:
+                rem = rem - need
+            else:  # wait for next year's quota; the rest of the queue waits too
+                ys = self.t0 + 12.0 * (cur + 1.0)
+                yield env.timeout(ys - now)
+                cur, rem = cur + 1.0, self.quota - need
+            ev.succeed()
+
+
+def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Timeline",
+             approval: simpy.Resource | None, land: YearlyQuotaGate | None,
+             loan: YearlyQuotaGate | None, kmax: int) -> Generator:
+    """One project's life, every stage an event (mirrors ``fast_timeline``)."""
+    from .pipeline import ABANDON_STAGES
+
+    M = tl.times[i, j]
+    d = {k: float(v[i, j]) for k, v in dr.d.items()}
+
+    def drop(stage: str) -> None:
+        tl.abandon_time[i, j] = env.now
+        tl.abandon_stage[i, j] = ABANDON_STAGES[stage]
+
+    yield env.timeout(float(dr.off_sign[i, j]))
+    M[0] = env.now
+    yield env.timeout(d["reserve"])
+    if dr.ab_reserve[i, j]:
+        return drop("reserve")
+    M[1] = env.now
+    if approval is None:
+        M[2] = env.now
+        yield env.timeout(d["approval"])
+    else:
+        with approval.request() as req:
+            yield req
+            M[2] = env.now
+            yield env.timeout(d["approval"])
+    if dr.ab_approval[i, j]:
+        return drop("approval")
+    M[3] = env.now
+    if land is not None and dr.needs_land[i, j]:
+        yield land.request(float(dr.land_need[i, j]))
+    M[4] = env.now
+    n_fin = int(dr.n_fin[i, j])
+    for r in range(1, kmax + 1):
+        yield env.timeout(d["financing"])
+        if r == n_fin:
+            break
+    else:
+        return drop("financing")
+    M[5] = env.now
+    if loan is not None:
+        yield loan.request(float(dr.loan_need[i, j]))
+    M[6] = env.now
+    yield env.timeout(d["start_prep"])
+    M[7] = env.now
+    if dr.ab_construction[i, j]:
+        yield env.timeout(float(dr.ab_fraction[i, j]) * d["construction"])
+        return drop("construction")
+    yield env.timeout(d["construction"])
+    M[8] = env.now
+    yield env.timeout(d["commissioning"])
+    M[9] = env.now
+    yield env.timeout(d["ramp_up"])
+    M[10] = env.now
+
+
+def plain_timeline(draws: "ProjectDraws", params: "PipelineParams") -> "Timeline":
+    """Milestones from one SimPy run per path with every stage as events.
+
+    Runs each path's environment until no event is left (projects are followed
+    past the horizon, exactly like the array path).
+    """
+    from .pipeline import Timeline
+
+    tl = Timeline.empty(draws.shape)
+    for i in range(draws.shape[0]):
+        env = simpy.Environment(initial_time=draws.t0)
+        gates = []
+        for p in params.programmes:
+            appr = simpy.Resource(env, capacity=int(p.approval_capacity)) if math.isfinite(p.approval_capacity) else None
+            land = YearlyQuotaGate(env, p.land_quota, draws.t0) if math.isfinite(p.land_quota) else None
+            loan = YearlyQuotaGate(env, p.loan_pool, draws.t0) if math.isfinite(p.loan_pool) else None
+            gates.append((appr, land, loan, p.financing_max_attempts))
+        for j in np.flatnonzero(draws.valid[i]):
+            appr, land, loan, kmax = gates[int(draws.prog[i, j])]
+            env.process(_project(env, int(j), i, draws, tl, appr, land, loan, kmax))
+        env.run()
+    return tl
+
+
+def simulate_plain(
+    params: "PipelineParams",
+    destinations: "Destinations | Mapping[str, Destinations]",
+    n_paths: int,
+    years: Sequence[int] | int,
+    seed: np.random.SeedSequence | int,
+    *,
+    path_offset: int = 0,
+    monthly_paths: int | None = None,
+    keep_timeline: bool = False,
+) -> "PipelineResult":
+    """Reference implementation: same inputs and output as :func:`model.pipeline.simulate_pipeline`.
+
+    Draws the same random numbers, then runs one SimPy environment per path in
+    which every stage of every project is an event.  Slow; used for the
+    benchmark and equivalence tests.
+    """
+    from .pipeline import _index_destinations, _years, aggregate, draw_projects
+
+    ys = _years(years, params.first_year)
+    dest = _index_destinations(destinations, params.names)
+    draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
+    tl = plain_timeline(draws, params)
+    return aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)
