@@ -131,7 +131,8 @@ class Scope:
         A region id: all entities of ``entity_kind`` inside it.
     level : str or None
         Level filter: a cluster level (``provincial_key``, ``city_industry``,
-        ``county_feature``) or a region level (``province``, ``city``, ``board``, ``county``).
+        ``county_feature``) or a region level (``province``, ``city``, ``board``, ``county``);
+        several levels joined by ``|`` (e.g. ``provincial_key|county_feature``).
     entities : tuple of str
         An explicit list of entities (counts over named clusters).
     programme : str or None
@@ -149,6 +150,10 @@ class Scope:
         """``(key, id)`` for every entity id the scope names."""
         refs = [(k, getattr(self, k)) for k in ("entity", "within") if getattr(self, k)]
         return refs + [(f"entities[{i}]", e) for i, e in enumerate(self.entities)]
+
+    def levels(self) -> tuple[str, ...]:
+        """The level filter as a tuple (empty: no filter)."""
+        return tuple(self.level.split("|")) if self.level else ()
 
     def describe(self) -> str:
         """Short text such as ``cluster in JX.GZ (county_feature)``."""
@@ -505,7 +510,7 @@ def _check_entity_scope(s: dict, p: _Problems) -> None:
     if "entities" in s and not (s["entities"] and all(isinstance(x, str) for x in s["entities"])):
         p.add("scope.entities", s["entities"], "a non-empty array of entity ids")
     levels = {"cluster": CLUSTER_LEVELS, "region": REGION_LEVELS}.get(kind, ())
-    if "level" in s and s["level"] not in levels:
+    if "level" in s and not all(lv in levels for lv in str(s["level"]).split("|")):
         p.add("scope.level", s["level"], f"a cluster level ({', '.join(CLUSTER_LEVELS)}) or a region level ({', '.join(REGION_LEVELS)}) matching entity_kind")
 
 

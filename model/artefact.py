@@ -1,0 +1,104 @@
+"""The stored calibration artefact: parameters with SEs, data hash, library versions.
+
+``calibration/parameters.toml`` is human-readable; it is what ``attain run``
+uses by default and what ``attain calibrate --check`` compares against.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import tempfile
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import tomli_w
+
+from .calibrate import GrowthParams
+
+__all__ = ["default_artefact_path", "save_params", "load_params", "library_versions"]
+
+_LIBS = ("numpy", "scipy", "pandas", "statsmodels", "simpy", "matplotlib")
+
+
+def default_artefact_path() -> Path:
+    """``calibration/parameters.toml`` in the repository."""
+    return Path(__file__).resolve().parents[1] / "calibration" / "parameters.toml"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the numerical libraries (for manifests)."""
+    out = {"python": platform.python_version()}
+    for lib in _LIBS:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def save_params(params: GrowthParams, data_hash: str, path: Path | None = None, note: str = "") -> Path:
+    """Write the artefact atomically (temp file + rename).
+
+    Parameters
+    ----------
+    params : GrowthParams
+    data_hash : str
+        :meth:`model.data.Panel.data_hash` of the data it was fitted on.
+    path : Path, optional
+    note : str
+        Free text stored in the header table (e.g. "illustrative data").
+
+    Returns
+    -------
+    Path
+    """
+    path = path or default_artefact_path()
+    body = {"artefact": {"data_hash": data_hash, "note": note, "versions": library_versions()}, "params": _finite(params.to_dict())}
+    text = _HEADER + tomli_w.dumps(body)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parameters-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def load_params(path: Path | None = None) -> tuple[GrowthParams, dict]:
+    """Read the artefact; returns the parameters and the header table."""
+    path = path or default_artefact_path()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no stored calibration; run `attain calibrate` first")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return GrowthParams.from_dict(_infinite(raw["params"])), raw["artefact"]
+
+
+_HEADER = """# Fitted parameters of the growth model (model.calibrate), written by `attain calibrate`.
+# Each estimate has its standard error; runs draw every path's parameters from them.
+# phi: persistence of a firm's excess growth; tau: sd of the industry shock per year;
+# sigma, beta: idiosyncratic volatility = sigma * size^-beta (size in 亿元);
+# df: Student-t degrees of freedom of the innovations (tail = law chosen by AIC);
+# macro: damped trend of the province total (mu long-run log-growth, phi persistence).
+"""
+
+
+def _finite(obj):
+    """TOML has no null: store non-finite floats as strings."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def _infinite(obj):
+    if isinstance(obj, dict):
+        return {k: _infinite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_infinite(v) for v in obj]
+    if obj in ("inf", "-inf", "nan"):
+        return float(obj)
+    return obj

@@ -1,0 +1,167 @@
+"""Everything a run needs, built once and shipped to every worker.
+
+Why the organic adjustment: the macro trend is fitted to history, and history
+already contains the revenue of the projects completed in 2009-2013. The
+baseline pipeline's expected revenue is therefore taken *out* of the trend
+(organic growth = trend minus baseline projects) so that the baseline total
+equals the trend, a stronger pipeline raises it and "organic only" lowers it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .artefact import load_params
+from .calibrate import GrowthParams, calibrate
+from .catalogue import load_catalogue
+from .data import Panel, load_dataset, parse_hosts
+from .forecast import median_path
+from .hierarchy import Hierarchy, build_hierarchy
+from .pipeline import Destinations, PipelineParams, simulate_pipeline
+from .scenario import Scenario
+from .targets import CompiledTarget, compile_targets
+
+__all__ = ["RunContext", "prepare", "calibrated_params", "destinations_for"]
+
+_PILOT_PATHS = 200
+_PILOT_SEED = 7
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Inputs of a run (picklable)."""
+
+    scenario: Scenario
+    panel: Panel
+    hierarchy: Hierarchy
+    params: GrowthParams
+    years: np.ndarray
+    pipeline: PipelineParams | None
+    destinations: dict[str, Destinations]
+    site_pairs: np.ndarray
+    site_matrix: np.ndarray
+    targets: list[CompiledTarget]
+    macro_shift: np.ndarray
+    organic_shift: np.ndarray
+    calibration_source: str
+
+
+def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None) -> tuple[GrowthParams, str]:
+    """Stored parameters when they match the data; otherwise calibrate now."""
+    try:
+        params, header = load_params()
+    except FileNotFoundError:
+        params, header = None, {}
+    if params is not None and header.get("data_hash") == panel.data_hash() and as_of in (None, params.as_of):
+        return params, "stored calibration/parameters.toml"
+    province = panel.revenue.loc["JX"].dropna().to_numpy()
+    return calibrate(h, province, as_of=int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
+
+
+def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None = None) -> RunContext:
+    """Build the run context for a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    as_of : int, optional
+        Use data up to this year only, and simulate from the year after.
+    data_dir : Path, optional
+        Dataset folder (default: embedded data).
+
+    Returns
+    -------
+    RunContext
+    """
+    panel = load_dataset(data_dir)
+    if as_of is not None:
+        panel = panel.as_of(as_of)
+    h = build_hierarchy(panel)
+    params, source = calibrated_params(panel, h, as_of)
+    years = np.arange(int(panel.years[-1]) + 1, scenario.get("scenario", "horizon") + 1)
+    pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
+    dests = destinations_for(panel, h)
+    sites = _site_pairs(dests)
+    catalogue = compile_targets(load_catalogue(), panel, h, years, sites, pipe.names if pipe else ())
+    base = _pipeline_params(scenario, years, defaults=True)
+    organic = _organic_shift(params, base, dests, panel, h, years)
+    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source)
+
+
+def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:
+    pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]")
+    return dataclasses.replace(pp, first_year=int(years[0]))
+
+
+def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:
+    """Hosts (tracked enterprises, weighted by revenue) and new-entrant sites per programme.
+
+    ``jx_major`` lands anywhere in Jiangxi; ``gz_1yi`` only in Ganzhou.
+    """
+    ent = h.leaves.iloc[h.enterprise_leaves]
+    size = np.nan_to_num(h.history[h.enterprise_leaves, -1])
+    in_gz = np.array([_in_ganzhou(panel, g) for g in ent["geo"]])
+    parks, clusters = list(panel.parks.index), list(panel.clusters.index)
+    site_park, site_cluster = _sites(panel, parks, clusters)
+    park_gz = np.array([_in_ganzhou(panel, parks[p]) for p in site_park])
+    return {
+        "jx_major": _dest(np.arange(len(ent)), size, site_park, site_cluster),
+        "gz_1yi": _dest(np.flatnonzero(in_gz), size[in_gz], site_park[park_gz], site_cluster[park_gz]),
+    }
+
+
+def _dest(hosts: np.ndarray, weight: np.ndarray, site_park: np.ndarray, site_cluster: np.ndarray) -> Destinations:
+    return Destinations(host_index=hosts.astype(np.int64), host_weight=weight.astype(float), site_park=site_park, site_cluster=site_cluster, site_weight=np.ones(len(site_park)))
+
+
+def _in_ganzhou(panel: Panel, geo: str) -> bool:
+    region = panel.parks.at[geo, "region"] if geo in panel.parks.index else geo
+    return region.startswith("JX.GZ")
+
+
+def _sites(panel: Panel, parks: list[str], clusters: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One site per (park, hosted cluster) plus one per park without a cluster."""
+    pairs = [(parks.index(p), -1) for p in parks]
+    for c, hosts in panel.clusters["hosts"].items():
+        pairs += [(parks.index(host), clusters.index(c)) for host, _ in parse_hosts(hosts) if host in parks]
+    arr = np.array(sorted(set(pairs)), dtype=np.int64)
+    return arr[:, 0], arr[:, 1]
+
+
+def _site_pairs(dests: dict[str, Destinations]) -> np.ndarray:
+    pairs = {(int(p), int(c)) for d in dests.values() for p, c in zip(d.site_park, d.site_cluster)}
+    return np.array(sorted(pairs), dtype=np.int64)
+
+
+def _site_matrix(panel: Panel, h: Hierarchy, sites: np.ndarray) -> np.ndarray:
+    """nodes × sites: 1 where a new enterprise at the site counts toward the aggregate."""
+    parks, clusters = list(panel.parks.index), list(panel.clusters.index)
+    geo_parent = {**panel.regions["parent"].to_dict(), **panel.parks["region"].to_dict()}
+    cl_parent = panel.clusters["parent"].to_dict()
+    mat = np.zeros((len(h.nodes), len(sites)))
+    for j, (p, c) in enumerate(sites):
+        for node in _chain(parks[p], geo_parent) + (_chain(clusters[c], cl_parent) if c >= 0 else []):
+            mat[h.node_index[node], j] = 1.0
+    return mat
+
+
+def _chain(node: str, parent: dict[str, str]) -> list[str]:
+    out = []
+    while node:
+        out.append(node)
+        node = parent.get(node, "")
+    return out
+
+
+def _organic_shift(params: GrowthParams, base: PipelineParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray) -> np.ndarray:
+    """Per-year growth shift removing the baseline pipeline's expected revenue from the trend."""
+    pilot = simulate_pipeline(base, dests, _PILOT_PATHS, years, _PILOT_SEED)
+    added = pilot.revenue_to_existing.sum(axis=1).mean(axis=0) + pilot.revenue_to_new.sum(axis=1).mean(axis=0)
+    trend = median_path(params.macro, len(years))
+    share = np.clip(added / trend, 0.0, 0.9)
+    log_organic = np.log1p(-share)
+    return np.diff(np.concatenate([[0.0], log_organic]))

@@ -1,0 +1,241 @@
+"""Monte Carlo engine: blocks of paths combining growth, the pipeline and targets.
+
+Reproducibility: block *b* draws growth from ``SeedSequence(seed, spawn_key=(0, b))``
+and the pipeline from ``SeedSequence(seed, spawn_key=(1,))`` at global path
+offset ``b * block_size``. Block size is a scenario setting, never the worker
+count, so 1 worker, N workers and a Dask cluster give bit-identical results;
+two scenarios with the same seed share their random numbers (common random
+numbers), so their differences are signal, not noise.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .context import RunContext
+from .growth import simulate_leaves
+from .pipeline import simulate_pipeline
+from .targets import Outcome, crossing_counterfactual, measure
+
+__all__ = ["BlockResult", "RunOutput", "simulate_block", "run_blocks", "block_plan"]
+
+#: Region-like aggregates whose full path distributions are kept.
+_FLOW_FIELDS = ("signed", "starts", "completions", "reserve", "in_production", "new_enterprises")
+
+
+@dataclass
+class BlockResult:
+    """Per-path outputs of one block (arrays have the block's paths first)."""
+
+    values: dict[str, np.ndarray]          # target id -> (P,) measured, total
+    components: dict[str, np.ndarray]      # target id -> (P, 3): organic, +projects, +new entrants
+    paths: dict[str, np.ndarray]           # target id -> (P, H) measured every simulated year
+    watch: dict[str, np.ndarray]           # count target id -> (3, n_candidates): crosses, hit_if_forced, hit&cross sums
+    nodes: np.ndarray                      # (P, K, H) float32 key aggregates
+    flows: dict[str, np.ndarray]           # "<programme>.<field>" -> (P, H)
+    queues: dict[str, float]               # "<programme>.<resource>.<stat>" -> block mean
+    lag_months: dict[str, np.ndarray]      # programme -> signing-to-production months sample
+
+
+@dataclass
+class RunOutput:
+    """All blocks of a run, concatenated in block order."""
+
+    context: RunContext
+    n_paths: int
+    seed: int
+    blocks: list[BlockResult]
+    timings: dict[str, float]
+
+    def stack(self, attr: str, key: str | None = None) -> np.ndarray:
+        parts = [getattr(b, attr) if key is None else getattr(b, attr)[key] for b in self.blocks]
+        return np.concatenate(parts, axis=0)
+
+
+def block_plan(n_paths: int, block_size: int) -> list[tuple[int, int]]:
+    """``(block index, paths in block)`` for a run."""
+    return [(b, min(block_size, n_paths - b * block_size)) for b in range(math.ceil(n_paths / block_size))]
+
+
+def key_nodes(ctx: RunContext) -> list[str]:
+    """Aggregates whose path distributions are stored: regions and Ganzhou industries."""
+    clusters = ctx.panel.clusters
+    return list(ctx.panel.regions.index) + list(clusters.index[clusters["level"] == "city_industry"])
+
+
+def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResult:
+    """Simulate one block of ``n`` paths.
+
+    Parameters
+    ----------
+    ctx : RunContext
+    block : int
+        Block index (fixes its random streams).
+    n : int
+        Paths in the block.
+    seed : int
+        Root seed of the run.
+
+    Returns
+    -------
+    BlockResult
+    """
+    h, years = ctx.hierarchy, ctx.years
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
+    shift = ctx.macro_shift + ctx.organic_shift
+    leaves = simulate_leaves(ctx.params, h, len(years), n, rng, shift, ctx.scenario.get("macro", "widen"))
+    ent = leaves[:, h.enterprise_leaves, :]
+    organic = h.aggregate(leaves)
+    pipe = _pipeline(ctx, block, n, seed)
+    ent_add, site_rev, flows = _pipeline_parts(ctx, pipe, n)
+    proj_nodes = np.einsum("nl,plh->pnh", h.matrix[:, h.enterprise_leaves], ent_add, optimize=True)
+    new_nodes = np.einsum("ns,psh->pnh", ctx.site_matrix, site_rev, optimize=True)
+    stages = [
+        Outcome(organic, ent, np.zeros_like(site_rev), flows),
+        Outcome(organic + proj_nodes, ent + ent_add, np.zeros_like(site_rev), flows),
+        Outcome(organic + proj_nodes + new_nodes, ent + ent_add, site_rev, flows),
+    ]
+    res = _measure_all(ctx, stages)
+    res.nodes = stages[-1].nodes[:, [h.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
+    res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
+    res.queues, res.lag_months = _pipeline_stats(pipe)
+    return res
+
+
+def _pipeline(ctx: RunContext, block: int, n: int, seed: int):
+    if ctx.pipeline is None:
+        return None
+    root = np.random.SeedSequence(seed, spawn_key=(1,))
+    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"))
+
+
+def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    n_ent, n_site, hz = len(ctx.hierarchy.enterprise_leaves), len(ctx.site_pairs), len(ctx.years)
+    ent_add = np.zeros((n, n_ent, hz))
+    site_rev = np.zeros((n, n_site, hz))
+    flows: dict[tuple[str, str], np.ndarray] = {}
+    if pipe is None:
+        for prog in ("jx_major", "gz_1yi"):
+            for f in _FLOW_FIELDS + ("scheduled",):
+                flows[(prog, f)] = np.zeros((n, hz))
+        return ent_add, site_rev, flows
+    ent_add[:, pipe.host_ids, :] = pipe.revenue_to_existing
+    index = {tuple(p): i for i, p in enumerate(ctx.site_pairs.tolist())}
+    cols = [index[tuple(p)] for p in pipe.site_pairs.tolist()]
+    np.add.at(site_rev, (slice(None), cols, slice(None)), pipe.revenue_to_new) if cols else None
+    for prog in pipe.programmes:
+        for f in _FLOW_FIELDS:
+            flows[(prog, f)] = getattr(pipe, f)[prog].astype(float)
+        # Scheduled (列入年度计划) = projects on the year's list: still before production at
+        # year end (any stage up to commissioning) plus those that reached production in it.
+        before = pipe.states[prog][..., : pipe.stages.index("commissioning") + 1].sum(axis=-1)
+        flows[(prog, "scheduled")] = (before + pipe.completions[prog]).astype(float)
+    return ent_add, site_rev, flows
+
+
+def _pipeline_stats(pipe) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    if pipe is None:
+        return {}, {}
+    queues = {}
+    for res_name, stats in pipe.queue.items():
+        for stat, arr in stats.items():
+            queues[f"{res_name}.{stat}"] = float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+    return queues, {k: np.asarray(v, float) for k, v in pipe.signing_to_production_months.items()}
+
+
+def _measure_all(ctx: RunContext, stages: list[Outcome]) -> BlockResult:
+    res = BlockResult({}, {}, {}, {}, np.zeros(0), {}, {}, {})
+    total = stages[-1]
+    for c in ctx.targets:
+        if not c.evaluable:
+            continue
+        tid = c.target.id
+        res.values[tid] = measure(c, total)
+        res.components[tid] = np.stack([measure(c, s) for s in stages], axis=1)
+        res.paths[tid] = np.stack([measure(c, total, y) for y in range(len(ctx.years))], axis=1)
+        if c.is_count and (len(c.nodes) or len(c.enterprises)):
+            _, crosses, forced = crossing_counterfactual(c, total)
+            hit = res.values[tid] >= c.target.at_least
+            res.watch[tid] = np.stack([crosses.sum(0), forced.sum(0), (crosses & hit[:, None]).sum(0)]).astype(float)
+    return res
+
+
+def run_blocks(ctx: RunContext, n_paths: int, seed: int, workers: int = 1, scheduler: str | None = None, progress: bool = False) -> RunOutput:
+    """Run every block locally (process pool) or on a Dask cluster.
+
+    Parameters
+    ----------
+    ctx : RunContext
+    n_paths : int
+    seed : int
+    workers : int
+        Local processes (1 = in this process).
+    scheduler : str, optional
+        ``tcp://host:port`` of a running dask.distributed scheduler.
+    progress : bool
+        Show a progress bar (tqdm).
+
+    Returns
+    -------
+    RunOutput
+    """
+    plan = block_plan(n_paths, ctx.scenario.get("scenario", "block_size"))
+    t0 = time.perf_counter()
+    if scheduler:
+        blocks = _run_dask(ctx, plan, seed, scheduler, progress)
+    elif workers > 1:
+        blocks = _run_pool(ctx, plan, seed, workers, progress)
+    else:
+        blocks = [simulate_block(ctx, b, n, seed) for b, n in _progress(plan, progress)]
+    return RunOutput(ctx, n_paths, seed, blocks, {"simulate_s": time.perf_counter() - t0})
+
+
+def _progress(items, on: bool, total: int | None = None):
+    if not on:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total or len(items), desc="blocks", unit="block")
+
+
+_WORKER_CTX: RunContext | None = None
+
+
+def _init_worker(ctx: RunContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _worker_block(block: int, n: int, seed: int) -> BlockResult:
+    assert _WORKER_CTX is not None
+    return simulate_block(_WORKER_CTX, block, n, seed)
+
+
+def _run_pool(ctx: RunContext, plan, seed: int, workers: int, progress: bool) -> list[BlockResult]:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        futures = [pool.submit(_worker_block, b, n, seed) for b, n in plan]
+        for _ in _progress(_as_completed(futures), progress, len(futures)):
+            pass
+        return [f.result() for f in futures]
+
+
+def _as_completed(futures):
+    from concurrent.futures import as_completed
+
+    return as_completed(futures)
+
+
+def _run_dask(ctx: RunContext, plan, seed: int, address: str, progress: bool) -> list[BlockResult]:
+    from dask.distributed import Client, as_completed
+
+    with Client(address) as client:
+        remote_ctx = client.scatter(ctx, broadcast=True)
+        futures = [client.submit(simulate_block, remote_ctx, b, n, seed, pure=False) for b, n in plan]
+        for _ in _progress(as_completed(futures), progress, len(futures)):
+            pass
+        return client.gather(futures)
