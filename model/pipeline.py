@@ -413,7 +413,8 @@ def _uniform_block(
     starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
     slices = tuple(slice(int(starts[k]), int(starts[k + 1])) for k in range(n_prog))
     n_paths, n_tot = len(seeds), int(starts[-1])
-    U = np.full((n_paths, n_tot, len(_U_COLS)), 0.5)
+    # Column-major (column, path, project): each attribute is a contiguous array.
+    U = np.full((len(_U_COLS), n_paths, n_tot), 0.5)
     valid = np.zeros((n_paths, n_tot), bool)
     prog = np.repeat(np.arange(n_prog, dtype=np.int8), width)[None, :].repeat(n_paths, 0)
     year = np.zeros((n_paths, n_tot), np.int64)
@@ -422,7 +423,7 @@ def _uniform_block(
         for k in range(n_prog):
             n = int(counts[k].sum())
             c0 = starts[k]
-            U[i, c0:c0 + n] = u[row:row + n]
+            U[:, i, c0:c0 + n] = u[row:row + n].T
             valid[i, c0:c0 + n] = True
             year[i, c0:c0 + n] = np.repeat(np.arange(n_years_total), counts[k])
             row += n
@@ -463,7 +464,7 @@ def draw_projects(
     wy = params.warmup_years
     seeds = path_seed_sequences(seed, n_paths, path_offset)
     U, valid, prog, year, slices = _uniform_block(params, seeds, wy + n_years)
-    col = lambda name: U[..., _U[name]]  # noqa: E731 - local accessor
+    col = lambda name: U[_U[name]]  # noqa: E731 - local accessor
 
     P = params.programmes
     def per(attr: str) -> NDArray:  # programme parameter gathered per project
@@ -664,6 +665,8 @@ class PipelineResult:
         if none).
     monthly : dict of (P_m, 12·Y, n_stages) int32
         月调度 snapshot: projects per stage at each month end (first ``P_m`` paths).
+    monthly_investment : dict of (P_m, 12·Y) float
+        亿元 invested in each month (first ``P_m`` paths).
     states : dict of (P, Y, n_stages) int32
         Year-end snapshot; each signed project is in exactly one stage.
     signed_cumulative : dict of (P, Y) int
@@ -691,6 +694,7 @@ class PipelineResult:
     signing_to_production_months: dict[str, NDArray]
     queue: dict[str, dict[str, NDArray]]
     monthly: dict[str, NDArray]
+    monthly_investment: dict[str, NDArray]
     states: dict[str, NDArray]
     signed_cumulative: dict[str, NDArray]
     timeline: Timeline | None = None
@@ -764,7 +768,7 @@ def aggregate(
     out: dict[str, dict[str, Any]] = {k: {} for k in (
         "signed", "starts", "completions", "construction_completions", "in_production", "abandoned",
         "reserve", "investment_completed", "new_enterprises", "signing_to_production_months",
-        "monthly", "states", "signed_cumulative")}
+        "monthly", "monthly_investment", "states", "signed_cumulative")}
     queue: dict[str, dict[str, NDArray]] = {}
     n_host, n_site = len(dest.host_ids), len(dest.site_pairs)
     rev_old = np.zeros((P, n_host, Y))
@@ -786,8 +790,10 @@ def aggregate(
         o["abandoned"][name] = _year_counts(ats, pm, Y)
         o["in_production"][name] = R[:, ends, 9]
         o["reserve"][name] = occ[:, ends, :7].sum(-1)
-        o["investment_completed"][name] = _investment(
-            Ms, ats, asts, draws.inv[:, sl] / draws.d["construction"][:, sl], Y)
+        rate = np.where(pm, draws.inv[:, sl] / draws.d["construction"][:, sl], 0.0)
+        S = _spend_curve(Ms, ats, asts, rate, H)
+        o["investment_completed"][name] = S[:, 12::12] - S[:, :-12:12]
+        o["monthly_investment"][name] = np.diff(S[: (P if monthly_paths is None else monthly_paths)], axis=1)
         lag_sel = pm & (Ms[..., 0] >= 0) & (Ms[..., 9] < H)
         o["signing_to_production_months"][name] = Ms[..., 9][lag_sel] - Ms[..., 0][lag_sel]
         for res, (ia, ib, st) in {"approval": (1, 2, 1), "land": (3, 4, 3), "loan": (5, 6, 5)}.items():
@@ -818,17 +824,29 @@ def _occupancy(M: NDArray, at: NDArray, ast: NDArray, pm: NDArray, H: int) -> tu
     return occ, R
 
 
-def _investment(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, Y: int) -> NDArray:
-    """亿元 spent per path and year: linear over construction, stopped at abandonment."""
-    sel = M[..., 7] < 12.0 * Y
-    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
-    a = M[..., 7][sel]
-    b = np.where(ast == ABANDON_STAGES["construction"], at, M[..., 8])[sel]
-    r = rate[sel]
-    out = np.zeros((M.shape[0], Y))
-    for y in range(Y):
-        out[:, y] = np.bincount(rows, weights=r * _overlap(a, b, 12.0 * y, 12.0 * y + 12), minlength=M.shape[0])
-    return out
+def _spend_curve(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, H: int) -> NDArray:
+    """Cumulative 亿元 spent by each month boundary ``T = 0..H``, per path.
+
+    Spending is linear at ``rate`` from 开工 ``a`` to 竣工 (or abandonment) ``b``, so
+    ``S(T) = Σ rate·(T−a)⁺ − Σ rate·(T−b)⁺``; grouping the kinks by month turns this
+    into two cumulative bincounts instead of a loop over months.
+    """
+    P = M.shape[0]
+    a = M[..., 7]
+    b = np.where(ast == ABANDON_STAGES["construction"], at, M[..., 8])
+    S = np.zeros((P, H + 1))
+    T = np.arange(H + 1, dtype=float)
+    for t, sign in ((a, 1.0), (b, -1.0)):
+        sel = t < H
+        rows = np.broadcast_to(np.arange(P)[:, None], t.shape)[sel]
+        # kink at t counts for every boundary T_k = k > t, i.e. from k = floor(t) + 1
+        k = np.clip(np.floor(t[sel]) + 1, 0, H).astype(np.int64)
+        r = rate[sel]
+        idx = rows * (H + 1) + k
+        sum_r = np.cumsum(np.bincount(idx, weights=r, minlength=P * (H + 1)).reshape(P, H + 1), 1)
+        sum_rt = np.cumsum(np.bincount(idx, weights=r * t[sel], minlength=P * (H + 1)).reshape(P, H + 1), 1)
+        S += sign * (T * sum_r - sum_rt)
+    return S
 
 
 def _add_revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, rev_old: NDArray, rev_new: NDArray) -> None:

@@ -89,7 +89,11 @@ def test_revenue_ramp_and_investment_follow_the_fixed_timeline():
     # Linear spending over construction: starts at 21+12k, each 30 months long.
     exp_inv = [sum(inv / 30 * max(0.0, min(s + 30, 12 * y + 12) - max(s, 12 * y)) for s in (21, 33, 45, 57, 69))
                for y in range(6)]
-    np.testing.assert_allclose(r.investment_completed["jx_major"][0], exp_inv, rtol=1e-12)
+    np.testing.assert_allclose(r.investment_completed["jx_major"][0], exp_inv, rtol=1e-12, atol=1e-9)
+    mi = r.monthly_investment["jx_major"][0]  # 月调度: one project builds from month 21, two from 33
+    np.testing.assert_allclose(mi[:21], 0.0, atol=1e-12)
+    np.testing.assert_allclose(mi[21:33], 1 / 3)
+    np.testing.assert_allclose(mi[33:45], 2 / 3)
     np.testing.assert_allclose(exp_inv, [0, 1, 5, 9, 10, 10])
 
 
