@@ -25,7 +25,45 @@ construction stock are in steady state at the start.  Money is 亿元, land mu.
 
 Randomness: every path owns a child of the caller's :class:`numpy.random.SeedSequence`
 keyed by its global path index (``path_offset + i``), so a block of paths gives the
-same numbers whether it is run alone or as part of a larger block.
+same numbers whether it is run alone or as part of a larger block.  Each project
+consumes a fixed row of uniforms (one column per attribute, see ``_U_COLS``), so
+changing a duration lever keeps common random numbers.
+
+Modelling choices (numbers in ``calibration/pipeline_defaults.toml`` and
+:mod:`model.levers`, each with its source or marked as a stated assumption)
+---------------------------------------------------------------------------
+* Intake: Poisson number of projects a year per programme (mean = lever, 100 for
+  both, as decreed), signing month uniform in the year.  ``jx_major`` is read as
+  "projects entering the provincial list each year"; the decree's "≥30 start, ≥50
+  complete" then compare with ``starts``/``completions``.
+* Size: truncated Pareto; tail index 1.026 from the 2010 anchor (1454 projects
+  ≥1亿 of which 137 ≥10亿); ``jx_major`` on [10, 300]亿, ``gz_1yi`` on [1, 100]亿.
+  A Ganzhou project ≥10亿 may also be on the provincial list: avoid double counting
+  when adding programmes for the same region.
+* Destination: with probability ``new_entrant_share_<programme>`` a project is by
+  a new entrant (央企入赣, 产业转移) and founds an enterprise at a (park, cluster)
+  site; otherwise it expands an existing host enterprise (weights from the caller).
+* Stages and durations: lognormal (median, sigma) per stage and programme;
+  approval × green-channel lever; construction × (size/size_min)^0.1 ×
+  construction lever × (Ganzhou) early-production-subsidy factor.
+* Abandonment: Bernoulli at the end of reserve (签约不落地) and of approval, after
+  the maximum number of failed financing rounds, and during construction (at a
+  uniform fraction of it; investment spent up to then counts).
+* Capacities: approval = FIFO multi-server queue; land and guaranteed-loan pool =
+  strict-FIFO yearly quotas that lapse at year end (a claim never exceeds one
+  year's quota).  New entrants always need land; an expansion needs land with
+  probability ``land_need_share_expansion`` (the rest renovate on own land);
+  land need = investment ÷ 200万元/亩.
+* Output: full-capacity revenue = investment × output/investment ratio (industry
+  table anchored on 300万元/亩 ÷ 200万元/亩 = 1.5); production starts at 30 % of
+  capacity at 投产 and ramps linearly to 100 % at 达产.  Only projects reaching 投产
+  from 2014 on add revenue (earlier ones are in the 2013 base data).
+* Investment: spent linearly between 开工 and 竣工 (or abandonment).
+* Warm-up: the pipeline starts 6 years before 2014 so that queues and stocks are
+  in steady state; warm-up cohorts appear in ``states`` and queues, not in flows.
+* Not modelled: contention between programmes (each has its own queues), capacity
+  that changes over the years, correlated shocks across projects (macro cycles),
+  reallocation of lapsed quota, exits of producing projects.
 """
 
 from __future__ import annotations
@@ -34,13 +72,16 @@ import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from .levers import PROGRAMMES, validate_levers
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "MILESTONES",
@@ -242,7 +283,7 @@ def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float])
 # ----------------------------------------------------------------------------- destinations
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Destinations:
     """Where a programme's projects land.
 
@@ -641,9 +682,12 @@ class PipelineResult:
         (投产), dropped.
     construction_completions : dict of (P, Y) int
         Flow of 竣工 (end of construction).
-    in_production, reserve : dict of (P, Y) int
-        Stocks: producing (投产 reached, incl. earlier cohorts) and reserve (储备 =
-        signed, not abandoned, construction not started).
+    in_production : dict of (P, Y) int
+        Projects that reached 投产 from 2014-01 up to the year end (cumulative
+        ``completions``); earlier cohorts belong to the 2013 base data (they are
+        still visible in ``states``).
+    reserve : dict of (P, Y) int
+        Stock of 储备 projects: signed, not abandoned, construction not started.
     investment_completed : dict of (P, Y) float
         亿元 invested in the year; spending is linear over construction.
     new_enterprises : dict of (P, Y) int
@@ -717,6 +761,28 @@ class PipelineResult:
         """True when :meth:`conservation_errors` finds nothing."""
         return not self.conservation_errors()
 
+    def summary(self, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> "pd.DataFrame":
+        """Mean and quantiles over paths of the yearly programme arrays.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index (programme, quantity, year); columns ``mean`` and ``q<q>``.
+        """
+        import pandas as pd
+
+        rows = []
+        for n in self.programmes:
+            for q in ("signed", "starts", "completions", "in_production", "abandoned", "reserve",
+                      "investment_completed", "new_enterprises"):
+                arr = getattr(self, q)[n]
+                qs = np.quantile(arr, quantiles, axis=0)
+                for y, year in enumerate(self.years):
+                    row = {"programme": n, "quantity": q, "year": int(year), "mean": float(arr[:, y].mean())}
+                    row.update({f"q{int(round(100 * qq))}": float(qs[i, y]) for i, qq in enumerate(quantiles)})
+                    rows.append(row)
+        return pd.DataFrame(rows).set_index(["programme", "quantity", "year"])
+
 
 def _month_cumcounts(t: NDArray, mask: NDArray, n_months: int) -> NDArray:
     """Cumulative count per path of events with time < month end, for each month."""
@@ -788,7 +854,7 @@ def aggregate(
         o["completions"][name] = _year_counts(Ms[..., 9], pm, Y)
         o["new_enterprises"][name] = _year_counts(Ms[..., 9], pm & draws.is_new[:, sl], Y)
         o["abandoned"][name] = _year_counts(ats, pm, Y)
-        o["in_production"][name] = R[:, ends, 9]
+        o["in_production"][name] = np.cumsum(o["completions"][name], axis=1)
         o["reserve"][name] = occ[:, ends, :7].sum(-1)
         rate = np.where(pm, draws.inv[:, sl] / draws.d["construction"][:, sl], 0.0)
         S = _spend_curve(Ms, ats, asts, rate, H)
