@@ -313,6 +313,13 @@ class Destinations:
             arr = np.asarray(getattr(self, w), float)
             if np.any(~np.isfinite(arr)) or np.any(arr < 0):
                 raise ValueError(f"Destinations: {w} must be finite and non-negative")
+        for ix in ("host_index", "site_park", "site_cluster"):
+            if np.any(np.asarray(getattr(self, ix)) < 0):
+                raise ValueError(f"Destinations: {ix} must be non-negative indices")
+        for r, ref in (("host_output_ratio", "host_index"), ("site_output_ratio", "site_park")):
+            val = getattr(self, r)
+            if val is not None and len(val) != len(getattr(self, ref)):
+                raise ValueError(f"Destinations: {r} must have one value per {ref}")
 
     @classmethod
     def synthetic(cls, n_hosts: int = 50, n_sites: int = 10, seed: int = 0) -> "Destinations":
@@ -1002,6 +1009,8 @@ def simulate_pipeline(
     -------
     PipelineResult
     """
+    if n_paths < 1 or path_offset < 0:
+        raise ValueError(f"need n_paths >= 1 and path_offset >= 0, got {n_paths}, {path_offset}")
     ys = _years(years, params.first_year)
     dest = _index_destinations(destinations, params.names)
     draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)

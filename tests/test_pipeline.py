@@ -201,3 +201,26 @@ def test_green_channel_lever_raises_mean_completions_with_default_quotas():
 def test_years_must_start_at_first_year():
     with pytest.raises(ValueError, match="start at 2014"):
         simulate_pipeline(PipelineParams.from_levers({}), ONE_HOST, 1, [2015, 2016], 0)
+
+
+def test_no_intake_gives_empty_but_consistent_result():
+    r = simulate_pipeline(PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0}),
+                          Destinations.synthetic(), 2, 3, 0)
+    assert r.states_ok
+    for n in r.programmes:
+        assert r.signed[n].sum() == 0 and r.completions[n].sum() == 0
+    assert r.revenue_to_existing.sum() == 0
+
+
+def test_output_ratio_override_and_bad_destinations():
+    d = Destinations(host_index=np.array([0]), host_weight=np.array([1.0]), host_output_ratio=np.array([3.0]))
+    p = fixed_params()
+    r3 = simulate_pipeline(p, d, 1, 6, 0)
+    r15 = simulate_pipeline(p, ONE_HOST, 1, 6, 0)
+    np.testing.assert_allclose(r3.revenue_to_existing[0, 0], 2 * r15.revenue_to_existing[0, 0])
+    with pytest.raises(ValueError, match="host_weight"):
+        Destinations(host_index=np.array([0]), host_weight=np.array([-1.0]))
+    with pytest.raises(ValueError, match="differ in length"):
+        Destinations(host_index=np.array([0, 1]), host_weight=np.array([1.0]))
+    with pytest.raises(ValueError, match="missing"):
+        simulate_pipeline(p, {"jx_major": ONE_HOST}, 1, 2, 0)
