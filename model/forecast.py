@@ -153,7 +153,7 @@ class SeriesFit:
             ``mu``, ``phi`` (clipped to [0, 0.98]) and ``sigma``, each shape ``(n,)``.
         """
         centre = np.array([self.mu, self.phi, np.log(self.sigma)])
-        draws = rng.multivariate_normal(centre, self.cov, size=n, method="cholesky")
+        draws = rng.multivariate_normal(centre, self.cov, size=n, method="eigh")
         return draws[:, 0], np.clip(draws[:, 1], 0.0, PHI_MAX), np.exp(draws[:, 2])
 
 

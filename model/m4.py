@@ -417,11 +417,13 @@ def _point_owa(val: M4Yearly, priors: object) -> float:
     """OWA (vs Naive2) of the analytic median path on hold-out windows."""
     from model.forecast import fit_series, median_path
 
-    point = np.array([median_path(fit_series(y, priors), HORIZON) for y in val.train])
-    naive = np.array([naive2_forecast(y) for y in val.train])
-    scale = np.array([_naive_scale(y) for y in val.train])
-    s, s0 = smape(val.test, point).mean(), smape(val.test, naive).mean()
-    m, m0 = (np.abs(val.test - point).mean(1) / scale).mean(), (np.abs(val.test - naive).mean(1) / scale).mean()
+    keep = [i for i, y in enumerate(val.train) if y.size >= 2 and np.ptp(y) > 0]  # MASE scale defined
+    hist, future = [val.train[i] for i in keep], val.test[keep]
+    point = np.array([median_path(fit_series(y, priors), HORIZON) for y in hist])
+    naive = np.array([naive2_forecast(y) for y in hist])
+    scale = np.array([_naive_scale(y) for y in hist])
+    s, s0 = smape(future, point).mean(), smape(future, naive).mean()
+    m, m0 = (np.abs(future - point).mean(1) / scale).mean(), (np.abs(future - naive).mean(1) / scale).mean()
     return float(0.5 * (s / s0 + m / m0))
 
 
