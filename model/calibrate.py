@@ -148,7 +148,7 @@ def calibrate(h: Hierarchy, province: np.ndarray, as_of: int | None = None) -> G
         raise ValueError(f"only {len(obs)} growth observations up to {as_of}; need at least 30 (3 years of data)")
     log_size = obs["log_size"].to_numpy()
     # Stage 1: pooled OLS residuals give a first size law, used as GLS weights.
-    pooled = sm.OLS(obs["dev"].to_numpy(), obs[["dev_lag"]].to_numpy()).fit()
+    pooled = sm.OLS(obs["dev"].to_numpy(), np.column_stack([obs["dev_lag"], pd.get_dummies(obs["year"]).to_numpy(float)])).fit()
     sigma0, beta0, _ = _fit_size_law(pooled.resid, log_size)
     # Stage 2: MixedLM on the reweighted equation; the industry shock becomes a random slope on the weight.
     phi, tau, resid, mixed_diag = _fit_mixed(obs, np.exp(beta0.value * log_size) / sigma0.value)
@@ -159,13 +159,17 @@ def calibrate(h: Hierarchy, province: np.ndarray, as_of: int | None = None) -> G
 
 
 def _fit_mixed(obs: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, Estimate, np.ndarray, dict]:
-    """MixedLM of ``w*dev = phi * w*dev_lag + w*u_gy + e`` with groups = cluster group x year.
+    """MixedLM of ``w*dev = phi * w*dev_lag + w*c_t + w*u_gy + e`` with groups = cluster group x year.
 
-    Returns phi, tau (sd of u), residuals on the original scale (dev - fitted, u removed), diagnostics.
+    ``c_t`` are year fixed effects (common offsets of the leaves against the
+    province's growth), so ``u`` measures industry shocks only. Returns phi,
+    tau (sd of u), residuals on the original scale (u and c removed), diagnostics.
     """
     groups = (obs["group"] + ":" + obs["year"].astype(str)).to_numpy()
-    y, x = obs["dev"].to_numpy() * w, obs["dev_lag"].to_numpy() * w
-    model = sm.MixedLM(y, x[:, None], groups=groups, exog_re=w[:, None])
+    years = pd.get_dummies(obs["year"]).to_numpy(float)
+    x = np.column_stack([obs["dev_lag"].to_numpy(), years]) * w[:, None]
+    y = obs["dev"].to_numpy() * w
+    model = sm.MixedLM(y, x, groups=groups, exog_re=w[:, None])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(reml=True)
@@ -173,9 +177,9 @@ def _fit_mixed(obs: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, Estimate, np
     tau2 = max(float(np.asarray(res.cov_re)[0, 0]), 1e-10)
     bse_re = float(np.asarray(res.bse_re)[0])
     se_tau = (bse_re if np.isfinite(bse_re) else tau2) / (2 * np.sqrt(tau2))
-    phi = Estimate(float(res.fe_params[0]), float(res.bse_fe[0]))
-    u = _blups(res, groups)
-    resid = obs["dev"].to_numpy() - phi.value * obs["dev_lag"].to_numpy() - u
+    beta = np.asarray(res.fe_params)
+    phi = Estimate(float(beta[0]), float(np.asarray(res.bse_fe)[0]))
+    resid = obs["dev"].to_numpy() - (x / w[:, None]) @ beta - _blups(res, groups)
     diag = {"mixedlm_converged": bool(res.converged), "mixedlm_llf": float(res.llf) if np.isfinite(res.llf) else None, "n_group_years": int(len(set(groups)))}
     return phi, Estimate(float(np.sqrt(tau2)), float(se_tau)), resid, diag
 

@@ -124,8 +124,8 @@ def _in_ganzhou(panel: Panel, geo: str) -> bool:
 
 
 def _sites(panel: Panel, parks: list[str], clusters: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One site per (park, hosted cluster) plus one per park without a cluster."""
-    pairs = [(parks.index(p), -1) for p in parks]
+    """One site per (park, hosted cluster) plus one per park with no cluster (index ``len(clusters)``)."""
+    pairs = [(parks.index(p), len(clusters)) for p in parks]
     for c, hosts in panel.clusters["hosts"].items():
         pairs += [(parks.index(host), clusters.index(c)) for host, _ in parse_hosts(hosts) if host in parks]
     arr = np.array(sorted(set(pairs)), dtype=np.int64)
@@ -144,7 +144,7 @@ def _site_matrix(panel: Panel, h: Hierarchy, sites: np.ndarray) -> np.ndarray:
     cl_parent = panel.clusters["parent"].to_dict()
     mat = np.zeros((len(h.nodes), len(sites)))
     for j, (p, c) in enumerate(sites):
-        for node in _chain(parks[p], geo_parent) + (_chain(clusters[c], cl_parent) if c >= 0 else []):
+        for node in _chain(parks[p], geo_parent) + (_chain(clusters[c], cl_parent) if c < len(clusters) else []):
             mat[h.node_index[node], j] = 1.0
     return mat
 

@@ -342,7 +342,10 @@ class _Builder:
             while (rest < 0.02 * target).any():
                 self._shrink_members(gid)
                 rest = target - self._cluster_members_total(gid)
-            hosts = [counties[k] for k in self.rng.choice(len(counties), 4, replace=False)]
+            # Two host parks in the central board (where the city's industry concentrates), two elsewhere.
+            central = [c for c in counties if c[5:] in {S.GZ_COUNTY_CODES[n] for n in S.GZ_BOARDS["JX.GZ.central"][1]}]
+            others = [c for c in counties if c not in central]
+            hosts = [central[k] for k in self.rng.choice(len(central), 2, replace=False)] + [others[k] for k in self.rng.choice(len(others), 2, replace=False)]
             for h in hosts:
                 self.fixed_cells.setdefault(h, {})[gid] = rest / len(hosts)
                 self.rest[h] = np.maximum(self.rest[h], sum(self.fixed_cells[h].values()) / 0.97)
@@ -380,6 +383,7 @@ class _Builder:
 
     def region_totals(self) -> None:
         """Bottom regions = parks + out-of-park firms + hosted cells + other; scaled to anchors."""
+        self.central = {f"JX.GZ.{S.GZ_COUNTY_CODES[c]}" for c in S.GZ_BOARDS["JX.GZ.central"][1]}
         fixed = {}
         for rid in [r[0] for r in self.rows["regions"] if r[2] in ("county",) or (r[2] == "city" and r[0] not in ("JX.GZ", "GD.XY"))]:
             parks = [p for p, _ in self.park_city.items() if self._region_of(p) == rid]
@@ -393,7 +397,10 @@ class _Builder:
         self.region_value = {r: fixed[r] + self.other[r] for r in fixed}
 
     def _scale_other(self, regions: list[str], fixed: dict[str, np.ndarray], target: np.ndarray) -> None:
-        base = {r: fixed[r][-1] * 0.25 * np.exp(self.rng.normal(0, 0.3)) * np.exp(np.concatenate([[0.0], np.cumsum(_MACRO)]) - _MACRO.sum()) for r in regions}
+        path = np.exp(np.concatenate([[0.0], np.cumsum(_MACRO)]) - _MACRO.sum())
+        # Ganzhou's central board (章贡, 赣州经开区, 南康...) holds over half of the city's industry (赣市府发〔2014〕26号 targets 3100 of 5500).
+        weight = {r: 4.0 if r in self.central else 1.0 for r in regions}
+        base = {r: (fixed[r][-1] + 1.0) * 0.25 * weight[r] * np.exp(self.rng.normal(0, 0.3)) * path for r in regions}
         room = target - sum(fixed[r] for r in regions)
         if (room <= 0).any():
             raise RuntimeError(f"fixed parts exceed the target: room {room}")

@@ -1,0 +1,182 @@
+"""The ``attain`` command line.
+
+Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
+``backtest``, ``bench m4``. Every verb that reports has ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .errors import DataError, ScenarioError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    p = argparse.ArgumentParser(prog="attain", description="Probability of hitting regional industrial targets.")
+    sub = p.add_subparsers(dest="verb", required=True)
+    data = sub.add_parser("data", help="validate and summarise data").add_subparsers(dest="action", required=True)
+    chk = data.add_parser("check", help="validate a dataset folder or a revenue table (default: embedded data)")
+    chk.add_argument("path", nargs="?", help="dataset folder, or a CSV/xlsx revenue table checked against the embedded entities")
+    chk.add_argument("--unit", help="unit of every row when the table has no 单位 column (亿元 or 万元)")
+    chk.add_argument("--sheet", help="Excel sheet name")
+    chk.add_argument("--json", action="store_true", help="print JSON")
+    tg = sub.add_parser("targets", help="list the target catalogue")
+    tg.add_argument("--json", action="store_true")
+    tg.add_argument("--lang", choices=("zh", "en"), default="zh")
+    lv = sub.add_parser("levers", help="list policy levers with units and ranges")
+    lv.add_argument("--json", action="store_true")
+    _run_parser(sub)
+    cal = sub.add_parser("calibrate", help="fit the growth model and write calibration/parameters.toml")
+    cal.add_argument("--as-of", type=int, help="use data up to this year only")
+    cal.add_argument("--check", action="store_true", help="recalibrate and compare with the stored artefact (no write)")
+    cal.add_argument("--figures", type=Path, help="write diagnostic figures to this folder")
+    cal.add_argument("--json", action="store_true")
+    bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS on the embedded data")
+    bt.add_argument("--paths", type=int, default=1000)
+    bt.add_argument("--json", action="store_true")
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
+    m4 = bench.add_parser("m4", help="forecast skill on M4 Yearly", add_help=False)
+    m4.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def _run_parser(sub) -> None:
+    r = sub.add_parser("run", help="run a scenario: P(attain) of every target")
+    r.add_argument("scenario", help="scenario file or name in scenarios/ (e.g. baseline)")
+    r.add_argument("--paths", type=int, help="Monte Carlo paths (default: the scenario's)")
+    r.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    r.add_argument("--workers", type=int, default=1, help="local worker processes")
+    r.add_argument("--scheduler", help="dask.distributed scheduler address tcp://HOST:PORT")
+    r.add_argument("--as-of", type=int, help="calibrate on data up to this year and simulate from the next")
+    r.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results to FILE ('-' = stdout)")
+    r.add_argument("-o", "--out", type=Path, help="write summary.json, paths.nc and manifest.json into this folder")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+    r.add_argument("--no-progress", action="store_true")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``attain`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (DataError, ScenarioError, ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args) -> int:
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "bench": _bench}
+    return handlers[args.verb](args)
+
+
+def _emit(obj: dict, as_json: bool, text: str) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1, default=str) if as_json else text)
+
+
+def _data_check(args) -> int:
+    from .data import default_data_dir, load_dataset, load_revenue_table
+    from .display import data_summary_table
+    from .hierarchy import build_hierarchy
+
+    path = Path(args.path) if args.path else default_data_dir()
+    if path.is_dir():
+        panel = load_dataset(path)
+    else:
+        panel = load_revenue_table(path, load_dataset(), unit=args.unit, sheet=args.sheet)
+    h = build_hierarchy(panel)
+    prov = panel.provenance.to_numpy().ravel()
+    prov = prov[prov != ""]
+    info = {
+        "source": str(path), "years": [int(panel.years[0]), int(panel.years[-1])],
+        "entities": {"regions": len(panel.regions), "parks": len(panel.parks), "clusters": len(panel.clusters), "enterprises": len(panel.enterprises)},
+        "values": int(prov.size), "provenance_share": {k: float((prov == k).mean()) for k in ("published", "derived", "synthetic")},
+        "leaves": len(h.leaves), "aggregates": len(h.nodes), "illustrative": panel.illustrative, "data_hash": panel.data_hash(),
+    }
+    _emit(info, args.json, data_summary_table(info))
+    return 0
+
+
+def _targets(args) -> int:
+    from .catalogue import format_table, load_catalogue, summary
+
+    targets = load_catalogue()
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps({"summary": summary(targets), "targets": [asdict(t) for t in targets]}, ensure_ascii=False, indent=1, default=str))
+    else:
+        s = summary(targets)
+        print(format_table(targets, lang=args.lang))
+        print(f"\n{s.get('total', len(targets))} targets; evaluable: {s.get('evaluable', '?')}")
+    return 0
+
+
+def _levers(args) -> int:
+    from dataclasses import asdict
+
+    from .levers import LEVERS
+
+    rows = [asdict(v) for v in LEVERS.values()]
+    text = "\n".join(f"{r['name']:36s} {r['default']:>10g} {r['unit']:16s} [{r['low']:g}, {r['high']:g}]  {r['description']}" for r in rows)
+    _emit({"levers": rows}, args.json, text)
+    return 0
+
+
+def _run(args) -> int:
+    from .context import prepare
+    from .display import run_table
+    from .engine import run_blocks
+    from .results import write_json, write_results
+    from .scenario import load_scenario
+    from .summary import summarise
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario).with_overrides(paths=args.paths, seed=args.seed)
+    ctx = prepare(scenario, as_of=args.as_of)
+    t1 = time.perf_counter()
+    quiet = args.no_progress or args.json is not None
+    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
+    out.timings.update(prepare_s=t1 - t0, workers=args.workers)
+    summary = summarise(out)
+    out.timings["total_s"] = time.perf_counter() - t0
+    if args.out:
+        write_results(out, summary, args.out)
+    if args.json is not None:
+        if str(args.json) == "-":
+            print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+        else:
+            write_json(summary, args.json)
+    if str(args.json) != "-":
+        print(run_table(summary, args.lang))
+        if args.out:
+            print(f"\nresults written to {args.out}/ (summary.json, paths.nc, manifest.json)")
+    return 0
+
+
+def _calibrate(args) -> int:
+    from .calibration_check import calibrate_command
+
+    return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json)
+
+
+def _backtest(args) -> int:
+    from .backtest import backtest_command
+
+    return backtest_command(paths=args.paths, as_json=args.json)
+
+
+def _bench(args) -> int:
+    from .m4 import cli as m4_cli
+
+    return m4_cli(args.rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

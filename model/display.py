@@ -1,0 +1,73 @@
+"""Terminal tables for run results (Chinese first, English on request)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["run_table", "data_summary_table", "pad", "width"]
+
+_ILLUSTRATIVE = {
+    "zh": "注意:本结果基于示意性数据(合成面板嵌入真实公开数据),不代表实际统计。",
+    "en": "NOTE: results rest on ILLUSTRATIVE data (a synthetic panel around real published anchors).",
+}
+_HEAD = {
+    "zh": ("目标", "年份", "目标值", "达成概率", "中位数 [10%–90%]"),
+    "en": ("target", "year", "goal", "P(attain)", "median [10%-90%]"),
+}
+
+
+def width(text: str) -> int:
+    """Display width (CJK characters count double)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, n: int) -> str:
+    """Left-align ``text`` to display width ``n`` (truncating with an ellipsis)."""
+    if width(text) > n:
+        while width(text) > n - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (n - width(text))
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+def run_table(summary: dict, lang: str = "zh") -> str:
+    """A readable table of every target: P ± MC error, or why it is not evaluable."""
+    lines = [f"scenario: {summary['scenario']} — {summary['description' if lang == 'zh' else 'description_en']}"]
+    lines.append(f"paths: {summary['n_paths']}, seed: {summary['seed']}, years {summary['years'][0]}-{summary['years'][-1]}; {summary['calibration']}")
+    if summary["illustrative_data"]:
+        lines.append(_ILLUSTRATIVE[lang])
+    head = _HEAD[lang]
+    lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3], 18) + head[4])
+    for t in summary["targets"]:
+        lines.append(_row(t, lang))
+    return "\n".join(lines)
+
+
+def _row(t: dict, lang: str) -> str:
+    title = t["title_zh"] if lang == "zh" else t["title_en"]
+    name = pad(f"{t['id']} {title}", 43) + " "
+    goal = f"≥{_fmt(t['at_least'])}" if t["at_least"] is not None else "-"
+    if not t["evaluable"]:
+        why = "无法评估: " if lang == "zh" else "not evaluable: "
+        return name + pad(str(t["year"]), 6) + pad(goal, 10) + why + t["why_not"]
+    p = f"{t['probability']:.3f} ± {t['se']:.3f}"
+    q = t["quantiles"]
+    dist = f"{_fmt(q['q50'])} [{_fmt(q['q10'])}–{_fmt(q['q90'])}]"
+    return name + pad(str(t["year"]), 6) + pad(goal, 10) + pad(p, 18) + dist
+
+
+def data_summary_table(info: dict) -> str:
+    """Summary printed by ``attain data check``."""
+    lines = [f"OK: {info['source']}", f"years {info['years'][0]}-{info['years'][-1]}"]
+    lines += [f"  {k:12s} {v}" for k, v in info["entities"].items()]
+    lines.append("provenance of values: " + ", ".join(f"{k} {v:.1%}" for k, v in info["provenance_share"].items()))
+    lines.append(f"leaves (enterprises + remainder cells): {info['leaves']}; aggregates: {info['aggregates']}")
+    if info["illustrative"]:
+        lines.append(_ILLUSTRATIVE["en"])
+    return "\n".join(lines)

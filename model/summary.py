@@ -1,0 +1,132 @@
+"""From simulated paths to what a planner reads: P(attain) ± MC error and the rest.
+
+Every probability is a mean of independent path indicators, so its Monte Carlo
+standard error is ``sqrt(p (1 - p) / n)``; with p = 0 or 1 the error shown is
+the 95 % upper bound ``3 / n`` (rule of three) so a certainty is never claimed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import RunOutput, key_nodes
+from .targets import CompiledTarget
+
+__all__ = ["summarise", "target_summary", "probability", "QUANTILES", "DECISIVE_BAND"]
+
+QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+DECISIVE_BAND = (0.2, 0.8)
+_WATCH_TOP = 10
+
+
+def probability(hit: np.ndarray) -> tuple[float, float]:
+    """P and its Monte Carlo standard error (rule of three at 0 or 1)."""
+    n = hit.size
+    p = float(hit.mean())
+    se = float(np.sqrt(p * (1 - p) / n)) if 0 < p < 1 else 3.0 / n
+    return p, se
+
+
+def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
+    """Everything reported for one target."""
+    t = c.target
+    base = {
+        "id": t.id, "title_zh": t.title_zh, "title_en": t.title_en, "document": t.document, "clause": t.clause,
+        "year": t.year, "kind": t.kind, "metric": t.metric, "scope": t.scope.describe(), "at_least": t.at_least,
+        "threshold": t.threshold, "unit": t.unit, "target_unit": t.target_unit, "evaluable": c.evaluable, "why_not": c.why_not,
+    }
+    if not c.evaluable:
+        return base
+    x = out.stack("values", t.id)
+    hit = x >= t.at_least
+    p, se = probability(hit)
+    base.update(probability=p, se=se, n_paths=int(x.size), mean=float(x.mean()), quantiles=_quantiles(x))
+    base["expected_shortfall"] = float((t.at_least - x[~hit]).mean()) if (~hit).any() else 0.0
+    if c.is_count or c.flow is not None:
+        values, counts = np.unique(x.astype(int), return_counts=True)
+        base["distribution"] = {int(v): float(k / x.size) for v, k in zip(values, counts)}
+    base["path"] = _path(c, out)
+    base["decomposition"] = _decomposition(c, out)
+    if c.target.id in out.blocks[0].watch:
+        base["watch_list"] = _watch(c, out, hit)
+    return base
+
+
+def _quantiles(x: np.ndarray) -> dict[str, float]:
+    return {f"q{int(q * 100):02d}": float(v) for q, v in zip(QUANTILES, np.quantile(x, QUANTILES))}
+
+
+def _path(c: CompiledTarget, out: RunOutput) -> list[dict]:
+    """Year-by-year quantiles of the measured quantity, with the documents' milestones."""
+    paths = out.stack("paths", c.target.id)
+    rows = []
+    for j, year in enumerate(out.context.years):
+        q = np.quantile(paths[:, j], (0.1, 0.5, 0.9))
+        rows.append({"year": int(year), "q10": float(q[0]), "q50": float(q[1]), "q90": float(q[2]), "milestone": c.target.milestones.get(int(year))})
+    return rows
+
+
+def _decomposition(c: CompiledTarget, out: RunOutput) -> dict:
+    """Expected value split into organic growth, projects of existing firms and new entrants."""
+    comp = out.stack("components", c.target.id).mean(axis=0)
+    organic, with_projects, total = (float(v) for v in comp)
+    return {
+        "organic": organic, "projects": with_projects - organic, "new_entrants": total - with_projects,
+        "expected": total, "target": c.target.at_least, "expected_gap": float(c.target.at_least - total),
+    }
+
+
+def _watch(c: CompiledTarget, out: RunOutput, hit: np.ndarray) -> list[dict]:
+    """Entities in the decisive band ranked by how much forcing them across raises P(target)."""
+    sums = sum(b.watch[c.target.id] for b in out.blocks)
+    n = hit.size
+    p_cross, p_forced = sums[0] / n, sums[1] / n
+    lift = p_forced - hit.mean()
+    labels = _labels(c, out)
+    band = np.flatnonzero((p_cross >= DECISIVE_BAND[0]) & (p_cross <= DECISIVE_BAND[1]))
+    order = band[np.argsort(-lift[band], kind="stable")][:_WATCH_TOP]
+    return [{"entity": labels[i][0], "name": labels[i][1], "p_cross": float(p_cross[i]), "p_target_if_crosses": float(p_forced[i]), "lift": float(lift[i])} for i in order]
+
+
+def _labels(c: CompiledTarget, out: RunOutput) -> list[tuple[str, str]]:
+    ctx = out.context
+    names = {**ctx.panel.parks["name"].to_dict(), **ctx.panel.clusters["name"].to_dict(), **ctx.panel.regions["name"].to_dict(), **ctx.panel.enterprises["name"].to_dict()}
+    ent_ids = ctx.hierarchy.leaves.iloc[ctx.hierarchy.enterprise_leaves]["id"].tolist()
+    node_ids = [ctx.hierarchy.nodes[i] for i in c.nodes]
+    ids = node_ids + [ent_ids[i] for i in c.enterprises]
+    return [(i, names.get(i, i)) for i in ids]
+
+
+def summarise(out: RunOutput) -> dict:
+    """JSON-ready summary of a whole run."""
+    ctx = out.context
+    return {
+        "scenario": ctx.scenario.name,
+        "description": ctx.scenario.get("scenario", "description"),
+        "description_en": ctx.scenario.get("scenario", "description_en"),
+        "n_paths": out.n_paths,
+        "seed": out.seed,
+        "years": [int(y) for y in ctx.years],
+        "illustrative_data": ctx.panel.illustrative,
+        "calibration": ctx.calibration_source,
+        "targets": [target_summary(c, out) for c in ctx.targets],
+        "aggregates": _aggregates(out),
+        "pipeline": _pipeline(out),
+    }
+
+
+def _aggregates(out: RunOutput) -> dict:
+    nodes = out.stack("nodes")
+    return {k: {"q10": np.quantile(nodes[:, i, :], 0.1, axis=0).round(2).tolist(), "q50": np.quantile(nodes[:, i, :], 0.5, axis=0).round(2).tolist(), "q90": np.quantile(nodes[:, i, :], 0.9, axis=0).round(2).tolist()} for i, k in enumerate(key_nodes(out.context)) if np.isfinite(nodes[:, i, :]).all() and nodes[:, i, :].any()}
+
+
+def _pipeline(out: RunOutput) -> dict:
+    if not out.blocks[0].flows or out.context.pipeline is None:
+        return {"enabled": False}
+    flows = {k: np.quantile(out.stack("flows", k), 0.5, axis=0).round(1).tolist() for k in out.blocks[0].flows}
+    queues = {k: float(np.nanmean([b.queues[k] for b in out.blocks])) for k in out.blocks[0].queues}
+    lags = {}
+    for prog in out.blocks[0].lag_months:
+        lag = np.concatenate([b.lag_months[prog] for b in out.blocks])
+        lags[prog] = {"q10": float(np.quantile(lag, 0.1)), "q50": float(np.quantile(lag, 0.5)), "q90": float(np.quantile(lag, 0.9))} if lag.size else {}
+    return {"enabled": True, "median_flows": flows, "queues": queues, "signing_to_production_months": lags}
