@@ -51,6 +51,10 @@ def mismatches(a: PipelineResult, b: PipelineResult) -> dict[str, int]:
     out = {
         "timeline.times": int((a.timeline.times != b.timeline.times).sum()),
         "timeline.abandon_time": int((a.timeline.abandon_time != b.timeline.abandon_time).sum()),
+        "timeline.abandon_stage": int((a.timeline.abandon_stage != b.timeline.abandon_stage).sum()),
+        "timeline.construction_months": int((~((a.timeline.construction_months == b.timeline.construction_months)
+                                               | (np.isnan(a.timeline.construction_months)
+                                                  & np.isnan(b.timeline.construction_months)))).sum()),
     }
     for f in fields(PipelineResult):
         x, y = getattr(a, f.name), getattr(b, f.name)

@@ -148,6 +148,10 @@ class ProgrammeParams:
     ``math.inf`` (no queue).  ``sign_month_fraction`` fixes the month of signing
     within the year (``None``: uniform); ``poisson`` chooses Poisson or fixed
     yearly intake.
+
+    The ``*_multiplier`` fields are policy effects: they apply to approvals filed
+    and constructions started from ``PipelineParams.policy_start`` on; earlier
+    (warm-up) projects use the calibrated, pre-policy values.
     """
 
     name: str
@@ -168,6 +172,7 @@ class ProgrammeParams:
     abandon_construction: float
     approval_multiplier: float = 1.0
     construction_multiplier: float = 1.0
+    abandon_construction_multiplier: float = 1.0
     approval_capacity: float = math.inf
     land_quota: float = math.inf
     loan_pool: float = math.inf
@@ -181,6 +186,11 @@ class PipelineParams:
 
     Build with :meth:`from_levers`; tweak with :func:`dataclasses.replace` or
     :meth:`with_programme` (tests use this for fixed durations or unlimited capacity).
+
+    ``policy_start`` (months since 2014-01, default 0) is when the duration and
+    abandonment levers (green channel, construction support, early-production
+    subsidy) take effect; before it the warm-up runs at pre-policy values, so the
+    levers show up as a change in flows rather than a shifted steady state.
     """
 
     programmes: tuple[ProgrammeParams, ...]
@@ -191,6 +201,7 @@ class PipelineParams:
     ramp_start_share: float = 0.3
     max_claim_share: float = 1.0
     first_year: int = 2014
+    policy_start: float = 0.0
     levers: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -271,7 +282,8 @@ def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float])
         durations={k: (float(v[0]), float(v[1])) for k, v in cal["durations"].items()},
         abandon_reserve=float(ab["reserve"]),
         abandon_approval=float(ab["approval"]),
-        abandon_construction=min(1.0, float(ab["construction"]) * ab_sub),
+        abandon_construction=float(ab["construction"]),
+        abandon_construction_multiplier=ab_sub,
         approval_multiplier=lev["green_channel_approval_multiplier"],
         construction_multiplier=lev["construction_duration_multiplier"] * con_sub,
         approval_capacity=lev[f"approval_capacity_{name}"],
@@ -428,15 +440,23 @@ class ProjectDraws:
     ab_reserve: NDArray[np.bool_]
     ab_approval: NDArray[np.bool_]
     ab_construction: NDArray[np.bool_]
+    ab_construction_pre: NDArray[np.bool_]
     ab_fraction: NDArray[np.float64]
     t0: float
     horizon: float
     n_years: int
     slices: tuple[slice, ...]  # column block of each programme
+    policy_start: float = 0.0
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.valid.shape
+
+
+def _child(ss: np.random.SeedSequence, *key: int) -> np.random.Generator:
+    """Generator of the sub-stream ``key`` of a path's SeedSequence."""
+    return np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + key, pool_size=ss.pool_size)))
 
 
 def _uniform_block(
@@ -446,15 +466,34 @@ def _uniform_block(
 
     Each programme occupies its own column block (same columns on every path) so
     per-programme work is a slice; within a block projects are ordered by year.
+
+    Common random numbers across scenarios: counts come from one uniform per
+    (programme, calendar year) through the Poisson inverse CDF (monotone in the
+    mean), and the projects of each (programme, calendar year) read their rows
+    from their own sub-stream.  Raising the intake therefore only appends
+    projects; every other project keeps its attributes.
     """
+    from scipy.stats import poisson
+
     lam = np.array([p.signed_per_year for p in params.programmes])
     fixed = np.array([not p.poisson for p in params.programmes])
+    first_cal = params.first_year - params.warmup_years
+    n_prog = len(lam)
+    u_cnt = np.stack([_child(ss, 0).random((n_prog, n_years_total)) for ss in seeds]) if seeds else np.zeros((0, n_prog, n_years_total))
+    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None, :, None]), 0).astype(np.int64)
+    all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None, :, None]
     per_path = []
-    for ss in seeds:
-        rng = np.random.Generator(np.random.PCG64(ss))
-        counts = rng.poisson(np.repeat(lam[:, None], n_years_total, 1))
-        counts[fixed] = np.rint(lam[fixed])[:, None]
-        u = rng.random((int(counts.sum()), len(_U_COLS)))
+    for ss, counts in zip(seeds, all_counts):
+        rows = []
+        for k in range(n_prog):
+            # One stream per programme; calendar year y starts 2^40 draws × (y − 1900) in.
+            bg = _child(ss, 1, k).bit_generator
+            st0, gen = bg.state, np.random.Generator(bg)
+            for y in range(n_years_total):
+                bg.state = st0
+                bg.advance((first_cal + y - 1900) << 40)
+                rows.append(gen.random((int(counts[k, y]), len(_U_COLS))))
+        u = np.concatenate(rows) if rows else np.zeros((0, len(_U_COLS)))
         per_path.append((counts, u))
     n_prog = len(params.programmes)
     width = [max((int(c[k].sum()) for c, _ in per_path), default=0) for k in range(n_prog)]
@@ -562,11 +601,13 @@ def draw_projects(
         med = np.array([p.durations[name][0] for p in P])[prog]
         sig = np.array([p.durations[name][1] for p in P])[prog]
         d[name] = _lognormal(col(name), med, sig)
+    # Policy levers act only from policy_start; keep the pre-policy duration too.
+    d["approval_pre"] = d["approval"]
     d["approval"] = d["approval"] * per("approval_multiplier")
     # Bigger projects take longer to build: median × (size/size_min)^elasticity.
-    d["construction"] = d["construction"] * (inv / lo) ** per("construction_size_elasticity") * per(
-        "construction_multiplier"
-    )
+    d["construction_pre"] = d["construction"] * (inv / lo) ** per("construction_size_elasticity")
+    d["construction"] = d["construction_pre"] * per("construction_multiplier")
+    ab_con = per("abandon_construction")
 
     ps = per("financing_success")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -578,9 +619,10 @@ def draw_projects(
         needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d, n_fin=n_fin,
         ab_reserve=col("ab_reserve") < per("abandon_reserve"),
         ab_approval=col("ab_approval") < per("abandon_approval"),
-        ab_construction=col("ab_construction") < per("abandon_construction"),
+        ab_construction=col("ab_construction") < np.minimum(1.0, ab_con * per("abandon_construction_multiplier")),
+        ab_construction_pre=col("ab_construction") < ab_con,
         ab_fraction=col("ab_fraction").copy(),
-        t0=-12.0 * wy, horizon=12.0 * n_years, n_years=n_years, slices=slices,
+        t0=-12.0 * wy, horizon=12.0 * n_years, n_years=n_years, slices=slices, policy_start=params.policy_start,
     )
 
 
@@ -599,10 +641,12 @@ class Timeline:
     times: NDArray[np.float64]  # (paths, projects, 11)
     abandon_time: NDArray[np.float64]  # (paths, projects)
     abandon_stage: NDArray[np.int8]  # (paths, projects)
+    construction_months: NDArray[np.float64]  # planned construction duration (NaN: never started)
 
     @classmethod
     def empty(cls, shape: tuple[int, int]) -> "Timeline":
-        return cls(np.full(shape + (len(MILESTONES),), np.inf), np.full(shape, np.inf), np.full(shape, -1, np.int8))
+        return cls(np.full(shape + (len(MILESTONES),), np.inf), np.full(shape, np.inf),
+                   np.full(shape, -1, np.int8), np.full(shape, np.nan))
 
 
 def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
@@ -627,11 +671,13 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     M[..., 1] = np.where(v & ~draws.ab_reserve, t1, inf)
 
     # Approval: one FIFO multi-server queue per programme.
+    # Green channel applies to approvals filed from policy_start on.
+    d_appr = np.where(M[..., 1] >= draws.policy_start, d["approval"], d["approval_pre"])
     start = np.full(draws.shape, inf)
     for p, sl in zip(params.programmes, draws.slices):
-        start[:, sl] = fifo_servers(M[:, sl, 1], d["approval"][:, sl], p.approval_capacity)
+        start[:, sl] = fifo_servers(M[:, sl, 1], d_appr[:, sl], p.approval_capacity)
     M[..., 2] = start
-    t3 = start + d["approval"]
+    t3 = start + d_appr
     abandon(np.isfinite(start) & draws.ab_approval, t3, ABANDON_STAGES["approval"])
     M[..., 3] = np.where(draws.ab_approval, inf, t3)
 
@@ -660,9 +706,13 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     M[..., 6] = loan
     M[..., 7] = M[..., 6] + d["start_prep"]
 
-    ab_c = np.isfinite(M[..., 7]) & draws.ab_construction
-    abandon(ab_c, M[..., 7] + draws.ab_fraction * d["construction"], ABANDON_STAGES["construction"])
-    M[..., 8] = np.where(ab_c, inf, M[..., 7] + d["construction"])
+    # Construction levers apply to constructions started from policy_start on.
+    post = M[..., 7] >= draws.policy_start
+    d_con = np.where(post, d["construction"], d["construction_pre"])
+    tl.construction_months[...] = np.where(np.isfinite(M[..., 7]), d_con, np.nan)
+    ab_c = np.isfinite(M[..., 7]) & np.where(post, draws.ab_construction, draws.ab_construction_pre)
+    abandon(ab_c, M[..., 7] + draws.ab_fraction * d_con, ABANDON_STAGES["construction"])
+    M[..., 8] = np.where(ab_c, inf, M[..., 7] + d_con)
     M[..., 9] = M[..., 8] + d["commissioning"]
     M[..., 10] = M[..., 9] + d["ramp_up"]
     return tl
@@ -863,7 +913,7 @@ def aggregate(
         o["abandoned"][name] = _year_counts(ats, pm, Y)
         o["in_production"][name] = np.cumsum(o["completions"][name], axis=1)
         o["reserve"][name] = occ[:, ends, :7].sum(-1)
-        rate = np.where(pm, draws.inv[:, sl] / draws.d["construction"][:, sl], 0.0)
+        rate = np.where(pm & np.isfinite(Ms[..., 7]), draws.inv[:, sl] / tl.construction_months[:, sl], 0.0)
         S = _spend_curve(Ms, ats, asts, rate, H)
         o["investment_completed"][name] = S[:, 12::12] - S[:, :-12:12]
         o["monthly_investment"][name] = np.diff(S[: (P if monthly_paths is None else monthly_paths)], axis=1)

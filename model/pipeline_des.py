@@ -217,14 +217,16 @@ def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Ti
     if dr.ab_reserve[i, j]:
         return drop("reserve")
     M[1] = env.now
+    # Green channel applies to approvals filed from policy_start on.
+    d_appr = d["approval"] if env.now >= dr.policy_start else d["approval_pre"]
     if approval is None:
         M[2] = env.now
-        yield env.timeout(d["approval"])
+        yield env.timeout(d_appr)
     else:
         with approval.request() as req:
             yield req
             M[2] = env.now
-            yield env.timeout(d["approval"])
+            yield env.timeout(d_appr)
     if dr.ab_approval[i, j]:
         return drop("approval")
     M[3] = env.now
@@ -244,10 +246,13 @@ def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Ti
     M[6] = env.now
     yield env.timeout(d["start_prep"])
     M[7] = env.now
-    if dr.ab_construction[i, j]:
-        yield env.timeout(float(dr.ab_fraction[i, j]) * d["construction"])
+    post = env.now >= dr.policy_start
+    d_con = d["construction"] if post else d["construction_pre"]
+    tl.construction_months[i, j] = d_con
+    if dr.ab_construction[i, j] if post else dr.ab_construction_pre[i, j]:
+        yield env.timeout(float(dr.ab_fraction[i, j]) * d_con)
         return drop("construction")
-    yield env.timeout(d["construction"])
+    yield env.timeout(d_con)
     M[8] = env.now
     yield env.timeout(d["commissioning"])
     M[9] = env.now

@@ -70,6 +70,7 @@ def test_params_apply_levers_and_report_source():
     # No subsidy: Ganzhou construction is at the calibrated (unsubsidised) speed.
     assert gz.construction_multiplier == pytest.approx(1.0)
     full = PipelineParams.from_levers({}).programme("gz_1yi")
-    assert full.construction_multiplier < 1.0 and full.abandon_construction < gz.abandon_construction
+    assert gz.abandon_construction_multiplier == pytest.approx(1.0)
+    assert full.construction_multiplier < 1.0 and full.abandon_construction_multiplier < 1.0
     with pytest.raises(ValueError, match="my_scenario.toml"):
         PipelineParams.from_levers({"nope": 1}, where="my_scenario.toml")

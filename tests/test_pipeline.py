@@ -46,6 +46,7 @@ def assert_results_equal(a: PipelineResult, b: PipelineResult) -> None:
                 np.testing.assert_array_equal(x.times, y.times)
                 np.testing.assert_array_equal(x.abandon_time, y.abandon_time)
                 np.testing.assert_array_equal(x.abandon_stage, y.abandon_stage)
+                np.testing.assert_array_equal(x.construction_months, y.construction_months)
         elif f.name == "queue":
             assert x.keys() == y.keys()
             for k in x:
@@ -167,7 +168,7 @@ def test_faster_approval_never_lowers_cumulative_completions():
     """
     base = PipelineParams.from_levers({})
     for name in base.names:
-        base = base.with_programme(name, land_quota=math.inf, loan_pool=math.inf, approval_capacity=20)
+        base = base.with_programme(name, land_quota=math.inf, loan_pool=math.inf, approval_capacity=40)
     d = Destinations.synthetic()
     for seed in range(12):
         slow = simulate_pipeline(base, d, 4, 6, seed, keep_timeline=True)
@@ -188,14 +189,34 @@ def test_faster_approval_never_lowers_cumulative_completions():
 
 
 def test_green_channel_lever_raises_mean_completions_with_default_quotas():
+    # Levers act from 2014 on (the warm-up runs at pre-policy speed), so faster
+    # approvals pull production forward: more projects producing by 2021.
     slow = PipelineParams.from_levers({"green_channel_approval_multiplier": 1.0})
     fast = PipelineParams.from_levers({"green_channel_approval_multiplier": 0.4})
     d = Destinations.synthetic()
-    a = simulate_pipeline(slow, d, 30, 4, 5)
-    b = simulate_pipeline(fast, d, 30, 4, 5)
+    a = simulate_pipeline(slow, d, 30, 8, 5)
+    b = simulate_pipeline(fast, d, 30, 8, 5)
     for n in slow.names:
-        # Early years: faster approvals pull production forward (same random numbers).
-        assert b.completions[n][:, 0].mean() > a.completions[n][:, 0].mean()
+        assert b.in_production[n][:, -1].mean() > a.in_production[n][:, -1].mean() + 5
+        # Steady-state intake is unchanged: signings are identical (common random numbers).
+        np.testing.assert_array_equal(a.signed[n], b.signed[n])
+
+
+def test_more_intake_only_adds_projects_without_contention():
+    def params(n):
+        p = PipelineParams.from_levers({"signed_per_year_jx_major": n, "signed_per_year_gz_1yi": n})
+        for name in p.names:
+            p = p.with_programme(name, approval_capacity=math.inf, land_quota=math.inf, loan_pool=math.inf)
+        return p
+
+    d = Destinations.synthetic()
+    for seed in range(5):
+        lo = simulate_pipeline(params(80), d, 3, 6, seed)
+        hi = simulate_pipeline(params(120), d, 3, 6, seed)
+        for n in lo.programmes:
+            assert (hi.signed[n] >= lo.signed[n]).all()
+            assert (hi.in_production[n] >= lo.in_production[n]).all()
+            assert (hi.investment_completed[n] >= lo.investment_completed[n] - 1e-9).all()
 
 
 def test_years_must_start_at_first_year():

@@ -32,6 +32,7 @@ def _equal(a: PipelineResult, b: PipelineResult) -> None:
     np.testing.assert_array_equal(a.timeline.times, b.timeline.times)
     np.testing.assert_array_equal(a.timeline.abandon_time, b.timeline.abandon_time)
     np.testing.assert_array_equal(a.timeline.abandon_stage, b.timeline.abandon_stage)
+    np.testing.assert_array_equal(a.timeline.construction_months, b.timeline.construction_months)
     for f in fields(PipelineResult):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if isinstance(x, dict) and f.name != "queue":
