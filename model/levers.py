@@ -18,6 +18,11 @@ Sources
   complete and produce within two years.
 
 Units: counts are projects, money is 亿元, land is mu (亩), durations months.
+
+Timing: the duration/abandonment levers (green channel, construction support,
+early-production subsidy) act on approvals filed and constructions started from
+2014-01 (``PipelineParams.policy_start``); intake, capacity, financing and
+new-entrant levers apply throughout, warm-up included.
 """
 
 from __future__ import annotations

@@ -24,6 +24,10 @@ This module holds
 
 Ties (two requests at the same instant) are resolved by project order in both
 implementations; with continuous durations they have probability zero.
+
+Policy timing is decided identically in both: the approval duration by the
+filing time (``>= policy_start``), the construction duration and abandonment by
+the construction start time.
 """
 
 from __future__ import annotations
