@@ -75,17 +75,18 @@ def _simpy_resource(arr: np.ndarray, svc: np.ndarray, cap: int) -> np.ndarray:
     return out
 
 
-def _simpy_quota(arr: np.ndarray, need: np.ndarray, quota: float, t0: float) -> np.ndarray:
+def _simpy_quota(off: np.ndarray, need: np.ndarray, quota: float, t0: float) -> np.ndarray:
+    """Reference: request ``i`` arrives at ``t0 + off[i]`` and queues at the gate."""
     env = simpy.Environment(initial_time=t0)
     gate = YearlyQuotaGate(env, quota, t0)
-    out = np.full(len(arr), np.inf)
+    out = np.full(len(off), np.inf)
 
     def job(i):
-        yield env.timeout(arr[i] - t0)
+        yield env.timeout(off[i])
         yield gate.request(need[i])
         out[i] = env.now
 
-    for i in range(len(arr)):
+    for i in range(len(off)):
         env.process(job(i))
     env.run()
     return out
@@ -120,10 +121,11 @@ def test_yearly_quota_worked_example():
 def test_yearly_quota_equals_simpy_gate(seed):
     rng = np.random.default_rng(100 + seed)
     n, t0, quota = 80, -24.0, 50.0
-    arr = rng.uniform(t0, 60, n)
+    off = rng.uniform(0, 60 - t0, n)
+    arr = t0 + off  # exactly the time the DES reaches
     need = np.minimum(rng.pareto(1.2, n) * 5 + 1, quota)
     got = yearly_quota(arr[None], need[None], quota, t0)[0]
-    np.testing.assert_array_equal(got, _simpy_quota(arr, need, quota, t0))
+    np.testing.assert_array_equal(got, _simpy_quota(off, need, quota, t0))
     assert (got >= arr).all()
     # Granted amounts never exceed the yearly quota.
     yr = np.floor((got - t0) / 12 + 1e-9)
