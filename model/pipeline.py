@@ -750,8 +750,11 @@ class PipelineResult:
     new_enterprises : dict of (P, Y) int
         New-entrant projects reaching 投产 in the year (each founds an enterprise).
     revenue_to_existing : ndarray (P, n_hosts, Y)
-        亿元 of revenue added to host enterprises ``host_ids`` by expansion projects
-        producing from 2014 on (ramped from ``ramp_start_share`` at 投产 to 1 at 达产).
+        Revenue (亿元 in that year: a level, not an increment) that expansion projects
+        of all programmes reaching 投产 from 2014 on add to host enterprises
+        ``host_ids``; each project's full-capacity revenue = investment × output/
+        investment ratio, ramped from ``ramp_start_share`` at 投产 to 1 at 达产.
+        Gross of any growth the caller's enterprise model already projects.
     host_ids : ndarray (n_hosts,)
         Enterprise index of each host axis position (union of all candidates).
     revenue_to_new : ndarray (P, n_sites, Y)
