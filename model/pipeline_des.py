@@ -80,10 +80,43 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray
     order, n_act = _sorted(arrival)
     if not math.isfinite(capacity) or capacity >= n_act:
         return arrival.copy()
-    P = arrival.shape[0]
     a = np.take_along_axis(arrival, order, 1)
     s = np.take_along_axis(np.asarray(service, float), order, 1)
-    free = np.full((P, int(capacity)), -np.inf)
+    st = a.copy()
+    # Paths where nobody ever waits keep start = arrival; only the others run the recursion.
+    rows = _fifo_binding_rows(a, s, int(capacity))
+    if len(rows):
+        st[rows] = _fifo_recursion(a[rows], s[rows], int(capacity))
+    out = np.empty_like(st)
+    np.put_along_axis(out, order, st, 1)
+    return out
+
+
+def _fifo_binding_rows(a: NDArray, s: NDArray, c: int) -> NDArray:
+    """Paths on which some arrival finds all ``c`` servers busy (with no queue ahead).
+
+    With unlimited servers the number busy just after arrival ``j`` is the
+    arrivals so far minus departures so far; if it never exceeds ``c`` nobody
+    waits, so start = arrival exactly (a release and a request at the same instant
+    give the same start either way).
+    """
+    out = []
+    for i in range(a.shape[0]):
+        ai = a[i][np.isfinite(a[i])]
+        if len(ai) <= c:
+            continue
+        ends = np.sort(ai + s[i, : len(ai)])
+        busy = np.searchsorted(ai, ai, side="right") - np.searchsorted(ends, ai, side="right")
+        if busy.max() > c:
+            out.append(i)
+    return np.asarray(out, dtype=np.int64)
+
+
+def _fifo_recursion(a: NDArray, s: NDArray, c: int) -> NDArray:
+    """Kiefer–Wolfowitz recursion on arrival-sorted rows (``inf`` = padding)."""
+    P = a.shape[0]
+    n_act = int(np.isfinite(a).sum(1).max(initial=0))
+    free = np.full((P, c), -np.inf)
     st = np.full(a.shape, np.inf)
     rows = np.arange(P)
     for j in range(n_act):
@@ -93,9 +126,7 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray
         fin = np.isfinite(aj)
         st[:, j] = np.where(fin, sj, np.inf)
         free[rows[fin], k[fin]] = sj[fin] + s[fin, j]
-    out = np.empty_like(st)
-    np.put_along_axis(out, order, st, 1)
-    return out
+    return st
 
 
 def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> NDArray:
@@ -125,10 +156,41 @@ def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> ND
     arrival = np.asarray(arrival, float)
     if not math.isfinite(quota):
         return arrival.copy()
-    order, n_act = _sorted(arrival)
-    P = arrival.shape[0]
+    order, _ = _sorted(arrival)
     a = np.take_along_axis(arrival, order, 1)
     q = np.take_along_axis(np.asarray(need, float), order, 1)
+    g = a.copy()
+    # Paths where every year's claims fit that year's quota are granted on arrival.
+    rows = _quota_binding_rows(a, q, quota, t0)
+    if len(rows):
+        g[rows] = _quota_recursion(a[rows], q[rows], quota, t0)
+    out = np.empty_like(g)
+    np.put_along_axis(out, order, g, 1)
+    return out
+
+
+def _quota_binding_rows(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray:
+    """Paths where some year's claims exceed that year's quota.
+
+    Elsewhere every claim is granted on arrival.  The 1e-9 margin keeps rounding
+    in the recursion's running subtraction from ever disagreeing with this sum.
+    """
+    fin = np.isfinite(a)
+    if not fin.any():
+        return np.zeros(0, np.int64)
+    y = np.floor((np.where(fin, a, t0) - t0) / 12.0).astype(np.int64)
+    y -= y[fin].min()
+    n_y = int(y[fin].max()) + 1
+    P = a.shape[0]
+    idx = (np.arange(P)[:, None] * n_y + y)[fin]
+    per_year = np.bincount(idx, weights=q[fin], minlength=P * n_y).reshape(P, n_y)
+    return np.flatnonzero((per_year > quota * (1.0 - 1e-9)).any(1))
+
+
+def _quota_recursion(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray:
+    """Strict-FIFO yearly quota on arrival-sorted rows (``inf`` = padding)."""
+    P = a.shape[0]
+    n_act = int(np.isfinite(a).sum(1).max(initial=0))
     cur = np.full(P, -np.inf)  # quota year in use
     rem = np.zeros(P)  # quota left in that year
     last = np.full(P, -np.inf)  # previous grant: the gate is busy until then
@@ -149,9 +211,7 @@ def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> ND
         cur = np.where(fin, np.where(ok, c1, c1 + 1.0), cur)
         rem = np.where(fin, np.where(ok, r1 - qj, quota - qj), rem)
         last = np.where(fin, gj, last)
-    out = np.empty_like(g)
-    np.put_along_axis(out, order, g, 1)
-    return out
+    return g
 
 
 # ----------------------------------------------------------------------------- SimPy reference

@@ -167,3 +167,31 @@ def test_default_capacities_des_equals_array_path_exactly():
     _equal(a, b)
     assert a.queue["gz_1yi.land"]["mean_wait_months"][:, -1].mean() > 0  # the queue did bind
     assert a.queue["jx_major.approval"]["mean_length"].mean() > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_skipping_non_binding_paths_changes_nothing(seed):
+    """The shortcut (start = arrival where nobody waits) equals the full recursion."""
+    from model.pipeline_des import _fifo_recursion, _quota_recursion
+
+    rng = np.random.default_rng(seed)
+    P, n = 30, 50
+    arr = rng.uniform(0, 100, (P, n))
+    arr[rng.random((P, n)) < 0.2] = np.inf
+    svc = rng.lognormal(1.0, 0.7, (P, n)) * np.linspace(0.05, 1.5, P)[:, None]  # light to heavy load
+    order = np.argsort(arr, 1, kind="stable")
+    a, s = np.take_along_axis(arr, order, 1), np.take_along_axis(svc, order, 1)
+    cap = 3
+    full = np.empty_like(a)
+    np.put_along_axis(full, order, _fifo_recursion(a, s, cap), 1)
+    got = fifo_servers(arr, svc, cap)
+    np.testing.assert_array_equal(got, full)
+    assert (got > arr).any(axis=1).sum() not in (0, P)  # both kinds of path present
+
+    need = rng.uniform(0, 10, (P, n)) * np.linspace(0.2, 1.5, P)[:, None]
+    quota = 45.0
+    full_q = np.empty_like(a)
+    np.put_along_axis(full_q, order, _quota_recursion(a, np.take_along_axis(need, order, 1), quota, 0.0), 1)
+    got_q = yearly_quota(arr, need, quota, 0.0)
+    np.testing.assert_array_equal(got_q, full_q)
+    assert (got_q > arr).any(axis=1).sum() not in (0, P)
