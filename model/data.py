@@ -8,6 +8,7 @@ planner sees every problem of a table at once. Nothing is dropped silently.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal, InvalidOperation
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +123,9 @@ def load_dataset(folder: Path | str | None = None) -> Panel:
     entities = _validate_entities(tables, files)
     revenue = tables["revenue"]
     wide = _validate_revenue(revenue, files["revenue"], entities, meta)
+    rows = wide.pop("rows")
     panel = Panel(**entities, **wide, meta=meta)
-    _check_members_within_aggregates(panel, files["revenue"])
+    _check_members_within_aggregates(panel, files["revenue"], rows)
     return panel
 
 
@@ -155,10 +157,13 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
         table.loc[table["unit"] == "", "unit"] = unit
     entities = {k: getattr(panel, k) for k in ("regions", "parks", "clusters", "enterprises")}
     wide = _validate_revenue(table, str(path), entities, panel.meta)
-    merged = {k: wide[k].combine_first(getattr(panel, k)) for k in wide}
+    rows = wide.pop("rows")
+    given = wide["revenue"].notna()
+    # Provenance and source follow the value: where the table has no value, keep the panel's.
+    merged = {k: wide[k].where(given).combine_first(getattr(panel, k)).fillna("") for k in ("provenance", "source")}
     merged["revenue"] = wide["revenue"].combine_first(panel.revenue)
     out = Panel(**entities, **merged, meta=panel.meta)
-    _check_members_within_aggregates(out, str(path))
+    _check_members_within_aggregates(out, str(path), rows)
     return out
 
 
@@ -225,14 +230,17 @@ def _validate_entities(tables: dict[str, pd.DataFrame], files: dict[str, str]) -
 
 def _check_ids(table: pd.DataFrame, file: str, seen: dict[str, str], kind: str) -> list[str]:
     problems = []
+    first_row: dict[str, str] = {}
     for _, rec in table.iterrows():
         where = ErrorLocation(file, rec[ROW_COL], "id")
         ident = rec["id"]
         if ident == "":
             problems.append(DataError.describe(where, ident, "a non-empty id"))
         elif ident in seen and not (kind == "enterprises" and seen[ident] == kind):
-            problems.append(DataError.describe(where, ident, f"a unique id (already used in {seen[ident]})"))
+            at = f" row {first_row[ident]}" if seen[ident] == kind else ""
+            problems.append(DataError.describe(where, ident, f"a unique id (already used in {seen[ident]}{at})"))
         seen.setdefault(ident, kind)
+        first_row.setdefault(ident, rec[ROW_COL])
     if kind == "enterprises":
         problems += _check_enterprise_duplicates(table, file)
     return problems
@@ -243,11 +251,12 @@ def _check_enterprise_duplicates(table: pd.DataFrame, file: str) -> list[str]:
     for ident, group in table[table["id"] != ""].groupby("id"):
         if len(group) < 2:
             continue
-        second = group.iloc[1]
-        parks = sorted(set(group["park"]))
-        if len(parks) > 1:
+        first, second = group.iloc[0], group.iloc[1]
+        other = group[group["park"] != first["park"]]
+        if len(other):
+            second = other.iloc[0]
             where = ErrorLocation(file, second[ROW_COL], "park")
-            problems.append(DataError.describe(where, second["park"], f"one park per enterprise; '{ident}' is also in {parks[0]!r} (row {group.iloc[0][ROW_COL]})"))
+            problems.append(DataError.describe(where, second["park"], f"one park per enterprise; '{ident}' is already in {first['park']!r} (row {first[ROW_COL]})"))
         else:
             where = ErrorLocation(file, second[ROW_COL], "id")
             problems.append(DataError.describe(where, ident, f"a unique id (first at row {group.iloc[0][ROW_COL]})"))
@@ -343,7 +352,13 @@ def _validate_revenue(table: pd.DataFrame, file: str, entities: dict[str, pd.Dat
     raise_all(problems)
     years = list(range(first, last + 1))
     wide = {col: frame.pivot(index="entity", columns="year", values=col).reindex(columns=years) for col in ("value", "provenance", "source")}
-    return {"revenue": wide["value"].astype(float), "provenance": wide["provenance"].fillna(""), "source": wide["source"].fillna("")}
+    rows = {(e, int(y)): int(r) for e, y, r in zip(frame["entity"], frame["year"], frame[ROW_COL])}
+    return {"revenue": wide["value"].astype(float), "provenance": _text(wide["provenance"]), "source": _text(wide["source"]), "rows": rows}
+
+
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    # Years with no row at all come out of reindex as float NaN columns.
+    return frame.astype(object).fillna("").astype(str)
 
 
 def _name_index(enterprises: pd.DataFrame) -> dict[str, list[str]]:
@@ -410,7 +425,17 @@ def _parse_value(text: str, unit: str, loc) -> tuple[float, list[str]]:
         errs.append(DataError.describe(loc("unit"), unit, f"a declared unit, one of {list(UNITS)} (or pass --unit)"))
     elif unit not in UNITS:
         errs.append(DataError.describe(loc("unit"), unit, f"one of {list(UNITS)}"))
-    return value * UNITS.get(unit, 1.0), errs
+    return _convert(text, value, UNITS.get(unit, 1.0)), errs
+
+
+def _convert(text: str, value: float, factor: float) -> float:
+    """``value × factor`` rounded once (decimal arithmetic): 123456 万元 is exactly 12.3456 亿元."""
+    if factor == 1.0 or not np.isfinite(value):
+        return value * factor
+    try:
+        return float(Decimal(text.replace(",", "").strip()) * Decimal(repr(factor)))
+    except InvalidOperation:
+        return value * factor
 
 
 def _check_duplicates(frame: pd.DataFrame, file: str) -> list[str]:
@@ -429,19 +454,24 @@ def _check_gaps(frame: pd.DataFrame, file: str) -> list[str]:
         years = sorted(group["year"])
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
         if missing:
-            row = group.sort_values("year")[ROW_COL].iloc[0]
-            where = ErrorLocation(file, row, "year")
-            problems.append(DataError.describe(where, entity, f"consecutive years for '{entity}' from {years[0]} to {years[-1]}; missing {missing}"))
+            # Point at the first value after the gap.
+            after = group[group["year"] > missing[0]].sort_values("year").iloc[0]
+            where = ErrorLocation(file, after[ROW_COL], "year")
+            problems.append(DataError.describe(where, int(after["year"]), f"consecutive years for '{entity}' from {years[0]} to {years[-1]}; missing {missing}"))
     return problems
 
 
-def _check_members_within_aggregates(panel: Panel, file: str) -> None:
+def _check_members_within_aggregates(panel: Panel, file: str, rows: dict | None = None) -> None:
     # Imported here: hierarchy depends on Panel.
     from .hierarchy import member_overflow
 
-    problems = [
-        f"{file}: entity '{node}' year {year}: members sum to {total:.2f} 亿元 > aggregate {agg:.2f}; "
-        "expected members (child regions, parks, enterprises, member clusters) to sum to at most the aggregate"
-        for node, year, total, agg in member_overflow(panel)
-    ]
+    rows = rows or {}
+    problems = []
+    for node, year, total, agg in member_overflow(panel):
+        row = rows.get((node, year))
+        where = ErrorLocation(file, row, "value") if row is not None else ErrorLocation(file)
+        problems.append(
+            f"{where}: entity '{node}' year {year}: got aggregate {agg:.4f} 亿元 < members' sum {total:.4f}; "
+            "expected members (child regions, parks, enterprises, member clusters) to sum to at most the aggregate"
+        )
     raise_all(problems)
