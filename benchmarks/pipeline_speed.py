@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> dict:
             "tests": tests,
         },
         "machine": {"python": platform.python_version(), "numpy": np.__version__, "simpy": simpy.__version__,
-                    "platform": platform.platform(), "cpus": os.cpu_count()},
+                    "platform": platform.platform(), "cpus": os.cpu_count(),
+                    # Shared machine: other jobs may run; both timings come from the same run.
+                    "load_average_1min_at_end": os.getloadavg()[0]},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pipeline_speed.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
@@ -199,7 +201,9 @@ def report_md(o: dict) -> str:
         "on shared paths the two are bit-identical.",
         "",
         f"Machine: Python {o['machine']['python']}, numpy {o['machine']['numpy']}, simpy {o['machine']['simpy']}, "
-        f"{o['machine']['cpus']} CPUs, {o['machine']['platform']}.",
+        f"{o['machine']['cpus']} CPUs, {o['machine']['platform']}; 1-min load average at the end "
+        f"{o['machine']['load_average_1min_at_end']:.1f} (shared machine: absolute rates vary run to run, "
+        "the ratio less so because both are timed in the same run).",
         "",
     ]
     return "\n".join(lines)

@@ -522,6 +522,44 @@ def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
     return median * np.exp(sigma * ndtri(np.clip(u, _EPS, 1 - _EPS)))
 
 
+def _destinations_and_ratio(
+    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Industry output ratio, new-entrant flag and destination position per project.
+
+    A project is a new entrant with probability ``new_entrant_share`` (1 if the
+    programme has no host candidates, 0 if it has no sites); its destination is
+    drawn by weight among the programme's sites, else among its hosts.
+    """
+    ratio_tab = np.asarray(params.output_ratio)
+    shape = prog.shape
+    ratio = np.empty(shape)
+    is_new = np.zeros(shape, bool)
+    dest_pos = np.zeros(shape, np.int64)
+    for k, p in enumerate(params.programmes):
+        m = prog == k
+        w = np.cumsum(p.industry_weights) / np.sum(p.industry_weights)
+        ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
+        ratio[m] = ratio_tab[ind]
+        has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
+        share = p.new_entrant_share if (has_h and has_s) else (1.0 if has_s else 0.0)
+        new_k = col("new_entrant")[m] < share
+        ud = col("destination")[m]
+        pos = np.zeros(ud.shape, np.int64)
+        if has_h:
+            hi_ = np.minimum(np.searchsorted(dest.host_cum[k], ud, side="right"), len(dest.host_cum[k]) - 1)
+            pos = np.where(~new_k, dest.host_pos[k][hi_], pos)
+            if dest.host_ratio[k] is not None:
+                ratio[m] = np.where(~new_k, dest.host_ratio[k][hi_], ratio[m])
+        if has_s:
+            si = np.minimum(np.searchsorted(dest.site_cum[k], ud, side="right"), len(dest.site_cum[k]) - 1)
+            pos = np.where(new_k, dest.site_pos[k][si], pos)
+            if dest.site_ratio[k] is not None:
+                ratio[m] = np.where(new_k, dest.site_ratio[k][si], ratio[m])
+        is_new[m], dest_pos[m] = new_k, pos
+    return ratio, is_new, dest_pos
+
+
 def draw_projects(
     params: PipelineParams,
     dest: _DestIndex,
@@ -564,31 +602,7 @@ def draw_projects(
     lo, hi, a = per("size_min"), per("size_max"), per("size_alpha")
     inv = lo * (1.0 - col("size") * (1.0 - (lo / hi) ** a)) ** (-1.0 / a)
 
-    ratio_tab = np.asarray(params.output_ratio)
-    ratio = np.empty_like(inv)
-    is_new = np.zeros(inv.shape, bool)
-    dest_pos = np.zeros(inv.shape, np.int64)
-    for k, p in enumerate(P):
-        m = prog == k
-        w = np.cumsum(p.industry_weights) / np.sum(p.industry_weights)
-        ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
-        ratio[m] = ratio_tab[ind]
-        has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
-        share = p.new_entrant_share if (has_h and has_s) else (1.0 if has_s else 0.0)
-        new_k = col("new_entrant")[m] < share
-        ud = col("destination")[m]
-        pos = np.zeros(ud.shape, np.int64)
-        if has_h:
-            hi_ = np.minimum(np.searchsorted(dest.host_cum[k], ud, side="right"), len(dest.host_cum[k]) - 1)
-            pos = np.where(~new_k, dest.host_pos[k][hi_], pos)
-            if dest.host_ratio[k] is not None:
-                ratio[m] = np.where(~new_k, dest.host_ratio[k][hi_], ratio[m])
-        if has_s:
-            si = np.minimum(np.searchsorted(dest.site_cum[k], ud, side="right"), len(dest.site_cum[k]) - 1)
-            pos = np.where(new_k, dest.site_pos[k][si], pos)
-            if dest.site_ratio[k] is not None:
-                ratio[m] = np.where(new_k, dest.site_ratio[k][si], ratio[m])
-        is_new[m], dest_pos[m] = new_k, pos
+    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col)
 
     # New entrants always need land; expansions only when not renovating on own land.
     needs_land = is_new | (col("land_need") < per("land_need_share_expansion"))
