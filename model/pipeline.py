@@ -368,6 +368,10 @@ def _index_destinations(
     missing = [n for n in names if n not in per]
     if missing:
         raise ValueError(f"Destinations missing for programme(s): {missing}")
+    empty = [n for n in names if len(per[n].host_index) == 0 and len(per[n].site_park) == 0]
+    if empty:
+        raise ValueError(f"Destinations for programme(s) {empty} have neither hosts nor sites; "
+                         "give candidates or set the programme's intake lever to 0 and pass any destination")
     hosts = np.unique(np.concatenate([np.asarray(per[n].host_index, np.int64) for n in names]))
     pairs_all = np.concatenate(
         [np.stack([np.asarray(per[n].site_park, np.int64), np.asarray(per[n].site_cluster, np.int64)], 1)

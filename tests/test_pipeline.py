@@ -245,3 +245,5 @@ def test_output_ratio_override_and_bad_destinations():
         Destinations(host_index=np.array([0, 1]), host_weight=np.array([1.0]))
     with pytest.raises(ValueError, match="missing"):
         simulate_pipeline(p, {"jx_major": ONE_HOST}, 1, 2, 0)
+    with pytest.raises(ValueError, match="neither hosts nor sites"):
+        simulate_pipeline(p, {"jx_major": ONE_HOST, "gz_1yi": Destinations()}, 1, 2, 0)
