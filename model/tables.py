@@ -95,6 +95,14 @@ def _check_columns(path: Path, spec: TableSpec, raw: pd.DataFrame, mapping: dict
                 f"{sorted(spec.aliases)} (see model/schema.py)",
             )
         )
+    by_name: dict[str, list[str]] = {}
+    for raw_header, name in mapping.items():
+        by_name.setdefault(name, []).append(str(raw_header))
+    for name, headers in by_name.items():
+        if len(headers) > 1:
+            problems.append(
+                DataError.describe(ErrorLocation(str(path), column=headers[1]), headers, f"one column for '{name}' (these headers all mean '{name}'; keep one)")
+            )
     present = set(mapping.values())
     if spec.name == "revenue" and not ({"entity", "name"} & present):
         problems.append(f"{path}: missing column 'entity' (主体代码) or 'name' (企业名称); one is required")

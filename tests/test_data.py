@@ -53,6 +53,7 @@ DATASET_CASES: dict[str, tuple[str, list[str]]] = {
     "no_revenue_rows": ("revenue.csv", ["no data rows", "expected at least one revenue value"]),
     "unknown_column": ("parks.csv", ["column '面积'", "got ['面积']", "expected only known columns ['id', 'name', 'region']", "园区代码"]),
     "missing_column": ("parks.csv", ["missing required column 'region'", "所属地区", "found ['园区代码', '园区名称']"]),
+    "two_headers_one_field": ("parks.csv", ["column '编码'", "got ['园区代码', '编码']", "expected one column for 'id'"]),
     "missing_table": ("", ["no table 'clusters.csv' or 'clusters.xlsx'", "expected the five tables"]),
     "malformed_toml": ("dataset.toml", ["not valid TOML", "line 4"]),
     "toml_missing_key": ("dataset.toml", ["missing key 'last_year'", "expected name, first_year, last_year"]),
