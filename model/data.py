@@ -312,6 +312,12 @@ def _check_hosts(out: dict[str, pd.DataFrame], file: str) -> list[str]:
                 problems.append(DataError.describe(where, host, f"a park or region id that exists (host of cluster '{ident}')"))
             if share is not None and not 0 <= share <= 1:
                 problems.append(DataError.describe(where, share, "a share between 0 and 1"))
+        # The shares split the cluster's remainder: all given must sum to 1, some given to at most 1.
+        shares = [s for _, s in hosts if s is not None]
+        total = sum(shares)
+        if shares and (total > 1 + 1e-6 or (len(shares) == len(hosts) and total < 1 - 1e-6)):
+            what = "shares summing to 1" if len(shares) == len(hosts) else "given shares summing to at most 1"
+            problems.append(DataError.describe(where, rec["hosts"], f"{what} (they sum to {total:g}; host of cluster '{ident}')"))
     return problems
 
 
@@ -401,8 +407,9 @@ def _resolve_entity(rec: pd.Series, loc, known: set[str], names: dict) -> tuple[
 
 def _parse_year(text: str, where: ErrorLocation, first: int, last: int) -> tuple[int, list[str]]:
     try:
-        year = int(float(text))
-        if str(year) != text.split(".")[0]:
+        number = float(text)
+        year = int(number)
+        if number != year or str(year) != text.split(".")[0]:
             raise ValueError
     except ValueError:
         return 0, [DataError.describe(where, text, "a year as a whole number, e.g. 2013")]
