@@ -122,6 +122,8 @@ def load_dataset(folder: Path | str | None = None) -> Panel:
     files = {name: str(_find(folder, name)) for name in TABLES}
     entities = _validate_entities(tables, files)
     revenue = tables["revenue"]
+    if "unit" in meta:  # dataset.toml may declare the unit of rows with an empty 单位
+        revenue.loc[revenue["unit"] == "", "unit"] = meta["unit"]
     wide = _validate_revenue(revenue, files["revenue"], entities, meta)
     rows = wide.pop("rows")
     panel = Panel(**entities, **wide, meta=meta)
@@ -202,6 +204,8 @@ def _read_meta(folder: Path) -> dict:
     for key in ("first_year", "last_year"):
         if not isinstance(meta[key], int):
             raise DataError(f"{path}: key '{key}' = {meta[key]!r}; expected an integer year")
+    if "unit" in meta and meta["unit"] not in UNITS:
+        raise DataError(f"{path}: key 'unit' = {meta['unit']!r}; expected one of {list(UNITS)}")
     return meta
 
 
@@ -429,7 +433,7 @@ def _parse_value(text: str, unit: str, loc) -> tuple[float, list[str]]:
     if not np.isfinite(value) or value < 0:
         errs.append(DataError.describe(loc("value"), text, "a non-negative finite revenue"))
     if unit == "":
-        errs.append(DataError.describe(loc("unit"), unit, f"a declared unit, one of {list(UNITS)} (or pass --unit)"))
+        errs.append(DataError.describe(loc("unit"), unit, f"a declared unit, one of {list(UNITS)} (or pass --unit, or set unit in dataset.toml)"))
     elif unit not in UNITS:
         errs.append(DataError.describe(loc("unit"), unit, f"one of {list(UNITS)}"))
     return _convert(text, value, UNITS.get(unit, 1.0)), errs

@@ -192,6 +192,18 @@ def test_good_dataset_from_xlsx_equals_csv(tmp_path, good_dir, good_panel):
     pd.testing.assert_frame_equal(panel.enterprises, good_panel.enterprises)
 
 
+def test_dataset_toml_unit_fills_empty_unit_cells(tmp_path, good_dir, good_panel):
+    folder = tmp_path / "d"
+    shutil.copytree(good_dir, folder)
+    (folder / "dataset.toml").write_text((good_dir / "dataset.toml").read_text(encoding="utf-8") + 'unit = "亿元"\n', encoding="utf-8")
+    text = (good_dir / "revenue.csv").read_text(encoding="utf-8")
+    (folder / "revenue.csv").write_text(text.replace("E4,,2013,4,亿元,", "E4,,2013,4,,"), encoding="utf-8")
+    pd.testing.assert_frame_equal(load_dataset(folder).revenue, good_panel.revenue)
+    (folder / "dataset.toml").write_text((good_dir / "dataset.toml").read_text(encoding="utf-8") + 'unit = "千元"\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"dataset\.toml: key 'unit' = '千元'; expected one of \['亿元', '亿', '万元', '万'\]"):
+        load_dataset(folder)
+
+
 # --------------------------------------------------------------------------- load_revenue_table
 
 
