@@ -157,13 +157,21 @@ def _merged(path: Path, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
-    parent = raw.get("scenario", {}).get("inherits", "")
+    head = raw.get("scenario", {})
+    parent = head.get("inherits", "") if isinstance(head, dict) else ""
     if not parent:
-        return raw, seen + (str(path),)
+        return raw, (str(path),)
     base, chain = _merged(_resolve(path.parent / parent), seen + (str(path),))
-    merged = {sec: {**base.get(sec, {}), **raw.get(sec, {})} for sec in set(base) | set(raw)}
+    merged = {sec: _merge_section(base.get(sec, {}), raw.get(sec, {})) for sec in set(base) | set(raw)}
     merged["scenario"]["inherits"] = parent
     return merged, chain + (str(path),)
+
+
+def _merge_section(base: Any, child: Any) -> Any:
+    """Child keys over parent keys; a non-table is kept as is so validation can name it."""
+    if isinstance(base, dict) and isinstance(child, dict):
+        return {**base, **child}
+    return child if child != {} else base
 
 
 def _validate(raw: dict, file: str) -> dict[str, dict[str, Any]]:
@@ -188,7 +196,8 @@ def _check_value(file: str, section: str, key: str, value: Any) -> Any:
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
     if not ok:
-        raise ScenarioError(f"{file}: [{section}] {key} = {value!r}: expected {typ.__name__} ({help_})")
+        allowed = f" from {low} to {high}" if low is not None else ""
+        raise ScenarioError(f"{file}: [{section}] {key} = {value!r}: expected {typ.__name__}{allowed} ({help_})")
     if low is not None and not low <= value <= high:
         raise ScenarioError(f"{file}: [{section}] {key} = {value!r} is out of range; allowed {low} to {high} ({help_})")
     return value

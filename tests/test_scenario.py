@@ -1,0 +1,181 @@
+"""Scenario files: the shipped four, inheritance, and located errors for bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.errors import ScenarioError
+from model.levers import LEVERS, lever_defaults
+from model.scenario import SCHEMA, Scenario, default_scenario_dir, load_scenario
+
+BAD = Path(__file__).parent / "fixtures" / "scenarios"
+SHIPPED = ("baseline", "organic_only", "policy_push", "slowdown")
+
+
+def _error(path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenarios_load(name):
+    s = load_scenario(name)
+    assert isinstance(s, Scenario)
+    assert s.name == name
+    assert s.path == default_scenario_dir() / f"{name}.toml"
+    assert set(s.settings) == set(SCHEMA)
+    assert set(s.levers) == set(LEVERS)
+    assert s.get("scenario", "description_en")
+    # a bare name, a file name and a full path give the same scenario
+    assert load_scenario(s.path).digest() == s.digest() == load_scenario(f"{name}.toml").digest()
+
+
+def test_baseline_values():
+    s = load_scenario("baseline")
+    assert s.get("scenario", "paths") == 2000
+    assert s.get("scenario", "seed") == 20140101
+    assert s.get("scenario", "block_size") == 250
+    assert s.levers["signed_per_year_jx_major"] == 40
+    assert s.levers["signed_per_year_gz_1yi"] == lever_defaults()["signed_per_year_gz_1yi"]
+    assert s.chain == (str(s.path),)
+
+
+def test_policy_push_inherits_baseline_but_overrides_levers():
+    base, push = load_scenario("baseline"), load_scenario("policy_push")
+    for key in ("paths", "seed", "block_size", "horizon"):
+        assert push.get("scenario", key) == base.get("scenario", key)
+    assert push.settings["macro"] == base.settings["macro"]
+    assert push.levers["signed_per_year_jx_major"] == 55
+    assert push.levers["financing_success_probability"] == 0.85
+    assert push.levers["approval_capacity_jx_major"] == base.levers["approval_capacity_jx_major"]
+    assert push.chain == (str(base.path), str(push.path))
+    assert push.get("scenario", "inherits") == "baseline.toml"
+    assert push.digest() != base.digest()
+
+
+def test_slowdown_merges_levers_across_the_chain():
+    s = load_scenario("slowdown")
+    assert s.levers["financing_success_probability"] == 0.55  # its own
+    assert s.levers["signed_per_year_jx_major"] == 40  # from baseline, not the lever default
+    assert s.get("macro", "shift") == -0.04
+    years = s.years()
+    assert years[0] == 2014 and years[-1] == 2025
+    np.testing.assert_array_equal(s.macro_shift(years), np.where(years >= 2015, -0.04, 0.0))
+
+
+def test_organic_only_disables_the_pipeline():
+    s = load_scenario("organic_only")
+    assert s.get("pipeline", "enabled") is False
+    assert load_scenario("baseline").get("pipeline", "enabled") is True
+
+
+def test_child_file_overrides_keys_in_every_section():
+    s = load_scenario(BAD / "child_override.toml")
+    assert s.name == "child_override"
+    assert s.get("scenario", "paths") == 300
+    assert s.get("scenario", "seed") == 20140101
+    assert s.get("macro", "shift") == -0.01
+    assert s.get("macro", "widen") is True
+    assert s.levers["guarantee_multiplier"] == 6.0
+    assert s.levers["signed_per_year_jx_major"] == 40
+    assert len(s.chain) == 2
+
+
+def test_overrides_are_validated():
+    s = load_scenario("baseline")
+    t = s.with_overrides(paths=300, seed=5, block_size=None)
+    assert (t.get("scenario", "paths"), t.get("scenario", "seed"), t.get("scenario", "block_size")) == (300, 5, 250)
+    assert s.get("scenario", "paths") == 2000  # the original is untouched
+    with pytest.raises(ScenarioError, match=r"paths = 5 is out of range; allowed 100 to 1000000"):
+        s.with_overrides(paths=5)
+
+
+# --- bad input: every message names the file, the key and what is allowed --------------
+
+
+def test_unknown_section():
+    msg = _error(BAD / "unknown_section.toml")
+    assert "unknown_section.toml" in msg
+    assert "[macroo]" in msg
+    for section in ("scenario", "macro", "pipeline", "levers"):
+        assert f"'{section}'" in msg
+
+
+def test_unknown_key():
+    msg = _error(BAD / "unknown_key.toml")
+    assert "unknown_key.toml" in msg
+    assert "'pathz'" in msg and "[scenario]" in msg
+    for key in SCHEMA["scenario"]:
+        assert f"'{key}'" in msg
+
+
+def test_wrong_type():
+    msg = _error(BAD / "wrong_type.toml")
+    assert "wrong_type.toml" in msg
+    assert "paths = 'many'" in msg
+    assert "expected int" in msg
+    assert "100 to 1000000" in msg
+
+
+def test_paths_out_of_range():
+    msg = _error(BAD / "paths_out_of_range.toml")
+    assert "paths_out_of_range.toml" in msg
+    assert "[scenario] paths = 5" in msg
+    assert "allowed 100 to 1000000" in msg
+
+
+def test_macro_shift_out_of_range():
+    msg = _error(BAD / "shift_out_of_range.toml")
+    assert "shift_out_of_range.toml" in msg
+    assert "[macro] shift = 2.0" in msg
+    assert "allowed -0.3 to 0.3" in msg
+
+
+def test_unknown_lever():
+    msg = _error(BAD / "unknown_lever.toml")
+    assert "unknown_lever.toml" in msg
+    assert "'signed_per_year_everywhere'" in msg
+    for lever in LEVERS:
+        assert lever in msg
+
+
+def test_lever_out_of_range():
+    msg = _error(BAD / "lever_out_of_range.toml")
+    assert "lever_out_of_range.toml" in msg
+    assert "'financing_success_probability' = 1.5" in msg
+    assert "[0.05, 1]" in msg
+
+
+def test_inheritance_cycle():
+    msg = _error(BAD / "cycle_a.toml")
+    assert "cycle" in msg
+    assert re.search(r"cycle_a\.toml -> .*cycle_b\.toml -> .*cycle_a\.toml", msg), msg
+
+
+def test_missing_parent():
+    msg = _error(BAD / "missing_parent.toml")
+    assert "no_such_parent.toml" in msg
+    assert "not found" in msg
+
+
+def test_missing_scenario_lists_known_scenarios():
+    msg = _error("nonexistent")
+    assert "nonexistent" in msg and "not found" in msg
+    for name in SHIPPED:
+        assert f"'{name}'" in msg
+
+
+def test_invalid_toml():
+    msg = _error(BAD / "not_toml.toml")
+    assert "not_toml.toml" in msg and "not valid TOML" in msg
+
+
+def test_section_that_is_not_a_table():
+    msg = _error(BAD / "section_not_table.toml")
+    assert "section_not_table.toml" in msg
+    assert "[scenario] must be a table" in msg
