@@ -78,14 +78,14 @@ class Priors:
         simulated quantiles and the median (1 = no widening).
     """
 
-    mu0: float = 0.03
-    k_mu: float = 60.0
-    phi0: float = 0.7
-    k_phi: float = 1e9
-    sigma0: float = 0.08
+    mu0: float = 0.02
+    k_mu: float = 30.0
+    phi0: float = 0.6
+    k_phi: float = 5.0
+    sigma0: float = 0.055
     k_sigma: float = 3.0
-    w: float = 0.2
-    df: float = 5.0
+    w: float = 0.35
+    df: float = 5.8
     n_paths: int = 2000
     widen: dict[float, tuple[float, ...]] = field(default_factory=dict)
 
@@ -229,6 +229,8 @@ def _shrunk_sigma(g: NDArray[np.float64], mu: float, phi: float, priors: Priors)
     dev = g - mu
     resid = dev[1:] - phi * dev[:-1] if g.size > 1 else dev
     ss = float(np.dot(resid, resid))
+    if resid.size + priors.k_sigma <= 0:
+        return priors.sigma0
     return float(np.sqrt((ss + priors.k_sigma * priors.sigma0**2) / (resid.size + priors.k_sigma)))
 
 

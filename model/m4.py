@@ -46,6 +46,7 @@ __all__ = [
     "published",
     "sample_indices",
     "validation_windows",
+    "rolling_windows",
     "calibrate",
     "priors_toml",
     "cli",
@@ -413,6 +414,21 @@ def validation_windows(data: M4Yearly, back: int = HORIZON) -> M4Yearly:
     return M4Yearly(data.ids, data.index, train, future, data.category)
 
 
+CAL_BACKS = (6, 12)
+
+
+def rolling_windows(data: M4Yearly, backs: Sequence[int] = CAL_BACKS) -> M4Yearly:
+    """Pool hold-out windows at several origins inside the training data (see :func:`validation_windows`)."""
+    parts = [validation_windows(data, b) for b in backs]
+    return M4Yearly(
+        ids=[f"{i}@-{b}" for b, part in zip(backs, parts) for i in part.ids],
+        index=np.concatenate([part.index for part in parts]),
+        train=[y for part in parts for y in part.train],
+        test=np.vstack([part.test for part in parts]),
+        category=np.concatenate([part.category for part in parts]),
+    )
+
+
 def _point_owa(val: M4Yearly, priors: object) -> float:
     """OWA (vs Naive2) of the analytic median path on hold-out windows."""
     from model.forecast import fit_series, median_path
@@ -451,7 +467,7 @@ def _noise_priors(val: M4Yearly, priors: object) -> dict[str, float]:
 
     raw = replace(priors, k_sigma=0.0)
     resid, scales = [], []
-    for y in val.train:
+    for y in (y for y in val.train if y.size >= 7):
         fit = fit_series(y, raw)
         g = np.diff(np.log(y)) - fit.mu
         e = g[1:] - fit.phi * g[:-1]
@@ -481,11 +497,12 @@ def _widening(val: M4Yearly, priors: object, workers: int) -> dict[float, tuple[
     return widen
 
 
-def calibrate(data: M4Yearly, workers: int = 2, point_sample: int = 6000) -> tuple[object, dict[str, float]]:
+def calibrate(data: M4Yearly, workers: int = 2, point_sample: int = 12000) -> tuple[object, dict[str, float]]:
     """Learn :class:`model.forecast.Priors` from hold-out windows of the TRAINING data only.
 
-    The last 6 points of every training series are the validation target; the
-    test data are never read. Steps: (1) grid search of the point
+    Hold-out windows at two origins of every training series (the 6 points after
+    cutting the last 6, and after cutting the last 12; ``CAL_BACKS``) are pooled
+    as validation targets; the test data are never read. Steps: (1) grid search of the point
     hyper-parameters on OWA over a fixed sample of ``point_sample`` series;
     (2) ``sigma0`` and tail ``df``; (3) conformal widening factors per level and
     horizon on all series.
@@ -500,7 +517,7 @@ def calibrate(data: M4Yearly, workers: int = 2, point_sample: int = 6000) -> tup
 
     from model.forecast import Priors
 
-    val = validation_windows(data)
+    val = rolling_windows(data)
     sub = val.subset(sample_indices(len(val.ids), point_sample, seed=SAMPLE_SEED + 1))
     priors, owa = _grid_point(sub, Priors(widen={}))
     priors = replace(priors, **_noise_priors(sub, priors))
@@ -512,8 +529,9 @@ def priors_toml(priors: object, info: dict[str, float]) -> str:
     """Render calibrated priors as commented TOML."""
     head = [
         "# Global hyper-parameters of model.forecast (damped log-growth kernel).",
-        "# Produced by model.m4.calibrate from M4 Yearly TRAINING data only: the last 6",
-        "# points of each training series are the validation target; the M4 test file is never read.",
+        "# Produced by model.m4.calibrate from M4 Yearly TRAINING data only: hold-out windows of",
+        f"# 6 points at origins {CAL_BACKS} years before the end of each training series are pooled",
+        "# as validation targets; the M4 test file is never read.",
         "# Regenerate with:  python benchmarks/m4_yearly.py --calibrate --workers 2",
         f"# Point grid searched: {POINT_GRID}",
         f"# Validation OWA of the chosen point settings: {info['validation_OWA']:.4f} "

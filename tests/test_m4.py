@@ -132,3 +132,14 @@ def test_model_run_is_worker_independent(data):
     two = m4.run_method(sub, "model", workers=2, chunk=5)
     np.testing.assert_array_equal(one, two)
     assert np.all(one[:, 1] <= one[:, 0]) and np.all(one[:, 0] <= one[:, 2])
+
+
+@needs_data
+def test_rolling_windows_pool_two_train_origins(data):
+    sub = data.subset(range(3))
+    pooled = m4.rolling_windows(sub)
+    assert len(pooled.train) == 6 and pooled.test.shape == (6, 6)
+    y = data.train[1]
+    np.testing.assert_array_equal(pooled.train[1], y[:-6])
+    np.testing.assert_array_equal(pooled.train[4], y[:-12])
+    np.testing.assert_array_equal(pooled.test[4], y[-12:-6])
