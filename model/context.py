@@ -17,13 +17,14 @@ import numpy as np
 
 from .artefact import load_params
 from .calibrate import GrowthParams, calibrate
-from .catalogue import load_catalogue
+from .catalogue import load_catalogue, load_fiscal_schedules
 from .data import Panel, load_dataset, parse_hosts
 from .forecast import median_path
 from .hierarchy import Hierarchy, build_hierarchy
 from .pipeline import Destinations, PipelineParams, simulate_pipeline
 from .scenario import Scenario
-from .targets import CompiledTarget, compile_targets
+from .fiscal import CompiledSchedule
+from .targets import CompiledTarget, compile_targets, select
 
 __all__ = ["RunContext", "prepare", "calibrated_params", "destinations_for"]
 
@@ -48,6 +49,7 @@ class RunContext:
     macro_shift: np.ndarray
     organic_shift: np.ndarray
     calibration_source: str
+    schedules: list[CompiledSchedule]
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None) -> tuple[GrowthParams, str]:
@@ -89,7 +91,29 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     catalogue = compile_targets(load_catalogue(), panel, h, years, sites, pipe.names if pipe else ())
     base = _pipeline_params(scenario, years, defaults=True)
     organic = _organic_shift(params, base, dests, panel, h, years)
-    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source)
+    schedules = compile_schedules(panel, h)
+    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules)
+
+
+#: Schedules whose base the data cannot measure, with the reason.
+_SCHEDULE_NOT_EVALUABLE = {
+    "GZ-REWARD-COUNTY": "the reward is paid on a county's revenue from the nine leading industries (九大工业主导产业), which the data do not split by county",
+}
+
+
+def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
+    """Resolve the reward schedules to entity indices and their historical peaks."""
+    out = []
+    ent_hist = h.history[h.enterprise_leaves]
+    node_hist = {n: panel.revenue.loc[n].to_numpy(float) if n in panel.revenue.index else np.zeros(len(panel.years)) for n in h.nodes}
+    for sch in load_fiscal_schedules():
+        why = sch.why_not if not sch.evaluable else _SCHEDULE_NOT_EVALUABLE.get(sch.id, "")
+        kind = "enterprise" if sch.scope.entity_kind == "enterprise" else "node"
+        idx = select(panel, h, sch.scope.entity_kind, sch.scope.within, sch.scope.levels()) if not why else np.zeros(0, int)
+        hist = ent_hist[idx] if kind == "enterprise" else np.array([node_hist[h.nodes[i]] for i in idx] or np.zeros((0, len(panel.years))))
+        peak = np.nan_to_num(np.nanmax(hist, axis=1, initial=0.0)) if len(idx) else np.zeros(0)
+        out.append(CompiledSchedule(sch, kind, idx, peak, not why, why))
+    return out
 
 
 def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:

@@ -46,7 +46,23 @@ def run_table(summary: dict, lang: str = "zh") -> str:
     lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3], 18) + head[4])
     for t in summary["targets"]:
         lines.append(_row(t, lang))
+    lines += _fiscal_lines(summary.get("fiscal", []), summary["years"], lang)
     return "\n".join(lines)
+
+
+def _fiscal_lines(rows: list[dict], years: list[int], lang: str) -> list[str]:
+    if not rows:
+        return []
+    head = "奖励政策财政支出预测(万元/年,均值 [10%–90%])" if lang == "zh" else "Reward schedules: expected fiscal cost (万元 a year, mean [10%-90%])"
+    out = ["", head]
+    for r in rows:
+        title = r["title_zh"] if lang == "zh" else r["title_en"]
+        if not r["evaluable"]:
+            out.append(f"  {r['id']} {title}: " + ("无法评估: " if lang == "zh" else "not evaluable: ") + r["why_not"])
+            continue
+        cells = [f"{y}: {m:,.0f} [{lo:,.0f}–{hi:,.0f}]" for y, m, lo, hi in zip(r["years"], r["mean"], r["q10"], r["q90"]) if y <= 2016]
+        out.append(f"  {r['id']} {title} ({r['payer']}): " + "; ".join(cells))
+    return out
 
 
 def _row(t: dict, lang: str) -> str:

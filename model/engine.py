@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import RunContext
+from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .pipeline import simulate_pipeline
 from .targets import Outcome, crossing_counterfactual, measure
@@ -40,6 +41,7 @@ class BlockResult:
     flows: dict[str, np.ndarray]           # "<programme>.<field>" -> (P, H)
     queues: dict[str, float]               # "<programme>.<resource>.<stat>" -> block mean
     lag_months: dict[str, np.ndarray]      # programme -> signing-to-production months sample
+    fiscal: dict[str, np.ndarray] | None = None  # schedule id -> (P, H) reward paid (万元)
 
 
 @dataclass
@@ -104,7 +106,17 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     res.nodes = stages[-1].nodes[:, [h.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
     res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
     res.queues, res.lag_months = _pipeline_stats(pipe)
+    res.fiscal = _fiscal(ctx, stages[-1])
     return res
+
+
+def _fiscal(ctx: RunContext, total: Outcome) -> dict[str, np.ndarray]:
+    out = {}
+    for c in ctx.schedules:
+        if c.evaluable:
+            values = total.enterprises[:, c.index, :] if c.kind == "enterprise" else total.nodes[:, c.index, :]
+            out[c.schedule.id] = yearly_cost(c, values)
+    return out
 
 
 def _pipeline(ctx: RunContext, block: int, n: int, seed: int):

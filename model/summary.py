@@ -46,7 +46,8 @@ def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
         values, counts = np.unique(x.astype(int), return_counts=True)
         base["distribution"] = {int(v): float(k / x.size) for v, k in zip(values, counts)}
     base["path"] = _path(c, out)
-    base["decomposition"] = _decomposition(c, out)
+    if c.flow is None:  # project flows are the pipeline itself: nothing to decompose
+        base["decomposition"] = _decomposition(c, out)
     if c.target.id in out.blocks[0].watch:
         base["watch_list"] = _watch(c, out, hit)
     return base
@@ -112,7 +113,21 @@ def summarise(out: RunOutput) -> dict:
         "targets": [target_summary(c, out) for c in ctx.targets],
         "aggregates": _aggregates(out),
         "pipeline": _pipeline(out),
+        "fiscal": _fiscal(out),
     }
+
+
+def _fiscal(out: RunOutput) -> list[dict]:
+    """Expected reward payments per year (万元) for each schedule, or why they are not evaluated."""
+    rows = []
+    for c in out.context.schedules:
+        s = c.schedule
+        row = {"id": s.id, "title_zh": s.title_zh, "title_en": s.title_en, "payer": s.payer, "recipient": s.recipient, "unit": s.amount_unit, "evaluable": c.evaluable, "why_not": c.why_not}
+        if c.evaluable:
+            cost = out.stack("fiscal", s.id)
+            row.update(years=[int(y) for y in out.context.years], mean=cost.mean(axis=0).round(1).tolist(), q10=np.quantile(cost, 0.1, axis=0).round(1).tolist(), q90=np.quantile(cost, 0.9, axis=0).round(1).tolist())
+        rows.append(row)
+    return rows
 
 
 def _aggregates(out: RunOutput) -> dict:

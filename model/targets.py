@@ -15,7 +15,7 @@ from .catalogue import Target
 from .data import Panel
 from .hierarchy import Hierarchy
 
-__all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "crossing_counterfactual"]
+__all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "crossing_counterfactual", "select"]
 
 _REVENUE_KINDS = ("aggregate_level", "entity_level", "count_over_threshold")
 _FLOW_METRICS = {
@@ -59,11 +59,6 @@ class CompiledTarget:
     @property
     def is_count(self) -> bool:
         return self.target.kind == "count_over_threshold"
-
-    @property
-    def candidates(self) -> list[str]:
-        """Labels of the counted entities (for watch lists), enterprises then nodes."""
-        return []
 
 
 @dataclass(frozen=True)
@@ -184,6 +179,15 @@ class _Geography:
             if self.inside(region, within):
                 out.append(self.h.node_index[ident])
         return np.array(out, dtype=int)
+
+
+def select(panel: Panel, h: Hierarchy, kind: str, within: str, levels: tuple[str, ...] = ()) -> np.ndarray:
+    """Indices of the entities of ``kind`` inside region ``within``.
+
+    Enterprises index the hierarchy's enterprise leaves; other kinds index ``h.nodes``.
+    """
+    geo = _Geography(panel, h)
+    return geo.enterprises_within(within) if kind == "enterprise" else geo.nodes_within(kind, within, levels)
 
 
 def measure(c: CompiledTarget, o: Outcome, year_index: int | None = None) -> np.ndarray:
