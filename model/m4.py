@@ -316,6 +316,7 @@ def _per_series(data: M4Yearly, out: NDArray[np.float64]) -> pd.DataFrame:
                 "mase": mase(y, actual, f[0]),
                 "msis": msis(y, actual, f[1], f[2]),
                 "coverage": coverage(actual, f[1], f[2]),
+                **{f"cov_h{h + 1}": float(f[1, h] <= actual[h] <= f[2, h]) for h in range(actual.size)},
             }
         )
     frame = pd.DataFrame(rows)
@@ -334,6 +335,7 @@ def _aggregate(model: pd.DataFrame, naive: pd.DataFrame) -> dict[str, float]:
         "coverage95": float(cov),
         "ACD": float(abs(cov - 0.95)),
         "MSIS": float(model.msis.mean()),
+        "coverage95_by_horizon": [float(model[c].mean()) for c in model.columns if c.startswith("cov_h")],
         "naive2_sMAPE": float(s0),
         "naive2_MASE": float(m0),
     }
@@ -565,6 +567,9 @@ def _markdown(result: dict, pub: dict) -> str:
             f"| {name} | {s['n']} | {s['sMAPE']:.3f} | {s['MASE']:.3f} | {s['OWA']:.3f} | "
             f"{s['coverage95']:.3f} | {s['ACD']:.3f} | {s['MSIS']:.2f} |"
         )
+    lines += ["", "95% coverage by horizon (h = 1..6):", ""]
+    for name, s in result["scores"].items():
+        lines.append(f"- {name}: " + ", ".join(f"{c:.3f}" for c in s["coverage95_by_horizon"]))
     lines += ["", "Naive2 recomputed by this harness on the same series:", ""]
     for name, s in result["scores"].items():
         lines.append(f"- {name}: sMAPE {s['naive2_sMAPE']:.3f}, MASE {s['naive2_MASE']:.3f}")
