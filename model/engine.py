@@ -20,6 +20,7 @@ import numpy as np
 from .context import RunContext
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
+from .hierarchy import sum_rows
 from .pipeline import simulate_pipeline
 from .targets import Outcome, crossing_counterfactual, measure
 
@@ -95,8 +96,9 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     organic = h.aggregate(leaves)
     pipe = _pipeline(ctx, block, n, seed)
     ent_add, site_rev, flows = _pipeline_parts(ctx, pipe, n)
-    proj_nodes = np.einsum("nl,plh->pnh", h.matrix[:, h.enterprise_leaves], ent_add, optimize=True)
-    new_nodes = np.einsum("ns,psh->pnh", ctx.site_matrix, site_rev, optimize=True)
+    # sum_rows, not einsum/BLAS: bit-identical whatever the BLAS thread count (1 worker, pool, Dask)
+    proj_nodes = sum_rows(h.matrix[:, h.enterprise_leaves], ent_add)
+    new_nodes = sum_rows(ctx.site_matrix, site_rev)
     stages = [
         Outcome(organic, ent, np.zeros_like(site_rev), flows),
         Outcome(organic + proj_nodes, ent + ent_add, np.zeros_like(site_rev), flows),

@@ -22,11 +22,12 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .data import Panel, parse_hosts
 from .errors import DataError
 
-__all__ = ["Hierarchy", "build_hierarchy", "member_overflow"]
+__all__ = ["Hierarchy", "build_hierarchy", "member_overflow", "sum_rows"]
 
 _TOL = 1e-6
 
@@ -76,11 +77,34 @@ class Hierarchy:
         -------
         ndarray, shape (..., n_nodes, n_years)
         """
-        return np.einsum("nl,...ly->...ny", self.matrix, leaf_values, optimize=True)
+        return sum_rows(self.matrix, leaf_values)
 
     def members_of(self, node: str) -> np.ndarray:
         """Leaf indices under an aggregate."""
         return np.flatnonzero(self.matrix[self.node_index[node]])
+
+
+def sum_rows(matrix: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``matrix @ values`` along axis -2 of ``values``, with a fixed summation order.
+
+    A sparse product instead of ``einsum``/BLAS: multi-threaded BLAS sums in an
+    order that depends on its thread count, so one process, a process pool and
+    Dask workers (one BLAS thread each) would differ in the last bits.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (n_rows, n)
+    values : ndarray, shape (..., n, n_years)
+
+    Returns
+    -------
+    ndarray, shape (..., n_rows, n_years)
+    """
+    values = np.asarray(values, dtype=float)
+    lead, (n, years) = values.shape[:-2], values.shape[-2:]
+    flat = np.moveaxis(values, -2, 0).reshape(n, -1)
+    out = np.asarray(sparse.csr_matrix(matrix) @ flat).reshape((matrix.shape[0], *lead, years))
+    return np.ascontiguousarray(np.moveaxis(out, 0, -2))
 
 
 def build_hierarchy(panel: Panel) -> Hierarchy:
