@@ -1,0 +1,132 @@
+"""Result files: summary.json, paths.nc, manifest.json; atomic replacement."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from _shared import N_PATHS, SEED, panel, run
+
+import model.results as results
+from model.engine import key_nodes
+from model.results import write_json, write_results
+from model.summary import summarise
+
+
+@pytest.fixture(scope="module")
+def out():
+    return run("baseline")
+
+
+@pytest.fixture(scope="module")
+def summary(out):
+    return summarise(out)
+
+
+@pytest.fixture(scope="module")
+def written(out, summary, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results") / "baseline"
+    return write_results(out, summary, folder)
+
+
+def test_files_written(written):
+    assert sorted(p.name for p in written.iterdir()) == ["manifest.json", "paths.nc", "summary.json"]
+    assert oct(written.stat().st_mode & 0o777) == "0o755"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o644" for p in written.iterdir())
+
+
+def test_summary_json_round_trips(written, summary):
+    text = (written / "summary.json").read_text(encoding="utf-8")
+    assert "基准情景" in text  # Chinese kept readable, not \\u escapes
+    loaded = json.loads(text)
+    assert loaded["scenario"] == "baseline"
+    assert [t["id"] for t in loaded["targets"]] == [t["id"] for t in summary["targets"]]
+    assert loaded == json.loads(json.dumps(summary, ensure_ascii=False, default=str))
+
+
+def test_paths_netcdf_dims_coords_and_values(written, out):
+    ctx = out.context
+    with xr.open_dataset(written / "paths.nc", engine="h5netcdf") as ds:
+        ids = sorted(out.blocks[0].values)
+        assert list(ds["target"].values) == ids
+        np.testing.assert_array_equal(ds["path"].values, np.arange(N_PATHS))
+        np.testing.assert_array_equal(ds["year"].values, ctx.years)
+        assert list(ds["node"].values) == key_nodes(ctx)
+        assert list(ds["component"].values) == ["organic", "with_projects", "total"]
+        assert ds["target_value"].dims == ("target", "path")
+        assert ds["target_path"].dims == ("target", "path", "year")
+        assert ds["target_components"].dims == ("target", "path", "component")
+        assert ds["aggregate"].dims == ("path", "node", "year")
+        assert ds["aggregate"].attrs["units"] == "亿元"
+        assert ds.attrs["scenario"] == "baseline" and int(ds.attrs["seed"]) == SEED
+        for tid in ids[:5] + ["JX-PARK100-2015"]:
+            np.testing.assert_array_equal(ds["target_value"].sel(target=tid).values, out.stack("values", tid))
+        np.testing.assert_array_equal(ds["aggregate"].values, out.stack("nodes"))
+        flows = [v for v in ds.data_vars if v.startswith("flow_")]
+        assert "flow_jx_major_starts" in flows
+        assert all(ds[v].dims == ("path", "year") for v in flows)
+
+
+def test_manifest(written, out):
+    m = json.loads((written / "manifest.json").read_text(encoding="utf-8"))
+    assert m["scenario"] == "baseline"
+    assert m["seed"] == SEED and m["n_paths"] == N_PATHS
+    assert m["data_hash"] == panel().data_hash()
+    assert m["scenario_digest"] == out.context.scenario.digest()
+    assert m["scenario_files"] == [str(out.context.scenario.path)]
+    assert m["block_size"] == out.context.scenario.get("scenario", "block_size")
+    for lib in ("python", "numpy", "scipy", "pandas", "statsmodels"):
+        assert m["versions"][lib] not in ("", "absent"), lib
+    assert m["version"] and m["tool"] == "attain"
+    assert m["files"] == ["summary.json", "paths.nc"]
+    assert m["complete"] is True
+
+
+def _leftovers(parent, name):
+    return sorted(p.name for p in parent.iterdir() if p.name != name)
+
+
+def test_failure_midway_leaves_no_folder_and_no_temp(out, summary, tmp_path, monkeypatch):
+    def boom(_out):
+        raise RuntimeError("disk full while writing paths.nc")
+
+    monkeypatch.setattr(results, "to_dataset", boom)
+    folder = tmp_path / "run1"
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_results(out, summary, folder)
+    assert not folder.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_keeps_previous_results(out, summary, tmp_path, monkeypatch):
+    folder = tmp_path / "run2"
+    write_results(out, summary, folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def boom(_out):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(results, "to_dataset", boom)
+    changed = dict(summary, scenario="changed")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        write_results(out, changed, folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert _leftovers(tmp_path, "run2") == []
+
+
+def test_successful_rewrite_replaces_the_folder(out, summary, tmp_path):
+    folder = tmp_path / "run3"
+    write_results(out, summary, folder)
+    (folder / "stale.txt").write_text("from an older run")
+    write_results(out, dict(summary, scenario="second"), folder)
+    assert not (folder / "stale.txt").exists()
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["scenario"] == "second"
+    assert _leftovers(tmp_path, "run3") == []
+
+
+def test_write_json_handles_numpy_and_leaves_no_temp(tmp_path):
+    path = write_json({"n": np.int64(3), "x": np.float32(0.5), "a": np.arange(3), "名": "赣州"}, tmp_path / "sub" / "a.json")
+    assert json.loads(path.read_text(encoding="utf-8")) == {"n": 3, "x": 0.5, "a": [0, 1, 2], "名": "赣州"}
+    assert [p.name for p in path.parent.iterdir()] == ["a.json"]
