@@ -22,7 +22,7 @@ from .data import Panel, load_dataset, parse_hosts
 from .forecast import median_path
 from .hierarchy import Hierarchy, build_hierarchy
 from .pipeline import Destinations, PipelineParams, simulate_pipeline
-from .scenario import Scenario
+from .scenario import Scenario, default_scenario_dir, load_scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 
@@ -89,7 +89,9 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
     catalogue = compile_targets(load_catalogue(), panel, h, years, sites, pipe.names if pipe else ())
-    base = _pipeline_params(scenario, years, defaults=True)
+    # The baseline scenario's pipeline (not the lever defaults: baseline.toml sets its own intake),
+    # the same for every scenario so organic growth is common to all of them.
+    base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), years)
     organic = _organic_shift(params, base, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules)

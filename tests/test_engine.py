@@ -131,3 +131,21 @@ def test_organic_only_shares_organic_growth_with_baseline(baseline):
     for tid in out.blocks[0].values:
         if tid in baseline.blocks[0].values:
             assert np.array_equal(out.stack("values", tid), baseline.stack("components", tid)[:, 0]), tid
+
+
+def test_baseline_median_total_follows_the_trend(baseline):
+    """The organic adjustment removes the baseline pipeline from the trend, so baseline = trend (median path)."""
+    from model.forecast import median_path
+
+    ctx = baseline.context
+    j = key_nodes(ctx).index("JX")
+    log_total = np.log(baseline.stack("nodes")[:, j, :].astype(float))
+    trend = median_path(ctx.params.macro, len(ctx.years))
+    gap = np.median(log_total, axis=0) - np.log(trend)
+    se = 1.2533 * log_total.std(axis=0) / np.sqrt(len(log_total))  # standard error of a median
+    assert (np.abs(gap) < 3 * se + 0.01).all(), np.round(gap, 3)
+    # without projects the province grows less; with the policy push it grows more
+    organic = np.log(run("organic_only").stack("nodes")[:, j, :].astype(float))
+    push = np.log(run("policy_push").stack("nodes")[:, j, :].astype(float))
+    assert (np.median(organic, axis=0)[1:] < np.median(log_total, axis=0)[1:]).all()
+    assert (np.median(push, axis=0)[2:] > np.median(log_total, axis=0)[2:]).all()
