@@ -47,8 +47,8 @@ def test_summary_header(summary, out):
     assert summary["seed"] == out.seed
     assert summary["years"] == [int(y) for y in out.context.years]
     assert summary["illustrative_data"] is True
-    assert "calibration" in summary["calibration"] or summary["calibration"]
-    json.dumps(summary, ensure_ascii=False, default=str)
+    assert summary["calibration"] == out.context.calibration_source == "stored calibration/parameters.toml"
+    json.dumps(summary, ensure_ascii=False)  # plain JSON types only: no numpy scalar sneaks in as a string
 
 
 def test_every_target_has_a_probability_or_a_reason(summary, out):
@@ -128,3 +128,16 @@ def test_aggregates_and_pipeline_sections(summary):
     assert all(a <= b <= c for a, b, c in zip(jx["q10"], jx["q50"], jx["q90"]))
     assert summary["pipeline"]["enabled"] is True
     assert summary["pipeline"]["median_flows"]
+
+
+def test_organic_only_summary_has_no_pipeline():
+    s = summarise(run("organic_only"))
+    assert s["pipeline"] == {"enabled": False}
+    for t in s["targets"]:
+        if t["evaluable"]:
+            d = t["decomposition"]
+            assert d["projects"] == 0 and d["new_entrants"] == 0, t["id"]
+        else:
+            assert t["why_not"].strip(), t["id"]
+    flows = [t for t in s["targets"] if t["metric"].startswith("project") and "not simulated" in t["why_not"]]
+    assert len(flows) >= 9  # the catalogue's evaluable project-flow targets, now without a pipeline
