@@ -128,6 +128,7 @@ _U_COLS = (
 )
 _U = {name: i for i, name in enumerate(_U_COLS)}
 _EPS = 1e-12
+_CHUNK = 1 << 15  # elements per chunk of elementwise work on long vectors
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -872,15 +873,6 @@ def _month_cumcounts(t: NDArray, mask: NDArray, n_months: int) -> NDArray:
     return np.cumsum(counts, axis=1)
 
 
-def _year_counts(t: NDArray, mask: NDArray, n_years: int) -> NDArray:
-    """Count events per path and simulated year (times in [0, 12·Y))."""
-    P = t.shape[0]
-    sel = mask & (t >= 0) & (t < 12 * n_years)
-    y = np.floor(np.where(sel, t, 0.0) / 12.0).astype(np.int64)
-    rows = np.broadcast_to(np.arange(P)[:, None], t.shape)
-    return np.bincount((rows * n_years + y)[sel], minlength=P * n_years).reshape(P, n_years)
-
-
 def _overlap(a: NDArray, b: NDArray, lo: float, hi: float) -> NDArray:
     """Length of [a, b) ∩ [lo, hi) (0 when empty; handles inf)."""
     return np.clip(np.minimum(b, hi) - np.maximum(a, lo), 0.0, None)
@@ -904,9 +896,18 @@ def aggregate(
     monthly_paths: int | None = None,
     keep_timeline: bool = False,
 ) -> PipelineResult:
-    """Turn per-project milestones into yearly, monthly and per-destination arrays."""
+    """Turn per-project milestones into yearly, monthly and per-destination arrays.
+
+    Year-end stocks and yearly flows come from one histogram per programme of the
+    month each milestone (and abandonment) falls in; the month-by-month stage
+    counts are only built for the ``monthly_paths`` kept and, for the three
+    waiting stages, for the yearly maximum queue length.  All counts are integers
+    and all float sums keep the element order of the straightforward
+    month-by-month computation, so the result does not depend on this shortcut.
+    """
     Y, H = draws.n_years, int(draws.horizon)
     P = draws.shape[0]
+    Pm = len(range(P)[:monthly_paths])  # paths with a monthly snapshot (slice semantics)
     M, at, ast = tl.times, tl.abandon_time, tl.abandon_stage
     names = params.names
     out: dict[str, dict[str, Any]] = {k: {} for k in (
@@ -915,33 +916,73 @@ def aggregate(
         "monthly", "monthly_investment", "states", "signed_cumulative")}
     queue: dict[str, dict[str, NDArray]] = {}
     n_host, n_site = len(dest.host_ids), len(dest.site_pairs)
-    rev_old = np.zeros((P, n_host, Y))
-    rev_new = np.zeros((P, n_site, Y))
-    _add_revenue(draws, M, params.ramp_start_share, H, rev_old, rev_new)
-    ends = np.arange(Y) * 12 + 11
+    rev_old, rev_new = _revenue(draws, M, params.ramp_start_share, H, n_host, n_site)
+    n_ms, n_st = len(MILESTONES), len(STAGES)
+    ab_stages = list(ABANDON_STAGES.values())
+    # Month index → histogram bin: 0 = before 2014, 1 + year, Y + 1 = at/after the horizon
+    # (index -1, i.e. the last entry, holds "before 2014").
+    ybin = np.concatenate([1 + np.arange(H) // 12, [Y + 1, 0]]).astype(np.intp)
+    # Abandon stage → histogram slot (after the milestones); other values → dropped.
+    ab_slot = np.full(256, n_ms + len(ab_stages) + 1, np.intp)
+    for i, s in enumerate(ab_stages):
+        ab_slot[s] = n_ms + i
+    n_slot = n_ms + len(ab_stages) + 2  # + one slot for new enterprises, one for other abandon stages
     for name, sl in zip(names, draws.slices):
         Ms, ats, asts, pm = M[:, sl], at[:, sl], ast[:, sl], draws.valid[:, sl]
-        occ, R = _occupancy(Ms, ats, asts, pm, H)
+        n = Ms.shape[1]
         o = out
-        o["monthly"][name] = occ[: (P if monthly_paths is None else monthly_paths)].astype(np.int32)
-        o["states"][name] = occ[:, ends].astype(np.int32)
-        o["signed_cumulative"][name] = R[:, ends, 0]
-        o["signed"][name] = _year_counts(Ms[..., 0], pm, Y)
-        o["starts"][name] = _year_counts(Ms[..., 7], pm, Y)
-        o["construction_completions"][name] = _year_counts(Ms[..., 8], pm, Y)
-        o["completions"][name] = _year_counts(Ms[..., 9], pm, Y)
-        o["new_enterprises"][name] = _year_counts(Ms[..., 9], pm & draws.is_new[:, sl], Y)
-        o["abandoned"][name] = _year_counts(ats, pm, Y)
+        # Month of each milestone, clipped to [-1, H].
+        mi = np.floor(np.clip(Ms, -1.0, float(H))).astype(np.intp)
+        mia = np.floor(np.clip(ats, -1.0, float(H))).astype(np.intp)
+        # Yearly histogram (P, slot, Y + 2) of milestones, abandonments and new enterprises.
+        yb = ybin[mi]
+        yb[~pm] = Y + 1
+        slots = np.empty((P, n, n_ms + 2), np.intp)
+        rowoff = (np.arange(P, dtype=np.intp) * n_slot)[:, None]
+        slots[..., :n_ms] = (rowoff[:, :, None] + np.arange(n_ms)) * (Y + 2) + yb
+        slots[..., n_ms] = (rowoff + ab_slot[asts.astype(np.intp) & 255]) * (Y + 2) + np.where(pm, ybin[mia], Y + 1)
+        slots[..., n_ms + 1] = (rowoff + (n_slot - 2)) * (Y + 2) + np.where(draws.is_new[:, sl], yb[..., 9], Y + 1)
+        hist = np.bincount(slots.ravel(), minlength=P * n_slot * (Y + 2)).reshape(P, n_slot, Y + 2)
+        cum = np.cumsum(hist[..., : Y + 1], axis=-1)[..., 1:]  # counts up to each year end
+        R = cum[:, :n_ms].transpose(0, 2, 1)  # (P, Y, milestones)
+        A = np.zeros((P, Y, n_ms), np.int64)
+        for i, s in enumerate(ab_stages):
+            A[..., s] = cum[:, n_ms + i]
+        occ_end = np.empty((P, Y, n_st), np.int64)
+        occ_end[..., :-2] = R[..., :-1] - R[..., 1:] - A[..., :-1]
+        occ_end[..., -2] = R[..., -1]
+        occ_end[..., -1] = A.sum(-1)
+        year_flow = lambda s: np.ascontiguousarray(hist[:, s, 1: Y + 1])  # noqa: E731
+        if Pm:
+            occ_m, _ = _occupancy(Ms[:Pm], ats[:Pm], asts[:Pm], pm[:Pm], H)
+            o["monthly"][name] = occ_m.astype(np.int32)
+        else:
+            o["monthly"][name] = np.zeros((0, H, n_st), np.int32)
+        o["states"][name] = occ_end.astype(np.int32)
+        o["signed_cumulative"][name] = np.ascontiguousarray(R[..., 0])
+        o["signed"][name] = year_flow(0)
+        o["starts"][name] = year_flow(7)
+        o["construction_completions"][name] = year_flow(8)
+        o["completions"][name] = year_flow(9)
+        o["new_enterprises"][name] = year_flow(n_slot - 2)
+        # every abandonment counts, whatever its stage (slot n_slot - 1: any other stage)
+        o["abandoned"][name] = hist[:, n_ms: n_ms + len(ab_stages), 1: Y + 1].sum(1) + hist[:, n_slot - 1, 1: Y + 1]
         o["in_production"][name] = np.cumsum(o["completions"][name], axis=1)
-        o["reserve"][name] = occ[:, ends, :7].sum(-1)
+        o["reserve"][name] = occ_end[..., :7].sum(-1)
         rate = np.where(pm & np.isfinite(Ms[..., 7]), draws.inv[:, sl] / tl.construction_months[:, sl], 0.0)
         S = _spend_curve(Ms, ats, asts, rate, H)
         o["investment_completed"][name] = S[:, 12::12] - S[:, :-12:12]
-        o["monthly_investment"][name] = np.diff(S[: (P if monthly_paths is None else monthly_paths)], axis=1)
+        o["monthly_investment"][name] = np.diff(S[:Pm], axis=1)
         lag_sel = pm & (Ms[..., 0] >= 0) & (Ms[..., 9] < H)
         o["signing_to_production_months"][name] = Ms[..., 9][lag_sel] - Ms[..., 0][lag_sel]
+        # Month-end number waiting in the approval, land and loan queues (stages 1, 3, 5).
+        mb = np.maximum(mi[..., 1:7], 0)
+        mb[~pm] = H
+        mrow = (np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)
+        mh = np.bincount((mrow * (H + 1) + mb).ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
         for res, (ia, ib, st) in {"approval": (1, 2, 1), "land": (3, 4, 3), "loan": (5, 6, 5)}.items():
-            queue[f"{name}.{res}"] = _queue_stats(Ms[..., ia], Ms[..., ib], pm, occ[..., st], Y)
+            waiting = np.cumsum(mh[:, ia - 1, :H] - mh[:, ib - 1, :H], axis=1)
+            queue[f"{name}.{res}"] = _queue_stats_fast(Ms[..., ia], Ms[..., ib], pm, waiting, Y)
 
     return PipelineResult(
         years=np.asarray(years, np.int64), programmes=names, stages=STAGES,
@@ -993,36 +1034,69 @@ def _spend_curve(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, H: int) -
     return S
 
 
-def _add_revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, rev_old: NDArray, rev_new: NDArray) -> None:
-    """Add ramped revenue of projects producing from 2014 on to host/site arrays in place.
+def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_site: int) -> tuple[NDArray, NDArray]:
+    """Ramped revenue of projects producing from 2014 on, by host and by site, (P, n, Y).
 
     Projects producing before 2014 are part of the 2013 base data and are skipped.
+    A project adds ``full × (I(year end) − I(year start)) / 12`` to each year, ``I``
+    being :func:`_ramp_integral`; years ending before it produces add exactly 0
+    and are skipped.  Each (path, destination, year) sum keeps the project order
+    of a year-by-year bincount, so the floats are the same.
     """
+    P, Y = M.shape[0], draws.n_years
     sel = (M[..., 9] >= 0) & (M[..., 9] < H)
-    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
+    rows = np.broadcast_to(np.arange(P)[:, None], sel.shape)[sel]
     p9, p10 = M[..., 9][sel], M[..., 10][sel]
     full = (draws.inv * draws.ratio)[sel]
     new, pos = draws.is_new[sel], draws.dest[sel]
     ramp = p10 - p9
-    for y in range(rev_old.shape[2]):
-        share = (_ramp_integral(12.0 * (y + 1), p9, ramp, r0) - _ramp_integral(12.0 * y, p9, ramp, r0)) / 12.0
-        val = full * share
-        for target, m in ((rev_old, ~new), (rev_new, new)):
-            n_out = target.shape[1]
-            if n_out:
-                idx = rows[m] * n_out + pos[m]
-                target[:, :, y] = np.bincount(idx, weights=val[m], minlength=M.shape[0] * n_out).reshape(-1, n_out)
+    # First year that may be non-zero (one year of margin against rounding of p9 / 12).
+    y0 = np.clip(np.floor(p9 / 12.0) - 1.0, 0, Y).astype(np.int64)
+    cnt = Y + 1 - y0  # year boundaries y0 .. Y per project
+    first = np.cumsum(cnt) - cnt
+    e = np.repeat(np.arange(len(p9)), cnt)
+    k = np.arange(int(cnt.sum())) - first[e] + y0[e]
+    integ = np.empty(len(k))
+    for c in range(0, len(k), _CHUNK):  # chunks: large temporaries cost more than the arithmetic
+        ec = e[c: c + _CHUNK]
+        integ[c: c + _CHUNK] = _ramp_integral(12.0 * k[c: c + _CHUNK], p9[ec], ramp[ec], r0)
+    hi = np.flatnonzero(k > y0[e])  # boundary k closes year k - 1
+    e_hi = e[hi]
+    val = full[e_hi] * ((integ[hi] - integ[hi - 1]) / 12.0)
+    y = k[hi] - 1
+    res = []
+    for n_out, m in ((n_host, ~new[e_hi]), (n_site, new[e_hi])):
+        if n_out:
+            idx = (rows[e_hi[m]] * n_out + pos[e_hi[m]]) * Y + y[m]
+            res.append(np.bincount(idx, weights=val[m], minlength=P * n_out * Y).reshape(P, n_out, Y))
+        else:
+            res.append(np.zeros((P, 0, Y)))
+    return res[0], res[1]
 
 
-def _queue_stats(arr: NDArray, start: NDArray, mask: NDArray, waiting: NDArray, Y: int) -> dict[str, NDArray]:
-    """Queue length and waiting statistics per path and year."""
+def _queue_stats_fast(arr: NDArray, start: NDArray, mask: NDArray, waiting: NDArray, Y: int) -> dict[str, NDArray]:
+    """:func:`_queue_stats` without the loop over years.
+
+    The time waiting in each year is summed only over (project, year) pairs that
+    can overlap; the pairs left out add exactly 0, and each (path, year) sum keeps
+    the project order, so the floats are the same.
+    """
     P = arr.shape[0]
     sel = mask & (arr < 12.0 * Y) & (start >= 0)
     rows = np.broadcast_to(np.arange(P)[:, None], arr.shape)[sel]
     a, b = arr[sel], start[sel]
-    mean_len = np.zeros((P, Y))
-    for y in range(Y):
-        mean_len[:, y] = np.bincount(rows, weights=_overlap(a, b, 12.0 * y, 12.0 * y + 12), minlength=P) / 12.0
+    w = np.flatnonzero(b > a)  # projects that wait at all
+    aw, bw = a[w], b[w]
+    # Years possibly overlapped: a margin of one year below against rounding of a / 12.
+    ya = np.clip(np.floor(aw / 12.0) - 1.0, 0, Y - 1).astype(np.int64)
+    yb = np.clip(np.floor(np.minimum(bw, 12.0 * Y) / 12.0), 0, Y - 1).astype(np.int64)
+    cnt = yb - ya + 1
+    first = np.cumsum(cnt) - cnt
+    e = np.repeat(np.arange(len(w)), cnt)
+    yy = np.arange(int(cnt.sum())) - first[e] + ya[e]
+    lo = 12.0 * yy
+    ov = _overlap(aw[e], bw[e], lo, lo + 12)
+    mean_len = np.bincount(rows[w][e] * Y + yy, weights=ov, minlength=P * Y).reshape(P, Y) / 12.0
     in_h = b < 12.0 * Y
     idx = rows[in_h] * Y + np.floor(b[in_h] / 12.0).astype(np.int64)
     served = np.bincount(idx, minlength=P * Y).reshape(P, Y)
