@@ -487,38 +487,38 @@ def _uniform_block(
     u_cnt = np.stack([_child(ss, 0).random((n_prog, n_years_total)) for ss in seeds]) if seeds else np.zeros((0, n_prog, n_years_total))
     all_counts = np.maximum(poisson.ppf(u_cnt, lam[None, :, None]), 0).astype(np.int64)
     all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None, :, None]
-    per_path = []
-    for ss, counts in zip(seeds, all_counts):
-        rows = []
-        for k in range(n_prog):
-            # One stream per programme; calendar year y starts 2^40 draws × (y − 1900) in.
-            bg = _child(ss, 1, k).bit_generator
-            st0, gen = bg.state, np.random.Generator(bg)
-            for y in range(n_years_total):
-                bg.state = st0
-                bg.advance((first_cal + y - 1900) << 40)
-                rows.append(gen.random((int(counts[k, y]), len(_U_COLS))))
-        u = np.concatenate(rows) if rows else np.zeros((0, len(_U_COLS)))
-        per_path.append((counts, u))
-    n_prog = len(params.programmes)
-    width = [max((int(c[k].sum()) for c, _ in per_path), default=0) for k in range(n_prog)]
+    n_cols = len(_U_COLS)
+    width = [int(all_counts[:, k].sum(-1).max(initial=0)) for k in range(n_prog)]
     starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
     slices = tuple(slice(int(starts[k]), int(starts[k + 1])) for k in range(n_prog))
     n_paths, n_tot = len(seeds), int(starts[-1])
     # Column-major (column, path, project): each attribute is a contiguous array.
-    U = np.full((len(_U_COLS), n_paths, n_tot), 0.5)
+    U = np.empty((n_cols, n_paths, n_tot))
     valid = np.zeros((n_paths, n_tot), bool)
     prog = np.repeat(np.arange(n_prog, dtype=np.int8), width)[None, :].repeat(n_paths, 0)
     year = np.zeros((n_paths, n_tot), np.int64)
-    for i, (counts, u) in enumerate(per_path):
-        row = 0
+    buf = np.empty((max(width, default=0), n_cols))  # one programme's rows of one path, reused
+    for i, (ss, counts) in enumerate(zip(seeds, all_counts)):
         for k in range(n_prog):
-            n = int(counts[k].sum())
+            # One stream per programme; calendar year y starts 2^40 draws × (y − 1900) in.
+            # Each uniform is one 64-bit draw, so after n rows the next year's start is
+            # 2^40 − n·n_cols draws ahead (same state as resetting and advancing).
+            bg = _child(ss, 1, k).bit_generator
+            gen = np.random.Generator(bg)
+            bg.advance((first_cal - 1900) << 40)
+            row = 0
+            for y in range(n_years_total):
+                c = int(counts[k, y])
+                if c:
+                    gen.random(out=buf[row: row + c])
+                    row += c
+                if y + 1 < n_years_total:
+                    bg.advance((1 << 40) - c * n_cols)
             c0 = starts[k]
-            U[:, i, c0:c0 + n] = u[row:row + n].T
-            valid[i, c0:c0 + n] = True
-            year[i, c0:c0 + n] = np.repeat(np.arange(n_years_total), counts[k])
-            row += n
+            U[:, i, c0:c0 + row] = buf[:row].T
+            U[:, i, c0 + row: starts[k + 1]] = 0.5
+            valid[i, c0:c0 + row] = True
+            year[i, c0:c0 + row] = np.repeat(np.arange(n_years_total), counts[k])
     return U, valid, prog, year, slices
 
 

@@ -49,10 +49,36 @@ __all__ = ["fifo_servers", "yearly_quota", "YearlyQuotaGate", "simulate_plain", 
 
 
 def _sorted(arr: NDArray) -> tuple[NDArray, int]:
-    """Stable per-path arrival order and the largest number of real arrivals."""
-    order = np.argsort(arr, axis=1, kind="stable")
-    n_act = int(np.isfinite(arr).sum(1).max(initial=0))
+    """Stable per-path arrival order and the largest number of real arrivals.
+
+    An unstable sort is much faster; it gives the stable order wherever the
+    finite times of a path are all distinct (the order among ``inf`` padding is
+    irrelevant: those slots stay ``inf``), so only paths with tied finite times
+    are sorted again stably.
+    """
+    order = np.argsort(arr, axis=1)
+    fin = np.isfinite(arr)
+    n_fin = fin.sum(1)
+    n_act = int(n_fin.max(initial=0))
+    if arr.shape[1] > 1:
+        srt = np.take_along_axis(arr, order, 1)
+        tie = (srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])
+        rows = np.flatnonzero(tie.any(1))
+        if len(rows):
+            order[rows] = np.argsort(arr[rows], axis=1, kind="stable")
     return order, n_act
+
+
+def _by_length(a: NDArray) -> tuple[NDArray, NDArray]:
+    """Rows ordered by their number of finite leading entries (descending), and those numbers.
+
+    Rows are arrival-sorted with ``inf`` padding at the end, so at step ``j`` the
+    rows still active are a prefix of this order: the recursions then need no
+    masks for finished rows.
+    """
+    n = np.isfinite(a).sum(1)
+    perm = np.argsort(-n, kind="stable")
+    return perm, n[perm]
 
 
 def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray:
@@ -81,15 +107,29 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray
     if not math.isfinite(capacity) or capacity >= n_act:
         return arrival.copy()
     a = np.take_along_axis(arrival, order, 1)
+    # Paths where nobody ever waits keep start = arrival.  The recursion gives
+    # exactly that on such paths too, and its cost is per step, not per path, so
+    # once one path needs it every path runs it.
+    if not _fifo_any_binding(a, np.asarray(service, float), order, int(capacity)):
+        return arrival.copy()
     s = np.take_along_axis(np.asarray(service, float), order, 1)
-    st = a.copy()
-    # Paths where nobody ever waits keep start = arrival; only the others run the recursion.
-    rows = _fifo_binding_rows(a, s, int(capacity))
-    if len(rows):
-        st[rows] = _fifo_recursion(a[rows], s[rows], int(capacity))
+    st = _fifo_recursion(a, s, int(capacity))
     out = np.empty_like(st)
     np.put_along_axis(out, order, st, 1)
     return out
+
+
+def _fifo_any_binding(a: NDArray, service: NDArray, order: NDArray, c: int) -> bool:
+    """Whether some path has an arrival finding all ``c`` servers busy (see :func:`_fifo_binding_rows`)."""
+    for i in range(a.shape[0]):
+        ai = a[i][np.isfinite(a[i])]
+        if len(ai) <= c:
+            continue
+        ends = np.sort(ai + service[i, order[i, : len(ai)]])
+        busy = np.searchsorted(ai, ai, side="right") - np.searchsorted(ends, ai, side="right")
+        if busy.max() > c:
+            return True
+    return False
 
 
 def _fifo_binding_rows(a: NDArray, s: NDArray, c: int) -> NDArray:
@@ -113,19 +153,31 @@ def _fifo_binding_rows(a: NDArray, s: NDArray, c: int) -> NDArray:
 
 
 def _fifo_recursion(a: NDArray, s: NDArray, c: int) -> NDArray:
-    """Kiefer–Wolfowitz recursion on arrival-sorted rows (``inf`` = padding)."""
-    P = a.shape[0]
-    n_act = int(np.isfinite(a).sum(1).max(initial=0))
+    """Kiefer–Wolfowitz recursion on arrival-sorted rows (``inf`` = padding).
+
+    Steps over arrivals; the rows still active at step ``j`` form a prefix of the
+    rows sorted by length, so each step is a few operations on contiguous slices.
+    """
+    P, N = a.shape
+    perm, n = _by_length(a)
+    aT = np.ascontiguousarray(a[perm].T)
+    sT = np.ascontiguousarray(s[perm].T)
+    stT = np.full((N, P), np.inf)
     free = np.full((P, c), -np.inf)
-    st = np.full(a.shape, np.inf)
     rows = np.arange(P)
+    n_act = int(n[0]) if P else 0
+    m = P
     for j in range(n_act):
-        aj = a[:, j]
-        k = np.argmin(free, axis=1)
-        sj = np.maximum(aj, free[rows, k])
-        fin = np.isfinite(aj)
-        st[:, j] = np.where(fin, sj, np.inf)
-        free[rows[fin], k[fin]] = sj[fin] + s[fin, j]
+        while n[m - 1] <= j:
+            m -= 1
+        fr = free[:m]
+        r = rows[:m]
+        k = np.argmin(fr, axis=1)
+        sj = np.maximum(aT[j, :m], fr[r, k])
+        stT[j, :m] = sj
+        fr[r, k] = sj + sT[j, :m]
+    st = np.empty((P, N))
+    st[perm] = stT.T
     return st
 
 
@@ -188,29 +240,39 @@ def _quota_binding_rows(a: NDArray, q: NDArray, quota: float, t0: float) -> NDAr
 
 
 def _quota_recursion(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray:
-    """Strict-FIFO yearly quota on arrival-sorted rows (``inf`` = padding)."""
-    P = a.shape[0]
-    n_act = int(np.isfinite(a).sum(1).max(initial=0))
+    """Strict-FIFO yearly quota on arrival-sorted rows (``inf`` = padding).
+
+    Same operations as :meth:`YearlyQuotaGate._run`; the rows still active at
+    step ``j`` form a prefix of the rows sorted by length (no masks needed).
+    """
+    P, N = a.shape
+    perm, n = _by_length(a)
+    aT = np.ascontiguousarray(a[perm].T)
+    qT = np.ascontiguousarray(q[perm].T)
+    gT = np.full((N, P), np.inf)
     cur = np.full(P, -np.inf)  # quota year in use
     rem = np.zeros(P)  # quota left in that year
     last = np.full(P, -np.inf)  # previous grant: the gate is busy until then
-    g = np.full(a.shape, np.inf)
+    n_act = int(n[0]) if P else 0
+    m = P
     for j in range(n_act):
-        aj, qj = a[:, j], q[:, j]
-        fin = np.isfinite(aj)
-        t = np.maximum(aj, last)
+        while n[m - 1] <= j:
+            m -= 1
+        qj, cu, re, la = qT[j, :m], cur[:m], rem[:m], last[:m]
+        t = np.maximum(aT[j, :m], la)
         y = np.floor((t - t0) / 12.0)
-        newy = y > cur
-        c1 = np.where(newy, y, cur)
-        r1 = np.where(newy, quota, rem)
+        newy = y > cu
+        c1 = np.where(newy, y, cu)
+        r1 = np.where(newy, quota, re)
         ok = qj <= r1
         ys = t0 + 12.0 * (c1 + 1.0)
-        with np.errstate(invalid="ignore"):  # inf - inf on padding rows, discarded below
-            gj = np.where(ok, t, t + (ys - t))
-        g[:, j] = np.where(fin, gj, np.inf)
-        cur = np.where(fin, np.where(ok, c1, c1 + 1.0), cur)
-        rem = np.where(fin, np.where(ok, r1 - qj, quota - qj), rem)
-        last = np.where(fin, gj, last)
+        gj = np.where(ok, t, t + (ys - t))
+        gT[j, :m] = gj
+        cu[...] = np.where(ok, c1, c1 + 1.0)
+        re[...] = np.where(ok, r1 - qj, quota - qj)
+        la[...] = gj
+    g = np.empty((P, N))
+    g[perm] = gT.T
     return g
 
 
