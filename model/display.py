@@ -72,7 +72,8 @@ def _row(t: dict, lang: str) -> str:
     if not t["evaluable"]:
         why = "无法评估: " if lang == "zh" else "not evaluable: "
         return name + pad(str(t["year"]), 6) + pad(goal, 10) + why + t["why_not"]
-    p = f"{t['probability']:.3f} ± {t['se']:.3f}"
+    # Small Monte Carlo errors keep one significant digit instead of printing "± 0.000".
+    p = f"{t['probability']:.3f} ± {t['se']:.3f}" if t["se"] >= 0.0005 else f"{t['probability']:.4f} ± {t['se']:.1g}"
     q = t["quantiles"]
     dist = f"{_fmt(q['q50'])} [{_fmt(q['q10'])}–{_fmt(q['q90'])}]"
     return name + pad(str(t["year"]), 6) + pad(goal, 10) + pad(p, 18) + dist
