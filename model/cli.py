@@ -1,7 +1,7 @@
 """The ``attain`` command line.
 
 Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
-``backtest``, ``bench m4``. Every verb that reports has ``--json``.
+``backtest``, ``topdown``, ``bench m4``. Every verb that reports has ``--json``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS on the embedded data")
     bt.add_argument("--paths", type=int, default=1000)
     bt.add_argument("--json", action="store_true")
+    td = sub.add_parser("topdown", help="compare the bottom-up region totals with top-down forecasts of their own history")
+    td.add_argument("scenario", nargs="?", default="baseline", help="scenario file or name (default: baseline)")
+    td.add_argument("--paths", type=int, default=1000)
+    td.add_argument("--seed", type=int)
+    td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
+    td.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
     m4 = bench.add_parser("m4", help="forecast skill on M4 Yearly", add_help=False)
     m4.add_argument("rest", nargs=argparse.REMAINDER)
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "bench": _bench}
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench}
     return handlers[args.verb](args)
 
 
@@ -170,6 +176,12 @@ def _backtest(args) -> int:
     from .backtest import backtest_command
 
     return backtest_command(paths=args.paths, as_json=args.json)
+
+
+def _topdown(args) -> int:
+    from .topdown import topdown_command
+
+    return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write)
 
 
 def _bench(args) -> int:

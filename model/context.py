@@ -184,10 +184,48 @@ def _chain(node: str, parent: dict[str, str]) -> list[str]:
 
 
 def _organic_shift(params: GrowthParams, base: PipelineParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray) -> np.ndarray:
-    """Per-year growth shift removing the baseline pipeline's expected revenue from the trend."""
+    """Per-leaf growth shift removing the baseline pipeline's expected revenue from the trend.
+
+    The removal is made city by city, where the projects land: Ganzhou's >1亿
+    programme comes out of Ganzhou's trend, not the province's, so a city is not
+    credited twice with the projects its own history already contains.
+
+    Returns
+    -------
+    ndarray, shape (n_leaves, n_years)
+        Log-growth shift of each leaf in each year.
+    """
     pilot = simulate_pipeline(base, dests, _PILOT_PATHS, years, _PILOT_SEED)
-    added = pilot.revenue_to_existing.sum(axis=1).mean(axis=0) + pilot.revenue_to_new.sum(axis=1).mean(axis=0)
-    trend = median_path(params.macro, len(years))
-    share = np.clip(added / trend, 0.0, 0.9)
+    city, n_city = _leaf_cities(panel, h)
+    added = np.zeros((n_city, len(years)))
+    np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
+    parks = list(panel.parks.index)
+    site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
+    np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
+    level = np.nan_to_num(h.history[:, -1])
+    weight = np.bincount(city, weights=level, minlength=n_city) / level.sum()
+    trend = weight[:, None] * median_path(params.macro, len(years))[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.clip(np.where(trend > 0, added / trend, 0.0), 0.0, 0.9)
     log_organic = np.log1p(-share)
-    return np.diff(np.concatenate([[0.0], log_organic]))
+    shift = np.diff(np.concatenate([np.zeros((n_city, 1)), log_organic], axis=1), axis=1)
+    return shift[city]
+
+
+def _city_of(panel: Panel, geo: str) -> tuple[str, int]:
+    """The city a park or region belongs to and its position among the cities.
+
+    Leaves above city level (the province's own remainder) get position ``n_cities``.
+    """
+    cities = list(panel.regions.index[panel.regions["level"] == "city"])
+    node = panel.parks.at[geo, "region"] if geo in panel.parks.index else geo
+    parent = panel.regions["parent"].to_dict()
+    while node and node not in cities:
+        node = parent.get(node, "")
+    return (node, cities.index(node)) if node else ("", len(cities))
+
+
+def _leaf_cities(panel: Panel, h: Hierarchy) -> tuple[np.ndarray, int]:
+    """Group of every leaf (its city, or one group above city level) and the number of groups."""
+    cache = {geo: _city_of(panel, geo)[1] for geo in h.leaves["geo"].unique()}
+    return h.leaves["geo"].map(cache).to_numpy(np.intp), int((panel.regions["level"] == "city").sum()) + 1

@@ -127,6 +127,7 @@ def simulate_leaves(
     rng: np.random.Generator,
     macro_shift: np.ndarray | None = None,
     widen: bool = True,
+    leaf_shift: np.ndarray | None = None,
 ) -> np.ndarray:
     """Revenue of every leaf in every future year and path (亿元).
 
@@ -142,6 +143,9 @@ def simulate_leaves(
         Scenario shift of macro growth per year.
     widen : bool
         Use the M4-calibrated widening of the macro path.
+    leaf_shift : ndarray, shape (n_leaves, horizon), optional
+        Deterministic log-growth added to each leaf after the share normalisation
+        (the regional organic adjustment of :mod:`model.context`).
 
     Returns
     -------
@@ -150,16 +154,17 @@ def simulate_leaves(
     p = draw_params(params, n_paths, rng)
     macro = simulate_macro(p, params, horizon, rng, macro_shift, widen)
     state = leaf_state(h, params.diagnostics["macro_last_observed_growth"])
-    return _roll(p, state, macro, rng)
+    return _roll(p, state, macro, rng, leaf_shift)
 
 
-def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generator, leaf_shift: np.ndarray | None = None) -> np.ndarray:
     """Loop over years; every path and leaf moves at once.
 
     Leaf deviations redistribute shares inside the macro total: the province's
     revenue-weighted growth equals ``m_t`` exactly, so fat-tailed leaf shocks cannot
     inflate the aggregate through Jensen's inequality, and the bottom-up total is
-    the top-down (M4-benchmarked) macro path.
+    the top-down (M4-benchmarked) macro path. A ``leaf_shift`` moves leaves off
+    that path on purpose (it is added after the normalisation).
     """
     n, horizon = macro.shape
     n_leaves = s.level.shape[0]
@@ -174,7 +179,10 @@ def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generat
         vol = p.sigma[:, None] * np.maximum(level, 0.1) ** (-p.beta[:, None])
         dev = np.clip(p.phi[:, None] * dev + industry[:, s.group] + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
         share_shift = np.log((level * np.exp(dev)).sum(axis=1) / level.sum(axis=1))
-        level = np.where(alive, level * np.exp(macro[:, t : t + 1] + dev - share_shift[:, None]), 0.0)
+        step = macro[:, t : t + 1] + dev - share_shift[:, None]
+        if leaf_shift is not None:
+            step = step + leaf_shift[None, :, t]
+        level = np.where(alive, level * np.exp(step), 0.0)
         out[:, :, t] = level
     return out
 

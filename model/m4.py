@@ -5,8 +5,9 @@ scores point forecasts with the M4 metrics (sMAPE, MASE, OWA relative to
 Naive2) and 95% prediction intervals with coverage, ACD and MSIS, overall and
 by category, and sets the figures next to the published M4 results.
 
-Data are read from ``<repo>/../shared/benchmarks`` (override with the
-environment variable ``ATTAIN_M4_DIR``); see ``SOURCES.md`` there.
+Data are read from the copy committed in ``<repo>/benchmarks/data/m4`` (byte-identical
+to the team's ``shared/benchmarks``; override with the environment variable
+``ATTAIN_M4_DIR``); see ``SOURCES.md`` there.
 
 Run it with ``python benchmarks/m4_yearly.py [--sample N] [--workers K]``.
 """
@@ -101,12 +102,13 @@ class M4Yearly:
 
 
 def data_dir() -> Path:
-    """Locate the shared M4 directory.
+    """Locate the M4 data directory.
 
     Returns
     -------
     Path
-        ``$ATTAIN_M4_DIR`` if set, else ``<repo>/../shared/benchmarks``.
+        ``$ATTAIN_M4_DIR`` if set, else the committed copy ``<repo>/benchmarks/data/m4``,
+        else ``<repo>/../shared/benchmarks``.
 
     Raises
     ------
@@ -114,13 +116,15 @@ def data_dir() -> Path:
         If the directory or its train file is missing.
     """
     env = os.environ.get("ATTAIN_M4_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-    if not (path / "m4_yearly_train.csv.gz").is_file():
-        raise FileNotFoundError(
-            f"M4 data not found in {path} (expected m4_yearly_train.csv.gz); "
-            "set ATTAIN_M4_DIR to the directory holding the shared M4 files"
-        )
-    return path
+    repo = Path(__file__).resolve().parents[1]
+    candidates = [Path(env)] if env else [repo / "benchmarks" / "data" / "m4", repo.parent / "shared" / "benchmarks"]
+    for path in candidates:
+        if (path / "m4_yearly_train.csv.gz").is_file():
+            return path
+    raise FileNotFoundError(
+        f"M4 data not found in {' or '.join(map(str, candidates))} (expected m4_yearly_train.csv.gz); "
+        "set ATTAIN_M4_DIR to the directory holding the M4 files"
+    )
 
 
 def _read_wide(path: Path) -> tuple[list[str], list[NDArray[np.float64]]]:

@@ -21,19 +21,24 @@ from . import __version__
 from .artefact import library_versions
 from .engine import RunOutput, key_nodes
 
-__all__ = ["write_results", "write_json", "to_dataset"]
+__all__ = ["write_results", "write_json", "write_text", "to_dataset"]
 
 
-def write_json(obj: dict, path: Path | str) -> Path:
-    """Write JSON atomically (UTF-8, Chinese kept readable)."""
+def write_text(text: str, path: Path | str) -> Path:
+    """Write a UTF-8 text file atomically (a temporary file moved into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=1, default=_jsonable)
+        fh.write(text)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
+
+
+def write_json(obj: dict, path: Path | str) -> Path:
+    """Write JSON atomically (UTF-8, Chinese kept readable)."""
+    return write_text(json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable), path)
 
 
 def _jsonable(x):

@@ -158,3 +158,17 @@ def test_growth_shares_a_year_component(firm_growth):
     groups = [grp["g"].to_numpy() for _, grp in firm_growth.groupby("year")]
     assert len(groups) == 5
     assert stats.f_oneway(*groups).pvalue < 0.01
+
+
+def test_every_published_value_is_in_the_published_history():
+    """Each value flagged 'published' is a row of calibration/sources/published_history.csv (same year, value, source)."""
+    history = pd.read_csv(default_data_dir().parent / "sources" / "published_history.csv", dtype={"year": str})
+    revenue = pd.read_csv(default_data_dir() / "revenue.csv")
+    published = revenue[revenue["provenance"] == "published"]
+    assert len(published) >= 10
+
+    def found(row) -> bool:
+        same = history[(history["year"] == str(row["year"])) & np.isclose(history["value"], row["value"], rtol=0, atol=5e-5)]
+        return any(str(s).startswith(str(row["source"]).split(" (")[0]) for s in same["source"])
+
+    assert [f"{r.entity} {r.year}" for r in published.itertuples() if not found(r._asdict())] == []

@@ -1,0 +1,62 @@
+"""Top-down check: bottom-up region totals against forecasts of each region's own history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _shared import context, run
+from model.context import _city_of, _leaf_cities
+from model.topdown import REPORT_YEARS, topdown_check
+
+
+@pytest.fixture(scope="module")
+def check():
+    return topdown_check(run("baseline")).set_index(["region", "year"])
+
+
+def test_every_region_with_history_is_checked(check):
+    panel = context("baseline").panel
+    with_history = [r for r in panel.regions.index if r in panel.revenue.index]
+    assert set(check.index.get_level_values("region")) == set(with_history)
+    assert set(check.index.get_level_values("year")) == set(REPORT_YEARS)
+
+
+def test_province_agrees_by_construction(check):
+    # leaf shares move inside the macro path and the baseline pipeline is taken out of the trend
+    ratio = check.loc["JX", "ratio"]
+    assert ratio.loc[[2015, 2016]].between(0.97, 1.03).all(), ratio
+
+
+def test_ganzhou_is_not_credited_twice_with_its_own_projects(check):
+    # Before the organic adjustment was made city by city, Ganzhou's >1亿 programme was taken
+    # out of the province trend only, and Ganzhou's 2016 bottom-up median was 1.34x its top-down one.
+    ratio = check.loc["JX.GZ", "ratio"]
+    assert ratio.loc[[2015, 2016, 2020]].between(0.9, 1.12).all(), ratio
+
+
+def test_intervals_are_ordered(check):
+    for side in ("bottom_up", "top_down"):
+        assert (check[f"{side}_q10"] <= check[f"{side}_median"]).all()
+        assert (check[f"{side}_median"] <= check[f"{side}_q90"]).all()
+    assert check["inside"].dtype == bool
+
+
+def test_organic_removal_is_largest_where_the_projects_land():
+    ctx = context("baseline")
+    city, n = _leaf_cities(ctx.panel, ctx.hierarchy)
+    assert ctx.organic_shift.shape == (len(city), len(ctx.years))
+    cum = ctx.organic_shift.sum(axis=1)
+    gz = _city_of(ctx.panel, "JX.GZ")[1]
+    nc = _city_of(ctx.panel, "JX.NC")[1]
+    # Ganzhou hosts both programmes, Nanchang only the provincial list
+    assert cum[city == gz].max() < cum[city == nc].min() < 0
+    # one shift per city: leaves of a city move together
+    assert np.ptp(cum[city == gz]) == 0
+
+
+def test_leaves_above_city_level_have_their_own_group():
+    ctx = context("baseline")
+    n_cities = int((ctx.panel.regions["level"] == "city").sum())
+    assert _city_of(ctx.panel, "JX") == ("", n_cities)
+    assert _leaf_cities(ctx.panel, ctx.hierarchy)[1] == n_cities + 1
