@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run_speed.py            # full: 10,000 paths of the baseline, pipeline included
+    python benchmarks/run_speed.py            # full: 10,000 paths of the baseline (1 and 2 workers) and of policy_push (2 workers)
     python benchmarks/run_speed.py --small    # CI: 1,000 paths
 
 Writes ``benchmarks/results/run_speed.json`` and ``.md``. The goal (issue 5):
@@ -68,13 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for workers in (1, 2):
         wall, _ = timed_run(ctx, n_main, workers)
-        runs.append({"paths": n_main, "workers": workers, "seconds": wall, "paths_per_s": n_main / wall})
+        runs.append({"scenario": "baseline", "paths": n_main, "workers": workers, "seconds": wall, "paths_per_s": n_main / wall})
+    # The heaviest shipped scenario: more projects a year in both programmes.
+    push = prepare(load_scenario("policy_push"))
+    wall, _ = timed_run(push, n_main, 2)
+    runs.append({"scenario": "policy_push", "paths": n_main, "workers": 2, "seconds": wall, "paths_per_s": n_main / wall})
     scaling = []
     for n in ([250, 500, 1000] if args.small else [1000, 2500, 5000, 10_000]):
         wall, _ = timed_run(ctx, n, 1)
         scaling.append({"paths": n, "seconds": wall})
     ents = entity_scaling(ctx, 250 if args.small else 1000)
-    result = {"mode": "small" if args.small else "full", "prepare_s": prep, "runs": runs, "paths_scaling": scaling, "entity_scaling": ents, "leaves": int(ctx.hierarchy.history.shape[0]), "years": len(ctx.years)}
+    result = {"mode": "small" if args.small else "full", "prepare_s": prep, "runs": runs, "paths_scaling": scaling, "entity_scaling": ents, "leaves": int(ctx.hierarchy.history.shape[0]), "years": len(ctx.years), "machine": _machine()}
     RESULTS.mkdir(exist_ok=True)
     suffix = "_small" if args.small else ""
     (RESULTS / f"run_speed{suffix}.json").write_text(json.dumps(result, indent=1))
@@ -83,9 +87,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _machine() -> dict:
+    import os
+    import platform
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(), "load_average_1min_at_end": os.getloadavg()[0]}
+
+
 def _markdown(r: dict) -> str:
-    lines = [f"# Scenario run speed ({r['mode']} mode)", "", f"Baseline scenario, pipeline included; {r['leaves']} leaves × {r['years']} years. One-off preparation: {r['prepare_s']:.1f} s.", "", "| paths | workers | seconds | paths/s |", "|---|---|---|---|"]
-    lines += [f"| {x['paths']} | {x['workers']} | {x['seconds']:.1f} | {x['paths_per_s']:.0f} |" for x in r["runs"]]
+    m = r["machine"]
+    lines = [f"# Scenario run speed ({r['mode']} mode)", "", f"Pipeline included; {r['leaves']} leaves × {r['years']} years. One-off preparation: {r['prepare_s']:.1f} s. "
+             f"Python {m['python']}, numpy {m['numpy']}, {m['cpus']} CPUs, 1-min load average at the end {m['load_average_1min_at_end']:.1f}.", "",
+             "| scenario | paths | workers | seconds | paths/s |", "|---|---|---|---|---|"]
+    lines += [f"| {x['scenario']} | {x['paths']} | {x['workers']} | {x['seconds']:.1f} | {x['paths_per_s']:.0f} |" for x in r["runs"]]
     lines += ["", "Time vs paths (1 worker):", "", "| paths | seconds |", "|---|---|"]
     lines += [f"| {x['paths']} | {x['seconds']:.2f} |" for x in r["paths_scaling"]]
     lines += ["", "Growth simulation + aggregation time vs leaves:", "", "| leaves | seconds |", "|---|---|"]

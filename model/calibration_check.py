@@ -22,7 +22,7 @@ def calibrate_panel(panel: Panel, as_of: int | None = None) -> tuple[GrowthParam
     if as_of is not None:
         panel = panel.as_of(as_of)
     h = build_hierarchy(panel)
-    province = panel.revenue.loc["JX"].dropna().to_numpy()
+    province = panel.province_revenue()
     return calibrate(h, province, as_of=int(panel.years[-1])), panel
 
 

@@ -87,11 +87,15 @@ PROGRAMMES: dict[str, tuple[str, ...]] = {
     "jx_major": ("projects_scheduled", "project_starts", "project_completions"),
     "gz_1yi": ("project_completions", "projects_signed", "projects_reserve"),
 }
-UNITS: tuple[str, ...] = ("亿元", "万元", "%", "个", "家", "人", "万千瓦", "万元/亩", "index")
+UNITS: tuple[str, ...] = ("亿元", "万元", "%", "个", "家", "人", "场", "万千瓦", "万元/亩", "index")
 #: Years a target may have.
 YEARS: tuple[int, int] = (2013, 2030)
-#: Years the model simulates: an evaluable target must fall in them.
-MODEL_YEARS: tuple[int, int] = (2014, 2025)
+#: Years a run can simulate: an evaluable target must fall in them.  A default run
+#: simulates 2014..2025 (data as of 2013); a run with ``--as-of Y`` simulates from
+#: Y + 1, so targets of 2013 are evaluable too.  :func:`model.targets.compile_targets`
+#: marks a target whose year is not among the run's simulated years as not
+#: evaluable for that run, with the reason.
+MODEL_YEARS: tuple[int, int] = (2013, 2025)
 #: Metrics the model computes (revenue of entities, project flows).
 EVALUABLE_METRICS: frozenset[str] = frozenset({"revenue", *(m for ms in PROGRAMMES.values() for m in ms)})
 _EVALUABLE_KINDS = frozenset({"aggregate_level", "count_over_threshold", "entity_level", "flow_count"})
@@ -199,11 +203,14 @@ class Target:
         return self.title_en if lang == "en" else self.title_zh
 
     def goal(self) -> str:
-        """The target as text, e.g. ``≥80 家 (≥50 亿元)``."""
-        if self.at_least is None:
-            return "—"
-        text = f"≥{_num(self.at_least)} {self.target_unit}"
-        return text + (f" (≥{_num(self.threshold)} {self.unit})" if self.threshold is not None else "")
+        """The target as text, e.g. ``≥80 家 (>50 亿元)``.
+
+        The number to reach is compared with ``>=``; a count's per-entity
+        threshold with a strict ``>`` (as :func:`model.targets.measure` counts).
+        A target with no number to reach shows ``—`` (and its threshold, if any).
+        """
+        text = "—" if self.at_least is None else f"≥{_num(self.at_least)} {self.target_unit}"
+        return text + (f" (>{_num(self.threshold)} {self.unit})" if self.threshold is not None else "")
 
 
 @dataclass(frozen=True)
@@ -563,7 +570,7 @@ def _check_evaluable(e: dict, p: _Problems) -> None:
     if isinstance(e.get("kind"), str) and e["kind"] not in _EVALUABLE_KINDS:
         p.add("evaluable", True, f"false for kind {e['kind']!r}: evaluable kinds are {', '.join(sorted(_EVALUABLE_KINDS))}")
     if _is(e.get("year"), "int") and not MODEL_YEARS[0] <= e["year"] <= MODEL_YEARS[1]:
-        p.add("evaluable", True, f"false for year {e['year']}: the model simulates {MODEL_YEARS[0]}..{MODEL_YEARS[1]}")
+        p.add("evaluable", True, f"false for year {e['year']}: runs simulate years within {MODEL_YEARS[0]}..{MODEL_YEARS[1]}")
     scope = e.get("scope") if isinstance(e.get("scope"), dict) else {}
     programme = scope.get("programme")
     if programme in PROGRAMMES and e.get("metric") not in PROGRAMMES[programme]:

@@ -60,7 +60,7 @@ def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None) -> tuple[Gr
         params, header = None, {}
     if params is not None and header.get("data_hash") == panel.data_hash() and as_of in (None, params.as_of):
         return params, "stored calibration/parameters.toml"
-    province = panel.revenue.loc["JX"].dropna().to_numpy()
+    province = panel.province_revenue()
     return calibrate(h, province, as_of=int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
 
 
@@ -97,19 +97,17 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules)
 
 
-#: Schedules whose base the data cannot measure, with the reason.
-_SCHEDULE_NOT_EVALUABLE = {
-    "GZ-REWARD-COUNTY": "the reward is paid on a county's revenue from the nine leading industries (九大工业主导产业), which the data do not split by county",
-}
-
-
 def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
-    """Resolve the reward schedules to entity indices and their historical peaks."""
+    """Resolve the reward schedules to entity indices and their historical peaks.
+
+    A schedule the catalogue marks ``evaluable = false`` keeps its ``why_not`` and
+    is not costed (no entities are resolved for it).
+    """
     out = []
     ent_hist = h.history[h.enterprise_leaves]
     node_hist = {n: panel.revenue.loc[n].to_numpy(float) if n in panel.revenue.index else np.zeros(len(panel.years)) for n in h.nodes}
     for sch in load_fiscal_schedules():
-        why = sch.why_not if not sch.evaluable else _SCHEDULE_NOT_EVALUABLE.get(sch.id, "")
+        why = "" if sch.evaluable else sch.why_not
         kind = "enterprise" if sch.scope.entity_kind == "enterprise" else "node"
         idx = select(panel, h, sch.scope.entity_kind, sch.scope.within, sch.scope.levels()) if not why else np.zeros(0, int)
         hist = ent_hist[idx] if kind == "enterprise" else np.array([node_hist[h.nodes[i]] for i in idx] or np.zeros((0, len(panel.years))))

@@ -60,6 +60,21 @@ class Panel:
         return np.asarray(self.revenue.columns, dtype=int)
 
     @property
+    def province(self) -> str:
+        """Id of the province: the one region whose level is ``province``."""
+        ids = self.regions.index[self.regions["level"] == "province"]
+        if len(ids) != 1:
+            raise DataError(f"regions: expected exactly one region with level 'province', got {len(ids)} ({', '.join(ids) or 'none'})")
+        return str(ids[0])
+
+    def province_revenue(self) -> np.ndarray:
+        """The province's observed revenue series (亿元), oldest first."""
+        pid = self.province
+        if pid not in self.revenue.index:
+            raise DataError(f"revenue: the province '{pid}' has no revenue rows; expected its totals for every year")
+        return self.revenue.loc[pid].dropna().to_numpy(float)
+
+    @property
     def illustrative(self) -> bool:
         """True when any value is synthetic: outputs must say so."""
         return bool((self.provenance == "synthetic").to_numpy().any())

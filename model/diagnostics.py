@@ -33,7 +33,7 @@ def write_figures(params: GrowthParams, panel: Panel, folder: Path, backtest_pat
     folder.mkdir(parents=True, exist_ok=True)
     use_cjk_font()
     h = build_hierarchy(panel)
-    province = panel.revenue.loc["JX"].dropna().to_numpy()
+    province = panel.province_revenue()
     obs = growth_observations(h, np.diff(np.log(province)))
     resid = obs["dev"].to_numpy() - params.phi.value * obs["dev_lag"].to_numpy()
     resid = resid - obs.groupby(["group", "year"])["dev"].transform("mean").to_numpy() + obs.groupby(["group", "year"])["dev"].transform("mean").mean()

@@ -112,7 +112,10 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
     if not t.evaluable:
         return CompiledTarget(t, False, t.why_not)
     if t.year not in years:
-        return CompiledTarget(t, False, f"target year {t.year} is outside the simulated years {years[0]}-{years[-1]}")
+        why = f"target year {t.year} is outside the simulated years {years[0]}-{years[-1]}"
+        if t.year < years[0]:
+            why += f" (a run with --as-of {t.year - 1} or earlier simulates it)"
+        return CompiledTarget(t, False, why)
     yi = years.index(t.year)
     if t.metric in _FLOW_METRICS:
         prog = t.scope.programme

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,23 @@ def test_catalogue_loads(targets):
     assert all(isinstance(t, Target) for t in targets)
 
 
+#: document -> (targets, evaluable); keep in step with README's catalogue table.
+COUNTS = {
+    "赣府厅字〔2013〕97号": (46, 18),
+    "江西省工业强省建设工作领导小组办公室 2021年11月4日(无文号)": (16, 2),
+    "赣市府发〔2014〕26号": (55, 31),
+    "赣府厅发〔2015〕29号": (2, 0),
+    "信府〔2015〕30号": (9, 0),
+}
+
+
+def test_catalogue_counts(targets):
+    s = summary(targets)
+    assert (s["total"], s["evaluable"]) == (128, 51)
+    assert {d: (c["total"], c["evaluable"]) for d, c in s["by_document"].items()} == COUNTS
+    assert list(s["by_document"]) == list(COUNTS)  # entries stay grouped by document, in file order
+
+
 def test_ids_unique(targets):
     ids = [t.id for t in targets]
     assert len(ids) == len(set(ids))
@@ -72,6 +90,65 @@ def test_quotes_are_verbatim(targets):
     texts = {f: (SEEDS / f).read_text(encoding="utf-8") for f in SEED_FILES}
     entries = [*targets, *load_fiscal_schedules()]
     assert [e.id for e in entries if e.quote not in texts[e.source_file]] == []
+
+
+_YEAR_SUFFIX = re.compile(r"-\d{4}$")
+
+
+def quote_anchor_problems(entries, texts: dict[str, str]) -> list[str]:
+    """Entries whose quote does not point at ONE place of the document.
+
+    A quote that occurs once in its document is its own anchor.  A quote that
+    occurs several times must be disambiguated by its clause: some part of the
+    clause (parts are separated by " · ") must occur exactly once in the
+    document, and the quote must follow it in the same paragraph (line); the
+    anchor is then the first occurrence of the quote after that heading.  Two
+    different targets may not resolve to the same occurrence (the yearly
+    copies of one recurring target, same id but for the year, may).
+    """
+    problems, owner = [], {}
+    for e in entries:
+        text = texts[e.source_file]
+        if text.count(e.quote) == 1:
+            continue
+        if e.quote not in text:
+            problems.append(f"{e.id}: quote not in {e.source_file}")
+            continue
+        anchor = None
+        for part in reversed(e.clause.split(" · ")):
+            if not part or text.count(part) != 1:
+                continue
+            h = text.index(part)
+            line_end = text.find("\n", h)
+            q = text.find(e.quote, h + len(part), len(text) if line_end < 0 else line_end)
+            if q >= 0:
+                anchor = q
+                break
+        if anchor is None:
+            problems.append(f"{e.id}: quote occurs {text.count(e.quote)} times in {e.source_file} and no part of the clause {e.clause!r} is a unique heading followed by it in the same paragraph")
+            continue
+        base = _YEAR_SUFFIX.sub("", e.id)
+        other = owner.setdefault((e.source_file, anchor), base)
+        if other != base:
+            problems.append(f"{e.id}: resolves to the same occurrence of its quote as {other}")
+    return problems
+
+
+def test_quotes_are_unique_or_disambiguated_by_their_clause(targets):
+    texts = {f: (SEEDS / f).read_text(encoding="utf-8") for f in SEED_FILES}
+    entries = [*targets, *load_fiscal_schedules()]
+    assert quote_anchor_problems(entries, texts) == []
+    # the check is not vacuous: the three 千亿 clusters share one sentence ...
+    by_id = {t.id: t for t in targets}
+    shared = [by_id[i] for i in ("GZ-C-NEV-2016", "GZ-C-ELEC-2016", "GZ-C-CUAL-2016")]
+    assert len({t.quote for t in shared}) == 1 and texts[shared[0].source_file].count(shared[0].quote) == 3
+    # ... and it fails when a clause names the wrong paragraph or no paragraph at all
+    wrong = dataclasses.replace(shared[1], clause=shared[0].clause)
+    assert any("same occurrence" in p for p in quote_anchor_problems([shared[0], wrong, shared[2]], texts))
+    vague = dataclasses.replace(shared[2], clause="二、(五)1.重点培育“5+1”千亿产业集群")
+    assert any("no part of the clause" in p for p in quote_anchor_problems([vague], texts))
+    later = dataclasses.replace(shared[0], clause="二、(五)1 · 以做强家具产业为重点发展现代轻纺产业")  # heading after the last occurrence
+    assert quote_anchor_problems([later], texts) != []
 
 
 HEADLINES = [
@@ -120,27 +197,84 @@ def test_headline_scopes(by_id):
     assert by_id["XY-RD-2017"].scope.within == "GD.XY" and not by_id["XY-RD-2017"].evaluable
 
 
+JX_YEARS = [2013, 2014, 2015, 2016]
+GZ_YEARS = list(range(2014, 2021))
+
+
 @pytest.mark.parametrize(
-    "programme, metric, at_least",
+    "programme, metric, at_least, years, evaluable",
     [
-        ("jx_major", "projects_scheduled", 100),
-        ("jx_major", "project_starts", 30),
-        ("jx_major", "project_completions", 50),
-        ("gz_1yi", "project_completions", 100),
-        ("gz_1yi", "projects_signed", 100),
-        ("gz_1yi", "projects_reserve", 200),
+        # the list length of 100 is set administratively: not an outcome
+        ("jx_major", "projects_scheduled", 100, JX_YEARS, False),
+        ("jx_major", "project_starts", 30, JX_YEARS, True),
+        ("jx_major", "project_completions", 50, JX_YEARS, True),
+        ("gz_1yi", "project_completions", 100, GZ_YEARS, True),
+        ("gz_1yi", "projects_signed", 100, GZ_YEARS, True),
+        # 策划储备 招商 prospects come before signing, where the pipeline starts
+        ("gz_1yi", "projects_reserve", 200, GZ_YEARS, False),
     ],
 )
-def test_every_year_flows_are_one_target_per_year(targets, programme, metric, at_least):
-    hits = [t for t in targets if t.scope.programme == programme and t.metric == metric and t.evaluable]
-    assert sorted(t.year for t in hits) == [2014, 2015, 2016]
+def test_every_year_flows_are_one_target_per_year(targets, programme, metric, at_least, years, evaluable):
+    hits = [t for t in targets if t.scope.programme == programme and t.metric == metric]
+    assert sorted(t.year for t in hits) == years
     assert all(t.at_least == at_least and t.recurring and t.kind == "flow_count" for t in hits)
+    assert all(t.evaluable is evaluable for t in hits)
+
+
+def test_recurring_targets_cover_their_documents_horizon(targets):
+    """每年 targets: one entry a year, 2014..2016 for doc 000 (plus the 2013 project flows), 2014..2020 for doc 002."""
+    groups: dict[str, list[Target]] = {}
+    for t in targets:
+        if t.recurring:
+            groups.setdefault(_YEAR_SUFFIX.sub("", t.id), []).append(t)
+    assert {"JX-SOE-EVENT", "GZ-TRAINING", "GZ-1YI-DONE", "JX-MAJOR-START"} <= set(groups)
+    for base, ts in groups.items():
+        years = sorted(t.year for t in ts)
+        assert all(t.id == f"{base}-{t.year}" for t in ts), base
+        assert len({(t.quote, t.at_least) for t in ts}) == 1, base
+        if ts[0].source_file.startswith("000_"):
+            assert years in ([2014, 2015, 2016], JX_YEARS), (base, years)
+        else:
+            assert ts[0].source_file.startswith("002_") and years == GZ_YEARS, (base, years)
+
+
+AUDIT_ADDITIONS = {
+    # id: (kind, at_least)
+    "JX-TZ-CITIES-2022": ("other_count", 3),
+    "JX-TZ-COUNTIES-2022": ("other_count", 10),
+    "JX-TZ-FUND-2025": ("other_count", 1),
+    "JX-TZ-INDFUND-2025": ("other_count", 1),
+    "GZ-BACKBONE100-2016": ("other_count", 100),
+    "GZ-CANDIDATES200-2016": ("other_count", 200),
+    "GZ-NEWPARKS-2016": ("other_count", 3),
+    "GZ-COUNTY-FEATURE-2016": ("other_count", 1),
+    "JX-SOE-EVENT-2014": ("other_count", 1),
+    "JX-ECOM100-2015": ("qualitative", None),
+    "JX-TZ-LEADFIRMS-2025": ("qualitative", None),
+    "GZ-COUNTYCLU-TIERS-2016": ("qualitative", None),
+}
+
+
+@pytest.mark.parametrize("tid, kind, at_least", [(k, *v) for k, v in AUDIT_ADDITIONS.items()])
+def test_designations_events_and_tiers_are_catalogued(by_id, tid, kind, at_least):
+    t = by_id[tid]
+    assert (t.kind, t.at_least) == (kind, at_least)
+    assert not t.evaluable and t.why_not.strip() and t.notes.strip()
+
+
+def test_entries_the_model_cannot_measure_are_not_evaluable(by_id):
+    clu = by_id["JX-CLU100-2025"]
+    assert not clu.evaluable and "80 cluster nodes" in clu.why_not and "2021" in clu.why_not
+    for tid in ("JX-CLU1000-2025", "JX-CLUTOTAL-2025"):
+        assert by_id[tid].evaluable and "2013 cluster universe" in by_id[tid].notes and "inferred" in by_id[tid].notes
+    assert all(not by_id[f"JX-MAJOR-SCHED-{y}"].evaluable for y in JX_YEARS)
+    assert all(not by_id[f"GZ-1YI-RESERVE-{y}"].evaluable for y in GZ_YEARS)
 
 
 def test_non_evaluable_targets_say_why(targets):
     assert all(t.why_not.strip() for t in targets if not t.evaluable)
     assert all(t.metric in EVALUABLE_METRICS for t in targets if t.evaluable)
-    assert all(2014 <= t.year <= 2025 for t in targets if t.evaluable)
+    assert all(2013 <= t.year <= 2025 for t in targets if t.evaluable)
 
 
 def test_documents_2017_and_2025_present(targets):
@@ -194,6 +328,7 @@ CASES = [
     ("evaluable = true", "evaluable = 1", "evaluable", "true or false"),
     ('metric = "revenue"', 'metric = "tax"', "evaluable", "false for metric 'tax'"),
     ("at_least = 80\n", "", "at_least", "required unless kind = 'qualitative'"),
+    ("year = 2015", "year = 2027", "evaluable", "false for year 2027"),
 ]
 
 
@@ -206,6 +341,12 @@ def test_validation_messages(tmp_path, old, new, key, expected):
     message = str(err.value)
     for part in ("bad_targets.toml", "target #1", "'T-1'", f"key '{key}'", expected):
         assert part in message, (part, message)
+
+
+def test_evaluable_targets_may_precede_the_default_window(tmp_path):
+    """2013 targets may be evaluable: a run with --as-of 2012 or earlier simulates 2013."""
+    (t,) = load_catalogue(_write(tmp_path, VALID.replace("year = 2015", "year = 2013")))
+    assert t.evaluable and t.year == 2013
 
 
 def test_duplicate_ids_rejected(tmp_path):
@@ -270,6 +411,9 @@ def test_fiscal_schedules_load():
     assert set(schedules) == {"GZ-REWARD-ENTERPRISE", "GZ-REWARD-COUNTY", "GZ-REWARD-COUNTY-CLUSTER"}
     assert all(isinstance(s, FiscalSchedule) for s in schedules.values())
     assert all(s.why_not for s in schedules.values() if not s.evaluable)
+    # the county reward is paid on the nine leading industries' revenue by county, which the data do not split
+    assert [i for i, s in schedules.items() if not s.evaluable] == ["GZ-REWARD-COUNTY"]
+    assert "do not split by county" in schedules["GZ-REWARD-COUNTY"].why_not
 
 
 def test_reward_due():

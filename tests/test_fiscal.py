@@ -41,3 +41,21 @@ def test_yearly_cost_agrees_with_reward_due_on_random_paths(enterprise_schedule)
                 expected[p, t] += reward_due(enterprise_schedule, prev, values[p, e, t])
                 prev = max(prev, values[p, e, t])
     np.testing.assert_allclose(cost, expected)
+
+
+def test_schedules_not_evaluable_in_the_catalogue_are_not_costed():
+    """The catalogue's own evaluable flag decides; compile_schedules keeps its why_not."""
+    from _shared import hierarchy, panel
+
+    from model.context import compile_schedules
+
+    catalogue = {s.id: s for s in load_fiscal_schedules()}
+    compiled = {c.schedule.id: c for c in compile_schedules(panel(), hierarchy())}
+    assert set(compiled) == set(catalogue)
+    for sid, c in compiled.items():
+        assert c.evaluable == catalogue[sid].evaluable, sid
+        if c.evaluable:
+            assert len(c.index) > 0 and c.why_not == "", sid
+        else:
+            assert len(c.index) == 0 and c.why_not == catalogue[sid].why_not, sid
+    assert not compiled["GZ-REWARD-COUNTY"].evaluable

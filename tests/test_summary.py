@@ -141,3 +141,11 @@ def test_organic_only_summary_has_no_pipeline():
             assert t["why_not"].strip(), t["id"]
     flows = [t for t in s["targets"] if t["metric"].startswith("project") and "not simulated" in t["why_not"]]
     assert len(flows) >= 9  # the catalogue's evaluable project-flow targets, now without a pipeline
+
+
+def test_fiscal_section_follows_the_catalogue_flag(summary):
+    rows = {r["id"]: r for r in summary["fiscal"]}
+    county = rows["GZ-REWARD-COUNTY"]
+    assert not county["evaluable"] and "do not split by county" in county["why_not"] and "mean" not in county
+    for sid in ("GZ-REWARD-ENTERPRISE", "GZ-REWARD-COUNTY-CLUSTER"):
+        assert rows[sid]["evaluable"] and len(rows[sid]["mean"]) == len(summary["years"]), sid
