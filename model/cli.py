@@ -2,19 +2,33 @@
 
 Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
 ``backtest``, ``topdown``, ``bench m4``. Every verb that reports has ``--json``.
+
+Bad input ends in one line ``error: ...`` naming the file or flag and what was
+expected, exit status 2; Ctrl-C prints ``interrupted`` (exit 130). Output paths
+and flags are checked before any simulation, and nothing half-written is left.
+An unexpected ``ValueError``/``KeyError`` is reported as such (exit 1); set
+``ATTAIN_DEBUG=1`` to see its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from .errors import DataError, ScenarioError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "UsageError"]
+
+#: Seconds to wait for a ``--scheduler`` before giving up.
+SCHEDULER_TIMEOUT = 5
+
+
+class UsageError(ValueError):
+    """A command-line flag whose value the command cannot use."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,18 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     lv = sub.add_parser("levers", help="list policy levers with units and ranges")
     lv.add_argument("--json", action="store_true")
     _run_parser(sub)
-    cal = sub.add_parser("calibrate", help="fit the growth model and write calibration/parameters.toml")
+    cal = sub.add_parser("calibrate", help="fit the growth model and write calibration/parameters.toml (DIR/parameters.toml with --data DIR)")
+    cal.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data); its fit is written to DIR/parameters.toml")
     cal.add_argument("--as-of", type=int, help="use data up to this year only")
     cal.add_argument("--check", action="store_true", help="recalibrate and compare with the stored artefact (no write)")
     cal.add_argument("--figures", type=Path, help="write diagnostic figures to this folder")
     cal.add_argument("--json", action="store_true")
-    bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS on the embedded data")
-    bt.add_argument("--paths", type=int, default=1000)
+    bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS (default: on the embedded data)")
+    bt.add_argument("--paths", type=int, default=1000, help="Monte Carlo paths per origin (100 to 1,000,000)")
+    bt.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
     bt.add_argument("--json", action="store_true")
     td = sub.add_parser("topdown", help="compare the bottom-up region totals with top-down forecasts of their own history")
     td.add_argument("scenario", nargs="?", default="baseline", help="scenario file or name (default: baseline)")
-    td.add_argument("--paths", type=int, default=1000)
+    td.add_argument("--paths", type=int, default=1000, help="Monte Carlo paths (100 to 1,000,000)")
     td.add_argument("--seed", type=int)
+    td.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
     td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
     td.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
@@ -58,23 +75,67 @@ def _run_parser(sub) -> None:
     r.add_argument("scenario", help="scenario file or name in scenarios/ (e.g. baseline)")
     r.add_argument("--paths", type=int, help="Monte Carlo paths (default: the scenario's)")
     r.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    r.add_argument("--workers", type=int, default=1, help="local worker processes")
+    r.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
     r.add_argument("--scheduler", help="dask.distributed scheduler address tcp://HOST:PORT")
+    r.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
     r.add_argument("--as-of", type=int, help="calibrate on data up to this year and simulate from the next")
     r.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results to FILE ('-' = stdout)")
-    r.add_argument("-o", "--out", type=Path, help="write summary.json, paths.nc and manifest.json into this folder")
+    r.add_argument("-o", "--out", type=Path, help="write summary.json, paths.nc and manifest.json into this folder "
+                   "(a new or empty folder, or a previous result folder, which is replaced)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
     r.add_argument("--no-progress", action="store_true")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``attain`` console script."""
+    """Entry point of the ``attain`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success; 2 for bad input (one ``error:`` line); 130 when
+        interrupted; 1 for an unexpected error.
+    """
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except (DataError, ScenarioError, ValueError, FileNotFoundError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except _input_errors() as exc:
+        return _fail(str(exc))
+    except UnicodeDecodeError as exc:
+        return _fail(f"a file is not UTF-8 text ({exc}); save CSV and TOML files as UTF-8 (Excel: \"CSV UTF-8\")")
+    except OSError as exc:
+        return _fail(_os_message(exc))
+    except (ValueError, KeyError) as exc:
+        if os.environ.get("ATTAIN_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc}\n(an input attain does not check yet, or a bug; ATTAIN_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    """The errors that report bad input (``OutputError`` only once ``model.results``, which raises it, is loaded)."""
+    results = sys.modules.get(f"{__package__}.results")
+    return (DataError, ScenarioError, UsageError) + ((results.OutputError,) if results else ())
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _os_message(exc: OSError) -> str:
+    """``PATH: reason`` when the error names a path, else the error's own text."""
+    if exc.filename is None:
+        return str(exc)
+    other = f" -> {exc.filename2}" if exc.filename2 else ""
+    return f"{exc.filename}{other}: {exc.strerror or exc}"
 
 
 def _dispatch(args) -> int:
@@ -92,6 +153,7 @@ def _data_check(args) -> int:
     from .hierarchy import build_hierarchy
 
     path = Path(args.path) if args.path else default_data_dir()
+    _check_table_flags(path, args.unit, args.sheet)
     if path.is_dir():
         panel = load_dataset(path)
     else:
@@ -104,6 +166,7 @@ def _data_check(args) -> int:
         "entities": {"regions": len(panel.regions), "parks": len(panel.parks), "clusters": len(panel.clusters), "enterprises": len(panel.enterprises)},
         "values": int(prov.size), "provenance_share": {k: float((prov == k).mean()) for k in ("published", "derived", "synthetic")},
         "leaves": len(h.leaves), "aggregates": len(h.nodes), "illustrative": panel.illustrative, "data_hash": panel.data_hash(),
+        "notes": list(panel.notes),  # encoding used, skipped blank rows, aggregates without totals, rows a table replaced
     }
     _emit(info, args.json, data_summary_table(info))
     return 0
@@ -135,53 +198,106 @@ def _levers(args) -> int:
     return 0
 
 
+def _check_table_flags(path: Path, unit: str | None, sheet: str | None) -> None:
+    """``--unit`` and ``--sheet`` apply to one revenue table; ``--sheet`` to an .xlsx only."""
+    flags = [f"{f} {v}" for f, v in (("--unit", unit), ("--sheet", sheet)) if v is not None]
+    if flags and path.is_dir():
+        raise UsageError(f"{' and '.join(flags)}: only for a single revenue table, but {path} is a dataset folder (its dataset.toml may declare 'unit')")
+    if sheet is not None and path.suffix.lower() != ".xlsx":
+        raise UsageError(f"--sheet {sheet}: only for an .xlsx workbook, but {path} is not one (a CSV has no sheets)")
+
+
 def _run(args) -> int:
     from .context import prepare
-    from .display import run_table
     from .engine import run_blocks
-    from .results import write_json, write_results
     from .scenario import load_scenario
     from .summary import summarise
 
     t0 = time.perf_counter()
+    _check_run_flags(args)
     scenario = load_scenario(args.scenario).with_overrides(paths=args.paths, seed=args.seed)
-    ctx = prepare(scenario, as_of=args.as_of)
+    if args.scheduler:
+        _check_scheduler(args.scheduler)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)
+    ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
     t1 = time.perf_counter()
     quiet = args.no_progress or args.json is not None
     out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     summary = summarise(out)
     out.timings["total_s"] = time.perf_counter() - t0
+    _report(args, out, summary)
+    return 0
+
+
+def _report(args, out, summary: dict) -> None:
+    """Print the results first, so a failing write does not lose them; then write the files."""
+    from .display import run_table
+    from .results import write_json, write_results
+
+    to_stdout = str(args.json) == "-"
+    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else run_table(summary, args.lang), flush=True)
+    if args.json is not None and not to_stdout:
+        write_json(summary, args.json)
     if args.out:
         write_results(out, summary, args.out)
-    if args.json is not None:
-        if str(args.json) == "-":
-            print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
-        else:
-            write_json(summary, args.json)
-    if str(args.json) != "-":
-        print(run_table(summary, args.lang))
-        if args.out:
+        if not to_stdout:
             print(f"\nresults written to {args.out}/ (summary.json, paths.nc, manifest.json)")
-    return 0
+
+
+def _check_run_flags(args) -> None:
+    """Everything about ``attain run``'s flags that can be known before the data are loaded."""
+    from .results import check_output_file, check_output_folder
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
+    if args.out is not None:
+        check_output_folder(args.out, flag="-o")
+    if args.json is not None and str(args.json) != "-":
+        check_output_file(args.json, flag="--json")
+        if args.out is not None and args.json.resolve().is_relative_to(args.out.resolve()):
+            raise UsageError(f"--json {args.json}: is inside the -o folder {args.out}, which is replaced as a whole; choose a path outside it")
+
+
+def _check_scheduler(address: str) -> None:
+    """Connect once, with a short timeout, so an unreachable scheduler fails before the run."""
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        raise UsageError(f"--scheduler {address}: dask.distributed is not installed ({exc})") from None
+    try:
+        with Client(address, timeout=SCHEDULER_TIMEOUT):
+            pass
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise UsageError(f"cannot reach the dask scheduler at {address}: {exc}") from None
+
+
+def _check_paths(paths: int, what: str) -> None:
+    from .scenario import SCHEMA
+
+    low, high = SCHEMA["scenario"]["paths"][1:3]
+    if not low <= paths <= high:
+        raise UsageError(f"--paths {paths}: expected {low:,} to {high:,} ({what})")
 
 
 def _calibrate(args) -> int:
     from .calibration_check import calibrate_command
 
-    return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json)
+    return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json, data_dir=args.data)
 
 
 def _backtest(args) -> int:
     from .backtest import backtest_command
 
-    return backtest_command(paths=args.paths, as_json=args.json)
+    _check_paths(args.paths, "Monte Carlo paths per origin")
+    return backtest_command(paths=args.paths, as_json=args.json, data_dir=args.data)
 
 
 def _topdown(args) -> int:
     from .topdown import topdown_command
 
-    return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write)
+    return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write, data_dir=args.data)
 
 
 def _bench(args) -> int:

@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from .artefact import load_params
-from .calibrate import GrowthParams, calibrate
+from .calibrate import GrowthParams
+from .calibration_check import artefact_path, check_as_of, fit
 from .catalogue import load_catalogue, load_fiscal_schedules
-from .data import Panel, load_dataset, parse_hosts
+from .data import Panel, default_data_dir, load_dataset, parse_hosts
+from .errors import DataError
 from .forecast import median_path
 from .hierarchy import Hierarchy, build_hierarchy
 from .pipeline import Destinations, PipelineParams, simulate_pipeline
@@ -50,18 +52,41 @@ class RunContext:
     organic_shift: np.ndarray
     calibration_source: str
     schedules: list[CompiledSchedule]
+    data_dir: str = ""
 
 
-def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None) -> tuple[GrowthParams, str]:
-    """Stored parameters when they match the data; otherwise calibrate now."""
+def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
+    """Stored parameters when they match the data; otherwise calibrate now.
+
+    Parameters
+    ----------
+    panel : Panel
+        Already truncated to ``as_of``.
+    h : Hierarchy
+    as_of : int or None
+    artefact : Path, optional
+        Stored parameters to try (default ``calibration/parameters.toml``).
+
+    Returns
+    -------
+    (GrowthParams, str)
+        The parameters and where they come from (for reports and manifests).
+    """
+    artefact = artefact or artefact_path()
     try:
-        params, header = load_params()
+        params, header = load_params(artefact)
     except FileNotFoundError:
         params, header = None, {}
     if params is not None and header.get("data_hash") == panel.data_hash() and as_of in (None, params.as_of):
-        return params, "stored calibration/parameters.toml"
+        return params, f"stored {_short(artefact)}"
     province = panel.province_revenue()
-    return calibrate(h, province, as_of=int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
+    return fit(h, province, int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
+
+
+def _short(path: Path) -> str:
+    """``calibration/parameters.toml`` for the repository's own artefact, else the full path."""
+    root = Path(__file__).resolve().parents[1]
+    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None = None) -> RunContext:
@@ -73,28 +98,46 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     as_of : int, optional
         Use data up to this year only, and simulate from the year after.
     data_dir : Path, optional
-        Dataset folder (default: embedded data).
+        Dataset folder (default: embedded data). Its own ``parameters.toml``
+        (from ``attain calibrate --data DIR``) is used when it matches the data.
 
     Returns
     -------
     RunContext
+
+    Raises
+    ------
+    DataError
+        For bad data, an ``as_of`` outside the data, or a catalogue target whose
+        entity the dataset lacks.
     """
     panel = load_dataset(data_dir)
+    check_as_of(panel, as_of)
     if as_of is not None:
         panel = panel.as_of(as_of)
     h = build_hierarchy(panel)
-    params, source = calibrated_params(panel, h, as_of)
+    params, source = calibrated_params(panel, h, as_of, artefact_path(data_dir))
     years = np.arange(int(panel.years[-1]) + 1, scenario.get("scenario", "horizon") + 1)
     pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
-    catalogue = compile_targets(load_catalogue(), panel, h, years, sites, pipe.names if pipe else ())
+    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir)
     # The baseline scenario's pipeline (not the lever defaults: baseline.toml sets its own intake),
     # the same for every scenario so organic growth is common to all of them.
     base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), years)
     organic = _organic_shift(params, base, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
-    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules)
+    folder = str(Path(data_dir or default_data_dir()).resolve())
+    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules, folder)
+
+
+def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
+    """The catalogue's targets on this dataset; a target naming a missing entity is a data error."""
+    try:
+        return compile_targets(load_catalogue(), panel, h, years, sites, programmes)
+    except KeyError as exc:
+        folder = data_dir or default_data_dir()
+        raise DataError(f"{folder}: {exc.args[0]}; the target catalogue (calibration/targets.toml) needs every entity it names in the dataset") from None
 
 
 def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:

@@ -101,6 +101,7 @@ def _backtest(panel: Panel, path: Path, n_paths: int) -> Path:
             sub = table[table.kind == kind]
             b.plot(sub.horizon, sub[col], style, color=colour, label=f"{kind} {level:.0%}")
         b.axhline(level, color="grey", ls=":")
+    b.set_xticks(sorted(table.horizon.unique()))
     b.set_xlabel("horizon (years)")
     b.set_ylabel("empirical coverage")
     b.set_title("Interval coverage, rolling origins 2010-2012")

@@ -44,10 +44,35 @@ def run_table(summary: dict, lang: str = "zh") -> str:
         lines.append(_ILLUSTRATIVE[lang])
     head = _HEAD[lang]
     lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3], 18) + head[4])
-    for t in summary["targets"]:
-        lines.append(_row(t, lang))
+    lines += [_row(t, lang) for t in summary["targets"] if t["evaluable"]]
+    lines += _not_evaluable_lines([t for t in summary["targets"] if not t["evaluable"]], lang)
     lines += _fiscal_lines(summary.get("fiscal", []), summary["years"], lang)
     return "\n".join(lines)
+
+
+def _not_evaluable_lines(targets: list[dict], lang: str) -> list[str]:
+    """One line per reason, listing the targets it applies to (the JSON keeps each target)."""
+    if not targets:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for t in targets:
+        by_reason.setdefault(t["why_not"], []).append(t["id"])
+    head = f"无法评估的目标 {len(targets)} 项(按原因;详见 --json):" if lang == "zh" else f"{len(targets)} targets not evaluable (by reason; details in --json):"
+    return ["", head] + [f"  {_id_list(ids)}: {why}" for why, ids in by_reason.items()]
+
+
+def _id_list(ids: list[str]) -> str:
+    """``A-2014, A-2015, A-2016`` → ``A-2014…2016``: yearly series of one target collapse."""
+    runs: list[list] = []  # [stem, first year, last year] or [id, None, None]
+    for tid in ids:
+        stem, _, year = tid.rpartition("-")
+        if year.isdigit() and runs and runs[-1][0] == stem and runs[-1][2] == int(year) - 1:
+            runs[-1][2] = int(year)
+        elif year.isdigit():
+            runs.append([stem, int(year), int(year)])
+        else:
+            runs.append([tid, None, None])
+    return ", ".join(s if a is None else (f"{s}-{a}" if a == b else f"{s}-{a}…{b}") for s, a, b in runs)
 
 
 def _fiscal_lines(rows: list[dict], years: list[int], lang: str) -> list[str]:
@@ -85,6 +110,7 @@ def data_summary_table(info: dict) -> str:
     lines += [f"  {k:12s} {v}" for k, v in info["entities"].items()]
     lines.append("provenance of values: " + ", ".join(f"{k} {v:.1%}" for k, v in info["provenance_share"].items()))
     lines.append(f"leaves (enterprises + remainder cells): {info['leaves']}; aggregates: {info['aggregates']}")
+    lines += [f"note: {n}" for n in info.get("notes", [])]
     if info["illustrative"]:
         lines.append(_ILLUSTRATIVE["en"])
     return "\n".join(lines)

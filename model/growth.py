@@ -22,6 +22,7 @@ import numpy as np
 
 from .calibrate import GrowthParams
 from .dynamics import damped_growth, unit_student_t
+from .errors import DataError
 from .forecast import _widen_factor as widen_factors
 from .forecast import load_priors
 from .hierarchy import Hierarchy
@@ -80,9 +81,21 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
 
 
 def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
-    """Starting state of the leaves from the last two years of history."""
+    """Starting state of the leaves from the last two years of history.
+
+    Raises
+    ------
+    DataError
+        When a leaf has no value in the last year: :func:`model.data.load_dataset`
+        rejects such data, so only a hand-built hierarchy gets here, and starting
+        that leaf at 0 would silently drop it from every path.
+    """
     hist = h.history
-    level = np.nan_to_num(hist[:, -1], nan=0.0)
+    missing = np.isnan(hist[:, -1])
+    if missing.any():
+        ids = h.leaves["id"].to_numpy()[missing]
+        raise DataError(f"no value in {int(h.years[-1])} (the last data year) for {missing.sum()} leaf/leaves ({', '.join(map(str, ids[:5]))}); expected every leaf to start from its last-year value")
+    level = hist[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = np.log(hist[:, -1] / hist[:, -2]) - macro_last_growth
     groups, index = np.unique(h.leaves["group"].replace("", "none").to_numpy(), return_inverse=True)

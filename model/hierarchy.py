@@ -27,9 +27,11 @@ from scipy import sparse
 from .data import Panel, parse_hosts
 from .errors import DataError
 
-__all__ = ["Hierarchy", "build_hierarchy", "member_overflow", "sum_rows"]
+__all__ = ["Hierarchy", "Incoherence", "build_hierarchy", "incoherences", "member_overflow", "subtree", "sum_rows"]
 
 _TOL = 1e-6
+#: Members at least this many times their aggregate (or the reverse) suggest a 万元/亿元 slip (factor 10^4).
+_SLIP = 1e3
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,14 @@ def build_hierarchy(panel: Panel) -> Hierarchy:
     Raises
     ------
     DataError
-        When a cluster's remainder does not fit into its hosts' remainders.
+        When a cluster's remainder does not fit into its hosts' remainders
+        (naming the file and row of the host's total when the panel knows them).
     """
     tree = _Tree(panel)
     rows, hist = tree.enterprise_leaves()
-    cell_rows, cell_hist = tree.cell_leaves()
+    cell_rows, cell_hist, problems = tree.cell_leaves()
+    if problems:
+        raise DataError([p.message for p in problems])
     leaves = pd.DataFrame(rows + cell_rows, columns=["id", "kind", "geo", "cluster"])
     leaves["group"] = [tree.cluster_root(c) if c else "" for c in leaves["cluster"]]
     history = np.vstack(hist + cell_hist) if hist + cell_hist else np.zeros((0, len(tree.years)))
@@ -140,17 +145,68 @@ def member_overflow(panel: Panel) -> list[tuple[str, int, float, float]]:
     Returns
     -------
     list of (node, year, members_total, aggregate)
+        ``aggregate`` is NaN when the aggregate has no value that year (it is
+        then taken as 0, so any member value overflows it).
+    """
+    return [(node, year, members, agg) for node, year, members, agg, _ in _Tree(panel).overflow()]
+
+
+@dataclass(frozen=True)
+class Incoherence:
+    """One aggregate whose members and remainder do not fit, for messages.
+
+    Attributes
+    ----------
+    node : str
+        The aggregate (or the host of cluster remainders).
+    year : int
+    message : str
+        ``FILE, row R, column 'value': entity 'X' year Y: ...; expected ...``.
+    under : frozenset of str
+        Every entity whose value feeds the problem (to point at a planner's rows).
+    """
+
+    node: str
+    year: int
+    message: str
+    under: frozenset
+
+
+def incoherences(panel: Panel, cells: bool = True) -> list[Incoherence]:
+    """Members exceeding their aggregate and, with ``cells``, cluster remainders exceeding their hosts'.
+
+    Parameters
+    ----------
+    panel : Panel
+    cells : bool
+        Also check the split of cluster remainders into host cells (what
+        :func:`build_hierarchy` raises for).
+
+    Returns
+    -------
+    list of Incoherence
     """
     tree = _Tree(panel)
-    out = []
-    for node in tree.geo_children.keys() | tree.cluster_children.keys():
-        given = tree.given(node)
-        if given is None:
-            continue
-        members = tree.members_sum(node)
-        bad = np.flatnonzero(members > given * (1 + _TOL) + _TOL)
-        out += [(node, int(tree.years[i]), float(members[i]), float(given[i])) for i in bad]
-    return sorted(out)
+    out = [Incoherence(node, year, tree.overflow_message(node, year, members, agg, i), frozenset(tree.descendants([node])))
+           for node, year, members, agg, i in tree.overflow()]
+    if cells:
+        out += tree.cell_leaves()[2]
+    return out
+
+
+def subtree(panel: Panel, nodes: list[str]) -> set[str]:
+    """``nodes`` and every entity below them (geographic and cluster members, recursively).
+
+    Parameters
+    ----------
+    panel : Panel
+    nodes : list of str
+
+    Returns
+    -------
+    set of str
+    """
+    return _Tree(panel).descendants(nodes)
 
 
 class _Tree:
@@ -198,6 +254,72 @@ class _Tree:
         given = self.given(node)
         return np.zeros(len(self.years)) if given is None else np.maximum(given - self.members_sum(node), 0.0)
 
+    def kids(self, node: str) -> list[str]:
+        return self.geo_children.get(node, self.cluster_children.get(node, []))
+
+    def descendants(self, nodes: list[str]) -> set[str]:
+        out, todo = set(), list(nodes)
+        while todo:
+            node = todo.pop()
+            if node not in out:
+                out.add(node)
+                todo += self.kids(node)
+        return out
+
+    def overflow(self) -> list[tuple[str, int, float, float, int]]:
+        """(node, year, members, aggregate or NaN, year index) where members exceed a given aggregate."""
+        out = []
+        for node in self.geo_children.keys() | self.cluster_children.keys():
+            given = self.given(node)
+            if given is None:
+                continue
+            raw = self.values.loc[node].to_numpy(float)
+            members = self.members_sum(node)
+            bad = np.flatnonzero(members > given * (1 + _TOL) + _TOL)
+            out += [(node, int(self.years[i]), float(members[i]), float(raw[i]), int(i)) for i in bad]
+        return sorted(out, key=lambda r: (r[0], r[1]))
+
+    def largest(self, node: str, i: int, n: int = 3) -> str:
+        """The ``n`` largest members of ``node`` in year index ``i``, with the rows of their values."""
+        vals = sorted(((k, float(self.total(k)[i])) for k in self.kids(node)), key=lambda kv: -kv[1])[:n]
+        year = int(self.years[i])
+        home = self.panel.where(node, year).file
+        out = []
+        for k, v in vals:
+            where = self.panel.where(k, year)
+            at = "" if where.row is None else f" (row {where.row})" if where.file == home else f" ({where.file} row {where.row})"
+            out.append(f"{k} {v:.4f}{at}")
+        return ", ".join(out)
+
+    def overflow_message(self, node: str, year: int, members: float, agg: float, i: int) -> str:
+        where = self.panel.where(node, year)
+        largest = f" (largest: {self.largest(node, i)})"
+        if np.isnan(agg):
+            return (f"{where}: entity '{node}' year {year}: got no value for the aggregate, but its members sum to {members:.4f} 亿元{largest}; "
+                    f"expected a total for {year} as well (the aggregate's rows start later than its members' values)")
+        slip = " — members ≈ 10^4 × the aggregate: a 万元 value labelled 亿元, or the aggregate in 亿元 labelled 万元?" if agg > 0 and members / agg >= _SLIP else ""
+        return (f"{where}: entity '{node}' year {year}: got aggregate {agg:.4f} 亿元 < members' sum {members:.4f}{largest}; "
+                f"expected members (child regions, parks, enterprises, member clusters) to sum to at most the aggregate{slip}")
+
+    def cell_message(self, node: str, i: int, rest: np.ndarray, assigned: list) -> Incoherence:
+        year = int(self.years[i])
+        given = self.given(node)
+        need = float(sum(v[i] for _, _, _, v in assigned))
+        parts = ", ".join(f"{c} {share:g} × {crest[i]:.4f}" for c, share, crest, _ in assigned)
+        if given is None:
+            room = "it has no totals of its own, so no untracked remainder to hold them"
+        else:
+            room = f"its untracked remainder is {rest[i]:.4f} (total {given[i]:.4f} − members {self.members_sum(node)[i]:.4f})"
+        slip = " — ≈ 10^4 × too much: a 万元/亿元 slip in one of these values?" if rest[i] > 0 and need / rest[i] >= _SLIP else ""
+        hosts = self.panel.files.get("clusters", "clusters")
+        message = (
+            f"{self.panel.where(node, year)}: entity '{node}' year {year}: cluster remainders allocated to it ({', '.join(c for c, *_ in assigned)}) "
+            f"exceed its untracked remainder: they need {need:.4f} 亿元 (share × cluster remainder: {parts}), but {room}{slip}; "
+            f"expected cluster totals, member values and host shares ({hosts}, column 'hosts') that fit — a cluster's remainder is its total "
+            "minus its members, so it grows when a member's value is too small or the cluster's total too large"
+        )
+        return Incoherence(node, year, message, frozenset(self.descendants([node] + [c for c, *_ in assigned])))
+
     def cluster_root(self, cluster: str) -> str:
         while self.cluster_parent.get(cluster):
             cluster = self.cluster_parent[cluster]
@@ -217,29 +339,26 @@ class _Tree:
         n_free = sum(s is None for _, s in hosts)
         return [(h, s if s is not None else free / n_free) for h, s in hosts]
 
-    def cell_leaves(self) -> tuple[list, list]:
-        cells: dict[str, list[tuple[str, np.ndarray]]] = {}
+    def cell_leaves(self) -> tuple[list, list, list[Incoherence]]:
+        cells: dict[str, list[tuple[str, float, np.ndarray, np.ndarray]]] = {}
         for cluster in self.panel.clusters.index:
             rest = self.rest(cluster)
             for host, share in self.host_shares(cluster):
-                cells.setdefault(host, []).append((cluster, share * rest))
+                cells.setdefault(host, []).append((cluster, share, rest, share * rest))
         rows, hist, problems = [], [], []
         for node in self.geo_children:
             rest = self.rest(node)
             assigned = cells.get(node, [])
-            other = rest - np.sum([v for _, v in assigned], axis=0) if assigned else rest
+            other = rest - np.sum([v for *_, v in assigned], axis=0) if assigned else rest
             if (other < -_TOL * (1 + rest)).any():
-                year = int(self.years[np.argmin(other)])
-                problems.append(f"entity '{node}' year {year}: cluster remainders allocated to it ({', '.join(c for c, _ in assigned)}) exceed its untracked remainder; expected cluster hosts/shares that fit")
-            for cluster, values in assigned:
+                problems.append(self.cell_message(node, int(np.argmin(other)), rest, assigned))
+            for cluster, _, _, values in assigned:
                 rows.append([f"{node}~{cluster}", "cell", node, cluster])
                 hist.append(values)
             if self.given(node) is not None and other.max() > _TOL:
                 rows.append([f"{node}~other", "cell", node, ""])
                 hist.append(np.maximum(other, 0.0))
-        if problems:
-            raise DataError(problems)
-        return rows, hist
+        return rows, hist, problems
 
     def ancestors(self, start: str, parent: dict[str, str]) -> list[str]:
         out = []

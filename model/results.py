@@ -4,6 +4,12 @@ Files are first written into a temporary folder next to the destination and
 moved into place with one ``os.replace``; the manifest is written last inside
 it. An interrupted run therefore leaves either the previous results or none,
 never a folder that looks complete.
+
+A result folder is replaced as a whole, so the destination must be safe to
+replace: a new path, an empty folder, or a folder holding only a previous
+attain result (recognised by its ``manifest.json``, which carries
+``"tool": "attain"``). Anything else is refused by :func:`check_output_folder`
+before anything is written or deleted.
 """
 
 from __future__ import annotations
@@ -21,18 +27,177 @@ from . import __version__
 from .artefact import library_versions
 from .engine import RunOutput, key_nodes
 
-__all__ = ["write_results", "write_json", "write_text", "to_dataset"]
+__all__ = [
+    "write_results", "write_json", "write_text", "to_dataset", "manifest",
+    "check_output_folder", "check_output_file", "is_attain_result", "OutputError", "RESULT_FILES",
+]
+
+#: The files of a result folder (``manifest.json`` lists the other two).
+RESULT_FILES = frozenset({"summary.json", "paths.nc", "manifest.json"})
+_SHOWN = 6
+
+
+class OutputError(ValueError):
+    """An output path that cannot be written safely (names the path and the reason)."""
+
+
+def is_attain_result(folder: Path | str) -> bool:
+    """True when ``folder`` holds a previous attain result and nothing else.
+
+    A result folder has a ``manifest.json`` with ``"tool": "attain"`` and no
+    files other than :data:`RESULT_FILES`. A folder written before the marker
+    existed is recognised by holding exactly :data:`RESULT_FILES`.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    names = {p.name for p in folder.iterdir()}
+    if not names <= RESULT_FILES or "manifest.json" not in names:
+        return False
+    return names == RESULT_FILES or _manifest_tool(folder / "manifest.json") == "attain"
+
+
+def _manifest_tool(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("tool") if isinstance(data, dict) else None
+
+
+def check_output_folder(folder: Path | str, flag: str = "-o") -> Path:
+    """Refuse a result destination that is not safe to replace as a whole.
+
+    Parameters
+    ----------
+    folder : path
+        Destination of :func:`write_results`.
+    flag : str
+        How the user gave the path (for the message), e.g. ``-o``.
+
+    Returns
+    -------
+    Path
+        The destination, unchanged.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is ``.``, ``..`` or ``/``, an existing file, a folder that
+        is neither empty nor a previous attain result, or when its parent cannot
+        be created or written.
+    """
+    folder = Path(folder)
+    where = f"{flag} {folder}"
+    _check_name(folder, where, "a folder name such as out/baseline")
+    expected = "expected a new folder, an empty folder or a previous attain result folder"
+    if folder.is_symlink():
+        raise OutputError(f"{where}: is a symbolic link; {expected} (give the real path)")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{where}: is an existing file, not a folder; {expected}")
+    if folder.is_dir():
+        _check_contents(folder, where)
+    _check_parent(folder, where)
+    return folder
+
+
+def _check_contents(folder: Path, where: str) -> None:
+    entries = sorted(p.name for p in folder.iterdir())
+    if entries and not is_attain_result(folder):
+        raise OutputError(
+            f"{where}: the folder exists and is not an attain result (it holds {_listing(entries)}); "
+            "a result folder is replaced as a whole, so attain writes only to a new path, an empty folder "
+            "or a folder holding a previous attain result; choose another folder"
+        )
+
+
+def check_output_file(path: Path | str, flag: str = "--json") -> Path:
+    """Refuse an output file path that cannot be written (before any work is done).
+
+    Parameters
+    ----------
+    path : path
+        A file to be written with :func:`write_text` or :func:`write_json`.
+    flag : str
+        How the user gave the path (for the message).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is ``.``, ``..`` or ``/``, an existing folder, or its
+        parent cannot be created or written.
+    """
+    path = Path(path)
+    where = f"{flag} {path}"
+    _check_name(path, where, "a file name such as results.json")
+    if path.is_dir():
+        raise OutputError(f"{where}: is a folder; expected a file name such as {path / 'results.json'}")
+    _check_parent(path, where)
+    return path
+
+
+def _check_name(path: Path, where: str, expected: str) -> None:
+    if path.name in ("", ".", "..") or path.resolve() == Path(path.resolve().anchor):
+        raise OutputError(f"{where}: not usable as an output path; expected {expected}")
+
+
+def _check_parent(path: Path, where: str) -> None:
+    """The nearest existing ancestor must be a folder we can create files in (probed, then removed)."""
+    parent = path.absolute().parent
+    while not parent.exists() and not parent.is_symlink():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{where}: {parent} is a file, not a folder; expected a path inside a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".attain-probe-")
+    except OSError as exc:
+        raise OutputError(f"{where}: cannot write in {parent} ({exc.strerror or exc}); expected a writable folder") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f", … {len(names)} entries" if len(names) > _SHOWN else "")
 
 
 def write_text(text: str, path: Path | str) -> Path:
-    """Write a UTF-8 text file atomically (a temporary file moved into place)."""
+    """Write a UTF-8 text file atomically (a temporary file moved into place).
+
+    Parameters
+    ----------
+    text : str
+    path : path
+        Destination file; its parent folders are created.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is an existing folder.
+    OSError
+        When writing fails; the temporary file is removed first.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; expected a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -76,8 +241,9 @@ def manifest(out: RunOutput, files: list[str]) -> dict:
     ctx = out.context
     return {
         "tool": "attain", "version": __version__, "scenario": ctx.scenario.name, "scenario_files": list(ctx.scenario.chain),
+        "scenario_notes": list(ctx.scenario.notes),
         "scenario_digest": ctx.scenario.digest(), "seed": out.seed, "n_paths": out.n_paths,
-        "block_size": ctx.scenario.get("scenario", "block_size"), "data_hash": ctx.panel.data_hash(),
+        "block_size": ctx.scenario.get("scenario", "block_size"), "data_dir": ctx.data_dir, "data_hash": ctx.panel.data_hash(),
         "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source,
         "years": [int(ctx.years[0]), int(ctx.years[-1])], "versions": library_versions(), "timings": out.timings,
         "files": files, "complete": True,
@@ -93,13 +259,19 @@ def write_results(out: RunOutput, summary: dict, folder: Path | str) -> Path:
     summary : dict
         From :func:`model.summary.summarise`.
     folder : path
-        Destination; replaced as a whole if it exists.
+        Destination: a new path, an empty folder or a previous attain result
+        folder, which is replaced as a whole (see :func:`check_output_folder`).
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not safe to replace; nothing is written or deleted.
     """
-    folder = Path(folder)
+    folder = check_output_folder(folder, flag="output folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-tmp-"))
     try:
@@ -122,11 +294,29 @@ def _publish_permissions(folder: Path) -> None:
 
 
 def _swap(tmp: Path, folder: Path) -> None:
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
+    """Move ``tmp`` to ``folder``; a previous folder is moved aside first, then removed.
+
+    The previous folder goes to a fresh hidden name (never to a name that may
+    hold something else), and is put back if the final move fails.
+    """
+    if not (folder.exists() or folder.is_symlink()):
         os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
+        return
+    check_output_folder(folder, flag="output folder")  # it may have changed during the run
+    old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-old-"))
+    old.rmdir()  # a fresh unused name: the previous result is renamed to it
+    os.replace(folder, old)
+    try:
+        os.replace(tmp, folder)
+    except BaseException:
+        os.replace(old, folder)
+        raise
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a symbolic link or a folder tree."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
     else:
-        os.replace(tmp, folder)
+        shutil.rmtree(path, ignore_errors=True)

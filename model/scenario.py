@@ -22,6 +22,13 @@ A scenario file looks like::
 
 Every unknown key, wrong type or out-of-range value raises
 :class:`model.errors.ScenarioError` naming the file, the key and what is allowed.
+Each file of an inheritance chain is validated on its own, so an error in a
+parent names the parent. ``inherits`` is looked up next to the file first, then
+among the shipped scenarios (a note says so).
+
+A file without ``inherits`` starts from the lever defaults (``attain levers``),
+not from the baseline scenario; unless it is the shipped baseline itself, the
+scenario carries a note saying so (printed by ``attain run``).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ScenarioError
-from .levers import validate_levers
+from .levers import LEVERS, validate_levers
 
 __all__ = ["Scenario", "load_scenario", "default_scenario_dir", "SCHEMA"]
 
@@ -46,7 +53,7 @@ SCHEMA: dict[str, dict[str, tuple]] = {
         "name": (str, None, None, "", "short name"),
         "description": (str, None, None, "", "one line for reports"),
         "description_en": (str, None, None, "", "English description"),
-        "inherits": (str, None, None, "", "parent scenario file"),
+        "inherits": (str, None, None, "", "a parent scenario file name such as \"baseline.toml\""),
         "paths": (int, 100, 1_000_000, 2000, "Monte Carlo paths"),
         "seed": (int, 0, 2**63 - 1, 20140101, "root seed"),
         "block_size": (int, 50, 100_000, 250, "paths per block (fixes the random streams)"),
@@ -80,13 +87,17 @@ class Scenario:
     levers : dict
         Every lever with its value (scenario or default).
     chain : tuple of str
-        Files read, parent first.
+        Files read, parent first (a shipped parent found by name is listed with its full path).
+    notes : tuple of str
+        Things a planner should know about how the scenario was read (no
+        ``inherits``; a parent taken from the shipped scenarios).
     """
 
     path: Path
     settings: dict[str, dict[str, Any]]
     levers: dict[str, float]
     chain: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -103,12 +114,16 @@ class Scenario:
         return np.where(years >= self.get("macro", "shift_from"), self.get("macro", "shift"), 0.0)
 
     def with_overrides(self, **scenario_keys: Any) -> "Scenario":
-        """Copy with some ``[scenario]`` keys replaced (e.g. paths, seed from the CLI)."""
+        """Copy with some ``[scenario]`` keys replaced (e.g. paths, seed from the CLI).
+
+        A bad value is reported as the command-line flag, e.g.
+        ``--paths 50: expected 100 to 1,000,000 (Monte Carlo paths)``.
+        """
         settings = {k: dict(v) for k, v in self.settings.items()}
         for key, value in scenario_keys.items():
             if value is not None:
-                settings["scenario"][key] = _check_value(str(self.path), "scenario", key, value)
-        return Scenario(self.path, settings, self.levers, self.chain)
+                settings["scenario"][key] = _check_flag("scenario", key, value)
+        return Scenario(self.path, settings, self.levers, self.chain, self.notes)
 
     def digest(self) -> str:
         """Hash of the effective settings and levers (for manifests)."""
@@ -122,7 +137,8 @@ def load_scenario(path: Path | str) -> Scenario:
     Parameters
     ----------
     path : path
-        A TOML file; a bare name like ``baseline`` is looked up in ``scenarios/``.
+        A TOML file; a bare name like ``baseline`` is looked up in ``scenarios/``
+        (an existing file of that name is preferred; a folder is not a scenario).
 
     Returns
     -------
@@ -131,53 +147,92 @@ def load_scenario(path: Path | str) -> Scenario:
     Raises
     ------
     ScenarioError
+        Naming the file (the parent's file for an error in a parent), the key and
+        what is allowed.
     """
     path = _resolve(path)
-    raw, chain = _merged(path, ())
-    settings = _validate(raw, str(path))
-    levers = validate_levers(raw.get("levers", {}), f"{path} [levers]")
-    return Scenario(path, settings, levers, chain)
+    merged = _merged(path, ())
+    settings = _validate(merged.raw, str(path))
+    levers = validate_levers(merged.raw.get("levers", {}), f"{path} [levers]")
+    _check_shift_within_horizon(settings, merged.origin)
+    notes = merged.notes + _no_inherits_note(merged, levers)
+    return Scenario(path, settings, levers, merged.chain, notes)
 
 
-def _resolve(path: Path | str) -> Path:
+@dataclass(frozen=True)
+class _Merged:
+    raw: dict
+    chain: tuple[str, ...]
+    origin: dict[tuple[str, str], str]
+    notes: tuple[str, ...]
+
+
+def _resolve(path: Path | str, referrer: tuple[Path, str] | None = None) -> Path:
+    """A scenario file: the path itself if it is a file, else the shipped scenario of that name.
+
+    ``referrer`` is ``(file, inherits value)`` when the path comes from an ``inherits`` key.
+    """
     p = Path(path)
-    if p.exists():
+    if p.is_file():
         return p.resolve()
     alt = default_scenario_dir() / (p.name if p.suffix else f"{p.name}.toml")
-    if alt.exists():
+    if alt.is_file():
         return alt
     known = sorted(q.stem for q in default_scenario_dir().glob("*.toml"))
+    if referrer is not None:
+        file, name = referrer
+        what = "is a folder" if p.is_dir() else "file not found"
+        raise ScenarioError(
+            f"{file}: [scenario] inherits = {name!r}: {what} (looked for {p} and in {default_scenario_dir()}); "
+            f"expected a scenario file next to it or one of {known}"
+        )
+    if p.is_dir():
+        raise ScenarioError(f"{path}: is a folder; expected a scenario TOML file or one of {known}")
     raise ScenarioError(f"{path}: scenario file not found; expected a TOML file or one of {known}")
 
 
-def _merged(path: Path, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
-    if str(path) in seen:
-        raise ScenarioError(f"{path}: 'inherits' forms a cycle: {' -> '.join(seen + (str(path),))}")
+def _read(path: Path) -> dict:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {exc.start}){_gbk_hint(exc.object)}; save the scenario file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
-    head = raw.get("scenario", {})
-    parent = head.get("inherits", "") if isinstance(head, dict) else ""
+
+
+def _gbk_hint(data: bytes) -> str:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "; it looks like GBK/GB18030 (the Chinese Windows default)"
+
+
+def _merged(path: Path, seen: tuple[str, ...]) -> _Merged:
+    """The file merged over its parents; each file is validated on its own first."""
+    if str(path) in seen:
+        raise ScenarioError(f"{path}: 'inherits' forms a cycle: {' -> '.join(seen + (str(path),))}")
+    raw = _read(path)
+    _validate(raw, str(path))
+    validate_levers(raw.get("levers", {}), f"{path} [levers]")
+    origin = {(sec, key): str(path) for sec, table in raw.items() for key in table}
+    parent = raw.get("scenario", {}).get("inherits", "")
     if not parent:
-        return raw, (str(path),)
-    base, chain = _merged(_resolve(path.parent / parent), seen + (str(path),))
-    merged = {sec: _merge_section(base.get(sec, {}), raw.get(sec, {})) for sec in set(base) | set(raw)}
+        return _Merged(raw, (str(path),), origin, ())
+    candidate = path.parent / parent
+    base = _merged(_resolve(candidate, referrer=(path, parent)), seen + (str(path),))
+    notes = base.notes
+    if not candidate.is_file():
+        notes += (f"{path}: inherits = {parent!r} is not next to it; using the shipped {base.chain[-1]}",)
+    merged = {sec: {**base.raw.get(sec, {}), **raw.get(sec, {})} for sec in set(base.raw) | set(raw)}
     merged["scenario"]["inherits"] = parent
-    return merged, chain + (str(path),)
-
-
-def _merge_section(base: Any, child: Any) -> Any:
-    """Child keys over parent keys; a non-table is kept as is so validation can name it."""
-    if isinstance(base, dict) and isinstance(child, dict):
-        return {**base, **child}
-    return child if child != {} else base
+    return _Merged(merged, base.chain + (str(path),), {**base.origin, **origin}, notes)
 
 
 def _validate(raw: dict, file: str) -> dict[str, dict[str, Any]]:
-    unknown = sorted(set(raw) - set(SCHEMA) - {"levers"})
-    if unknown:
-        raise ScenarioError(f"{file}: unknown section [{unknown[0]}]; expected sections {sorted(SCHEMA) + ['levers']}")
+    _check_sections(raw, file)
     out = {}
     for section, spec in SCHEMA.items():
         given = raw.get(section, {})
@@ -190,14 +245,80 @@ def _validate(raw: dict, file: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _check_value(file: str, section: str, key: str, value: Any) -> Any:
-    typ, low, high, _, help_ = SCHEMA[section][key]
+def _check_sections(raw: dict, file: str) -> None:
+    for key in sorted(set(raw) - set(SCHEMA) - {"levers"}):
+        value = raw[key]
+        if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+            raise ScenarioError(f"{file}: unknown section [{key}]; expected sections {sorted(SCHEMA) + ['levers']}")
+        raise ScenarioError(f"{file}: key '{key}' = {value!r} is outside any section; put it under {_home(key)}")
+
+
+def _home(key: str) -> str:
+    """The section a misplaced top-level key belongs in."""
+    if key in LEVERS:
+        return "[levers]"
+    sections = [f"[{sec}]" for sec, spec in SCHEMA.items() if key in spec]
+    return sections[0] if sections else "[levers] or [scenario]"
+
+
+def _coerce(section: str, key: str, value: Any) -> tuple[Any, bool, bool]:
+    """``(value, right type, in range)``; an int is accepted for a float key."""
+    typ, low, high = SCHEMA[section][key][:3]
     ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
-    if not ok:
+    return value, ok, ok and (low is None or low <= value <= high)
+
+
+def _check_value(file: str, section: str, key: str, value: Any) -> Any:
+    typ, low, high, _, help_ = SCHEMA[section][key]
+    value, typed, in_range = _coerce(section, key, value)
+    if not typed:
         allowed = f" from {low} to {high}" if low is not None else ""
         raise ScenarioError(f"{file}: [{section}] {key} = {value!r}: expected {typ.__name__}{allowed} ({help_})")
-    if low is not None and not low <= value <= high:
+    if not in_range:
         raise ScenarioError(f"{file}: [{section}] {key} = {value!r} is out of range; allowed {low} to {high} ({help_})")
     return value
+
+
+def _check_flag(section: str, key: str, value: Any) -> Any:
+    """Validate a command-line override; the message names the flag, not a file."""
+    typ, low, high, _, help_ = SCHEMA[section][key]
+    value, typed, in_range = _coerce(section, key, value)
+    if not in_range:
+        kind = "" if typed else f"{typ.__name__} from "
+        allowed = f"{kind}{low:,} to {high:,}" if low is not None else typ.__name__
+        raise ScenarioError(f"--{key.replace('_', '-')} {value!r}: expected {allowed} ({help_})")
+    return value
+
+
+def _check_shift_within_horizon(settings: dict, origin: dict[tuple[str, str], str]) -> None:
+    shift, start, horizon = settings["macro"]["shift"], settings["macro"]["shift_from"], settings["scenario"]["horizon"]
+    if shift != 0 and start > horizon:
+        where = origin.get(("macro", "shift_from"), "default")
+        h_from = origin.get(("scenario", "horizon"), "the default")
+        raise ScenarioError(
+            f"{where}: [macro] shift_from = {start} is after the last simulated year "
+            f"([scenario] horizon = {horizon}, from {h_from}), so shift = {shift} would never apply; "
+            f"expected shift_from <= {horizon}"
+        )
+
+
+def _no_inherits_note(merged: _Merged, levers: dict[str, float]) -> tuple[str, ...]:
+    """A note when the chain does not start at the shipped baseline and lever defaults differ from it."""
+    root = Path(merged.chain[0])
+    baseline = default_scenario_dir() / "baseline.toml"
+    if root == baseline or not baseline.is_file():
+        return ()
+    base = load_scenario(baseline).levers
+    given = merged.raw.get("levers", {})
+    differ = [k for k in levers if k not in given and levers[k] != base[k]]
+    if not differ:
+        return ()
+    example = "; ".join(f"{k} = {levers[k]:g} (baseline {base[k]:g})" for k in differ[:3])
+    more = f"; and {len(differ) - 3} more" if len(differ) > 3 else ""
+    return (
+        f"{root} has no 'inherits', so the levers it does not set take the defaults of `attain levers`, "
+        f"not the baseline scenario's: {example}{more}; add inherits = \"baseline.toml\" under [scenario] "
+        "to start from the baseline",
+    )

@@ -17,7 +17,8 @@ revenue        entity/主体代码 (or name/企业名称), year/年份, value/�
 ============== =====================================================================
 
 Revenue is converted to 亿元 on input (``万元`` × 1e-4); nothing inside the
-model ever sees another unit.
+model ever sees another unit. Every revenue row states its provenance
+(数据类型: published, derived or synthetic); there is no default.
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ TABLES: dict[str, TableSpec] = {
     ),
     "revenue": TableSpec(
         "revenue",
-        ("year", "value"),
-        ("entity", "name", "park", "unit", "provenance", "source"),
+        # provenance is required: a blank or absent 数据类型 would otherwise have to be guessed,
+        # and a guess of "published" would pass a planner's estimate off as an official figure.
+        ("year", "value", "provenance"),
+        ("entity", "name", "park", "unit", "source"),
         {
             "主体代码": "entity",
             "企业代码": "entity",

@@ -1,18 +1,52 @@
-"""Reading one table from CSV or Excel into canonical columns, with located errors."""
+"""Reading one table from CSV or Excel into canonical columns, with located errors.
+
+Rows are numbered as an editor or Excel shows them: the header is row 1 and
+blank lines count. Fully blank rows are skipped in both formats (they hold no
+value, so nothing is lost). A CSV file may be UTF-8 (with or without BOM),
+UTF-16 with a byte-order mark, or GBK/GB18030 — what Excel on Chinese Windows
+writes for "CSV (逗号分隔)" — when that decoding can be verified; the reader then
+leaves a note in ``table.attrs["notes"]``.
+"""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError, ErrorLocation
-from .schema import TableSpec, canonical_columns
+from .errors import DataError, ErrorLocation, raise_all
+from .schema import UNITS, TableSpec, canonical_columns
 
-__all__ = ["read_table", "ROW_COL"]
+__all__ = ["read_table", "read_bytes", "decode_text", "ROW_COL", "RESAVE_HINT"]
 
-#: Hidden column holding each row's 1-based data row number in its file.
+#: Hidden column holding each row's number in its file (header = row 1, as Excel shows it).
 ROW_COL = "_row"
+
+#: What to tell a planner whose file is not UTF-8.
+RESAVE_HINT = 'in Excel use 另存为 → "CSV UTF-8 (逗号分隔) (*.csv)"'
+
+_UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[（(\[【]\s*(亿元|亿|万元|万|元|千元)\s*[）)\]】]$")
+_COLUMN_NOTES = {"provenance": "; every row needs published, derived or synthetic (数据类型)"}
+
+
+@dataclass
+class _Grid:
+    """A sheet or CSV file as rows of stripped cells, before any column mapping."""
+
+    label: str  # file, plus "[sheet S]" for an .xlsx
+    kind: str  # "csv" or "xlsx"
+    header_row: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number, cells) of non-blank data rows
+    notes: list[str] = field(default_factory=list)
+    hint: str | None = None  # closing line for structural errors (which sheet was read)
 
 
 def read_table(path: Path, spec: TableSpec, sheet: str | None = None) -> pd.DataFrame:
@@ -30,85 +64,320 @@ def read_table(path: Path, spec: TableSpec, sheet: str | None = None) -> pd.Data
     Returns
     -------
     pandas.DataFrame
-        All cells as stripped strings, plus :data:`ROW_COL` (data row number,
-        header excluded, so row 1 is the first line after the header).
+        All cells as stripped strings, plus :data:`ROW_COL` (the row number an
+        editor or Excel shows: header = row 1, blank lines counted). ``attrs``
+        holds ``label`` (the file, and the sheet of an .xlsx, for messages) and
+        ``notes`` (what the reader decided, e.g. the encoding it used).
 
     Raises
     ------
     DataError
-        Missing or empty file, unknown sheet, missing required column.
+        Missing, empty or unreadable file, unknown sheet, a row with more fields
+        than the header, unknown, duplicate or missing required columns.
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: file not found; expected a {spec.name} table (.csv or .xlsx)")
-    raw = _read_raw(path, spec, sheet)
-    if raw.shape[1] == 0 or (raw.shape[0] == 0 and raw.shape[1] == 0):
-        raise DataError(f"{path}: the file is empty; expected a header row with columns {list(spec.required)}")
-    mapping = canonical_columns(spec, list(raw.columns))
-    _check_columns(path, spec, raw, mapping)
-    table = raw.rename(columns=mapping)[list(dict.fromkeys(mapping.values()))]
-    table = table.apply(lambda col: col.astype(str).str.strip())
+        raise DataError(f"{path}: no such file or folder; expected a {spec.name} table (.csv or .xlsx)")
+    grid = _read_grid(path, spec, sheet)
+    keep = _check_shape(grid, spec)
+    headers = [grid.header[j] for j in keep]
+    names = [canonical_columns(spec, [h]).get(h) for h in headers]
+    _check_columns(grid, spec, headers, names)
+    positions = {n: keep[i] for i, n in enumerate(names)}
+    data = {n: [cells[j] if j < len(cells) else "" for _, cells in grid.rows] for n, j in positions.items()}
+    table = pd.DataFrame(data, columns=list(positions), dtype=object)
     for col in spec.optional:
         if col not in table.columns:
             table[col] = ""
-    table[ROW_COL] = range(1, len(table) + 1)
-    return table.reset_index(drop=True)
+    table[ROW_COL] = [row for row, _ in grid.rows]
+    table.attrs.update(label=grid.label, notes=list(grid.notes), hint=grid.hint)
+    return table
 
 
-def _read_raw(path: Path, spec: TableSpec, sheet: str | None) -> pd.DataFrame:
+def decode_text(path: Path, data: bytes, header_known: Callable[[str], bool | None] | None = None) -> tuple[str, str | None]:
+    """Decode a text file: UTF-8, UTF-16 with BOM, or GBK/GB18030 when that is verifiable.
+
+    GB18030 decodes most byte strings, so it is accepted only with evidence:
+    a non-ASCII header that is a known column name (``header_known`` returns
+    True), or, without such a header, text whose every non-ASCII character is a
+    common simplified-Chinese character (GB2312). A file that is UTF-8 apart
+    from a few damaged bytes is reported, never re-read as GB18030.
+
+    Parameters
+    ----------
+    path : Path
+        For messages.
+    data : bytes
+        The file's contents.
+    header_known : callable, optional
+        ``header_known(text)``: True when the decoded header holds a known
+        non-ASCII column name, False when its non-ASCII cells are all unknown,
+        None when it has no non-ASCII cell (no evidence either way).
+
+    Returns
+    -------
+    text : str
+    note : str or None
+        Set when the file was not UTF-8, for the check summary.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the first bad byte and its line, and how to re-save.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(path, data, "utf-8-sig", "UTF-8"), None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(path, data, "utf-16", "UTF-16"), f"{path}: read as UTF-16 (Excel's 'Unicode 文本'), not UTF-8"
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path}: got a zip file (an Excel workbook?) named '{path.name}'; expected a text file — rename it to .xlsx, or {RESAVE_HINT}")
+    if b"\x00" in data:
+        line = _line(data, data.index(b"\x00"))
+        raise DataError(f"{path}: got a NUL byte at line {line}; expected a UTF-8 text file (is it UTF-16 without a byte-order mark, or not text at all?) — {RESAVE_HINT}")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = f"byte 0x{data[exc.start]:02X} at line {_line(data, exc.start)}"
+    if _mostly_utf8(data):
+        raise DataError(f"{path}: not valid UTF-8 ({where}), although the rest of the file is UTF-8, so that byte is probably damaged; expected UTF-8 throughout — retype that line, or {RESAVE_HINT}")
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 ({where}), and not GBK/GB18030 either; expected a UTF-8 file — {RESAVE_HINT}") from None
+    doubt = _gbk_doubt(text, header_known)
+    if doubt:
+        raise DataError(f"{path}: not UTF-8 ({where}); it may be GBK/GB18030, but {doubt}; expected a UTF-8 file — {RESAVE_HINT}")
+    return text, f"{path}: read as GBK/GB18030 (Excel's 'CSV (逗号分隔)' on Chinese Windows), not UTF-8; to avoid the guess, {RESAVE_HINT}"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a DataError naming the file when the system refuses (permissions, a device...)."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc}); expected a readable file") from None
+
+
+def _line(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def _strict(path: Path, data: bytes, codec: str, name: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        # UTF-16 lines are two bytes per character, so only the offset is exact.
+        raise DataError(f"{path}: starts with a {name} byte-order mark but byte {exc.start} (0x{data[exc.start]:02X}) is not valid {name}; expected {name} throughout — {RESAVE_HINT}") from None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    # GBK text read as UTF-8 gives almost no valid 3-byte CJK sequences; UTF-8 with one damaged byte gives many.
+    text = data.decode("utf-8", errors="replace")
+    cjk = sum("\u4e00" <= c <= "\u9fff" for c in text)
+    return cjk > text.count("\ufffd")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _gbk_doubt(text: str, header_known: Callable[[str], bool | None] | None) -> str | None:
+    verdict = header_known(text) if header_known is not None else None
+    if verdict is True:
+        return None
+    if verdict is False:
+        return "read that way its header holds no known column name"
+    odd = sorted({c for c in text if ord(c) > 127 and not _in_gb2312(c)})
+    if odd:
+        return f"read that way it holds rare characters ({''.join(odd[:5])}) that suggest another encoding"
+    return None
+
+
+def _header_known(text: str, spec: TableSpec) -> bool | None:
+    first = next((row for row in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in row)), [])
+    wide = [c.strip() for c in first if any(ord(ch) > 127 for ch in c)]
+    if not wide:
+        return None
+    return any(canonical_columns(spec, [c]) for c in wide)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
+    if path.is_dir():
+        raise DataError(f"{path}: got a folder; expected a {spec.name} table file (.csv or .xlsx)")
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; expected a header row with columns {list(spec.required)}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_excel(path, spec, sheet)
-    if path.suffix.lower() not in (".csv", ".txt"):
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_grid(path, spec, sheet)
+    if suffix == ".xls":
+        raise DataError(f"{path}: unsupported file type '.xls' (the Excel 97-2003 format); expected .csv or .xlsx — 另存为 'Excel 工作簿 (*.xlsx)'")
+    if suffix not in (".csv", ".txt"):
         raise DataError(f"{path}: unsupported file type '{path.suffix}'; expected .csv or .xlsx")
+    text, note = decode_text(path, read_bytes(path), lambda t: _header_known(t, spec))
+    return _split(str(path), "csv", _csv_rows(path, text), spec, [note] if note else [], None)
+
+
+def _csv_rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
+    # The csv module rather than pandas: it tells where each record starts (quoted
+    # fields may span lines) and keeps rows longer than the header intact.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, last = [], 0
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty; expected a header row with columns {list(spec.required)}") from None
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path}: malformed CSV ({exc}); expected one row per record, comma-separated") from None
+        for fields in reader:
+            rows.append((last + 1, [f.strip() for f in fields]))
+            last = reader.line_num
+    except csv.Error as exc:
+        raise DataError(f"{path}, line {reader.line_num}: malformed CSV ({exc}); expected comma-separated fields with balanced double quotes") from None
+    return rows
 
 
-def _read_excel(path: Path, spec: TableSpec, sheet: str | None) -> pd.DataFrame:
+def _xlsx_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True)
-    names = book.sheetnames
-    book.close()
-    wanted = sheet or (spec.name if spec.name in names else names[0])
-    if wanted not in names:
-        raise DataError(f"{path}: no sheet named '{wanted}'; expected one of {names}")
-    frame = pd.read_excel(path, sheet_name=wanted, dtype=str, keep_default_na=False, engine="openpyxl")
-    return frame.fillna("")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - a damaged or fake workbook raises BadZipFile, KeyError, InvalidFileException...
+        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); expected an .xlsx file saved by Excel (另存为 'Excel 工作簿 (*.xlsx)')") from None
+    try:
+        wanted, hint = _pick_sheet(path, spec, sheet, book.sheetnames)
+        label = f"{path} [sheet {wanted}]"
+        try:
+            values = list(book[wanted].iter_rows(values_only=True))
+        except Exception as exc:  # noqa: BLE001 - damaged sheet XML inside a valid zip
+            raise DataError(f"{label}: cannot be read ({type(exc).__name__}: {exc}); expected a sheet saved by Excel") from None
+    finally:
+        book.close()
+    rows = [(n, [_cell_text(v) for v in cells]) for n, cells in enumerate(values, start=1)]
+    return _split(label, "xlsx", rows, spec, [], hint)
 
 
-def _check_columns(path: Path, spec: TableSpec, raw: pd.DataFrame, mapping: dict[str, str]) -> None:
+def _pick_sheet(path: Path, spec: TableSpec, sheet: str | None, names: list[str]) -> tuple[str, str | None]:
+    if not names:
+        raise DataError(f"{path}: the workbook has no sheets; expected a sheet with the {spec.name} table")
+    if sheet is not None:
+        if sheet not in names:
+            raise DataError(f"{path}: no sheet named '{sheet}'; expected one of {names}")
+        return sheet, None
+    if spec.name in names:
+        return spec.name, None
+    others = names[1:]
+    hint = f"read the first sheet '{names[0]}'; the workbook also has {others}: choose one with --sheet NAME, or name the sheet '{spec.name}'" if others else None
+    return names[0], hint
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()  # as Excel shows it
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 2013 as 2013.0
+    if isinstance(value, datetime.datetime):
+        return str(value)  # e.g. '2013-01-01 00:00:00': rejected later as a year or value, with the text shown
+    return str(value).strip()
+
+
+def _split(label: str, kind: str, rows: list[tuple[int, list[str]]], spec: TableSpec, notes: list[str], hint: str | None) -> _Grid:
+    filled = [(n, cells) for n, cells in rows if any(cells)]
+    if not filled:
+        what = "the sheet is empty" if kind == "xlsx" else "the file is empty"
+        raise DataError(f"{label}: {what}; expected a header row with columns {list(spec.required)}", hint=hint)
+    (header_row, header), data = filled[0], filled[1:]
+    blank = [n for n, cells in rows if not any(cells) and header_row < n < (data[-1][0] if data else 0)]
+    if blank:
+        shown = ", ".join(map(str, blank[:5])) + (", ..." if len(blank) > 5 else "")
+        notes = notes + [f"{label}: skipped {len(blank)} blank row(s) ({shown})"]
+    return _Grid(label, kind, header_row, header, data, notes, hint)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _column_letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(j + 1)
+
+
+def _check_shape(grid: _Grid, spec: TableSpec) -> list[int]:
+    """Positions of the header's named columns; raises for values outside them."""
+    _check_title_row(grid, spec)
+    n = len(grid.header)
     problems = []
-    unknown = [c for c in raw.columns if c not in mapping]
-    if unknown:
-        problems.append(
-            DataError.describe(
-                ErrorLocation(str(path), column=str(unknown[0])),
-                unknown,
-                f"only known columns {list(spec.columns)} or their Chinese headers "
-                f"{sorted(spec.aliases)} (see model/schema.py)",
-            )
-        )
-    by_name: dict[str, list[str]] = {}
-    for raw_header, name in mapping.items():
-        by_name.setdefault(name, []).append(str(raw_header))
-    for name, headers in by_name.items():
-        if len(headers) > 1:
+    for row, cells in grid.rows:
+        if grid.kind == "csv" and any(cells[n:]):
             problems.append(
-                DataError.describe(ErrorLocation(str(path), column=headers[1]), headers, f"one column for '{name}' (these headers all mean '{name}'; keep one)")
+                f"{grid.label}, line {row}: {len(cells)} fields but the header has {n} (a trailing comma, or an unquoted "
+                f"thousands separator such as 4,048,710?); expected {n} comma-separated fields — quote such numbers (\"4,048,710\") or write 4048710"
             )
-    present = set(mapping.values())
-    if spec.name == "revenue" and not ({"entity", "name"} & present):
-        problems.append(f"{path}: missing column 'entity' (主体代码) or 'name' (企业名称); one is required")
+    width = max([n] + [len(cells) for _, cells in grid.rows])
+    header = grid.header + [""] * (width - n)
+    for j, name in enumerate(header):
+        if name or (grid.kind == "csv" and j >= n):  # empty trailing fields hold nothing; others are reported per line above
+            continue
+        hit = next(((row, cells[j]) for row, cells in grid.rows if j < len(cells) and cells[j]), None)
+        if hit:
+            where = ErrorLocation(grid.label, hit[0], f"{_column_letter(j)} (no header)")
+            # A value right under the header in a header-less column is usually a second header row (merged cells).
+            two_rows = "; a header over two rows? keep a single header row with one name per column" if hit[0] == grid.rows[0][0] else ""
+            problems.append(DataError.describe(where, hit[1], f"values only in columns with a header (row {grid.header_row} has none in column {_column_letter(j)}){two_rows}"))
+    raise_all(problems, hint=grid.hint)
+    return [j for j in range(n) if grid.header[j]]
+
+
+def _check_title_row(grid: _Grid, spec: TableSpec) -> None:
+    named = [h for h in grid.header if h]
+    if len(named) == 1 and any(sum(1 for c in cells if c) > 1 for _, cells in grid.rows):
+        where = ErrorLocation(grid.label, grid.header_row)
+        raise DataError(
+            DataError.describe(where, named[0], f"the header row (columns such as {list(spec.required)}) as the first row; is there a title row above the header? delete it"),
+            hint=grid.hint,
+        )
+
+
+def _header_hints(unknown: list[str], spec: TableSpec, all_headers: list[str]) -> str:
+    hints = []
+    if len(all_headers) == 1 and (";" in unknown[0] or "\t" in unknown[0]):
+        sep = "';'" if ";" in unknown[0] else "tab"
+        hints.append(f"the header looks {sep}-separated; expected commas — {RESAVE_HINT}")
+    for h in unknown:
+        m = _UNIT_IN_HEADER.match(h)
+        if m and canonical_columns(spec, [m.group(1)]):
+            unit = m.group(2)
+            fix = f"give the unit in a 单位 column (or pass --unit {unit})" if unit in UNITS else f"convert the values to 万元 or 亿元 ({unit} is not accepted) and give the unit in a 单位 column"
+            hints.append(f"'{h}' carries a unit in its header, which is not read: rename it '{m.group(1)}' and {fix}")
+    return "".join(f"; {h}" for h in hints)
+
+
+def _check_columns(grid: _Grid, spec: TableSpec, headers: list[str], names: list[str | None]) -> None:
+    label, problems = grid.label, []
+    unknown = [h for h, n in zip(headers, names) if n is None]
+    if unknown:
+        expected = f"only known columns {list(spec.columns)} or their Chinese headers {sorted(spec.aliases)} (see model/schema.py)"
+        where = ErrorLocation(label, grid.header_row, str(unknown[0]))
+        problems.append(DataError.describe(where, unknown, expected + _header_hints(unknown, spec, headers)))
+    by_name: dict[str, list[str]] = {}
+    for raw_header, name in zip(headers, names):
+        if name is not None:
+            by_name.setdefault(name, []).append(raw_header)
+    for name, group in by_name.items():
+        if len(group) > 1:
+            where = ErrorLocation(label, grid.header_row, group[1])
+            problems.append(DataError.describe(where, group, f"one column for '{name}' (these headers all mean '{name}'; keep one)"))
+    if spec.name == "revenue" and not ({"entity", "name"} & set(by_name)):
+        problems.append(f"{label}: missing column 'entity' (主体代码) or 'name' (企业名称); one is required")
     for col in spec.required:
-        if col not in present:
+        if col not in by_name:
             aliases = [k for k, v in spec.aliases.items() if v == col]
-            problems.append(f"{path}: missing required column '{col}' (or {aliases}); found {list(raw.columns)}")
-    if problems:
-        raise DataError(problems)
+            problems.append(f"{label}: missing required column '{col}' (or {aliases}); found {headers}{_COLUMN_NOTES.get(col, '')}")
+    raise_all(problems, hint=grid.hint)

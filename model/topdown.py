@@ -108,21 +108,40 @@ def _summary_line(frame: pd.DataFrame) -> str:
     return "Discrepancy by level: " + "; ".join(parts) + "."
 
 
-def topdown_command(scenario: str, paths: int, seed: int | None, as_json: bool, write: Path | None) -> int:
-    """``attain topdown``: run a scenario and print (or write) the check."""
+def topdown_command(scenario: str, paths: int, seed: int | None, as_json: bool, write: Path | None, data_dir: Path | None = None) -> int:
+    """``attain topdown``: run a scenario and print (or write) the check.
+
+    Parameters
+    ----------
+    scenario : str
+        Scenario file or name.
+    paths : int
+    seed : int, optional
+    as_json : bool
+    write : Path, optional
+        Also write the Markdown report here (checked before the run).
+    data_dir : Path, optional
+        Dataset folder (default: the embedded data).
+
+    Returns
+    -------
+    int
+    """
     from .context import prepare
     from .engine import run_blocks
-    from .results import write_text
+    from .results import check_output_file, write_text
     from .scenario import load_scenario
 
     scen = load_scenario(scenario).with_overrides(paths=paths, seed=seed)
-    out = run_blocks(prepare(scen), scen.get("scenario", "paths"), scen.get("scenario", "seed"))
+    if write is not None:
+        check_output_file(write, flag="--write")
+    out = run_blocks(prepare(scen, data_dir=data_dir), scen.get("scenario", "paths"), scen.get("scenario", "seed"))
     frame = topdown_check(out)
     text = _markdown(frame, out)
-    if write is not None:
-        write_text(text, write)
     if as_json:
         print(json.dumps({"summary": _summary_line(frame), "rows": frame.to_dict(orient="records")}, ensure_ascii=False, indent=1, default=str))
     else:
         print(text)
+    if write is not None:  # after printing, so a failed write does not lose the report
+        write_text(text, write)
     return 0

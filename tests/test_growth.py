@@ -10,6 +10,7 @@ from _shared import hierarchy, panel
 
 from model.artefact import load_params
 from model.calibrate import Estimate
+from model.errors import DataError
 from model.growth import _roll, draw_params, leaf_state, simulate_leaves, simulate_macro
 from model.testing import assert_coherent
 
@@ -110,7 +111,6 @@ def test_leaves_with_zero_last_level_stay_zero(params, h):
     hist = h.history.copy()
     dead = np.array([0, 3, h.enterprise_leaves[-1], len(h.leaves) - 1])
     hist[dead, -1] = 0.0
-    hist[dead[:2], -1] = np.nan  # an enterprise without a value in the last year is not alive either
     h0 = dataclasses.replace(h, history=hist)
     out = simulate_leaves(params, h0, HORIZON, N_PATHS, np.random.default_rng(2))
     assert (out[:, dead, :] == 0).all()
@@ -121,6 +121,13 @@ def test_leaves_with_zero_last_level_stay_zero(params, h):
     np.testing.assert_array_equal(rolled, out)
     total = np.concatenate([np.full((N_PATHS, 1), state.level.sum()), out.sum(axis=1)], axis=1)
     np.testing.assert_allclose(np.diff(np.log(total), axis=1), macro, rtol=0, atol=1e-12)
+
+
+def test_a_leaf_without_a_last_year_value_is_an_error_not_a_zero_start(h):
+    hist = h.history.copy()
+    hist[h.enterprise_leaves[0], -1] = np.nan  # load_dataset rejects this; only a hand-built hierarchy gets here
+    with pytest.raises(DataError, match=rf"no value in {h.years[-1]} \(the last data year\) for 1 leaf/leaves \({h.leaves['id'][h.enterprise_leaves[0]]}\)"):
+        leaf_state(dataclasses.replace(h, history=hist), 0.0)
 
 
 def _mean_correlations(params, h, n_paths=2000, seed=8):

@@ -112,8 +112,29 @@ def test_cluster_remainder_that_does_not_fit_its_host_is_rejected(good_panel):
     rev = good_panel.revenue.copy()
     rev.loc["C1", 2011] = 40.0  # C1 remainder 23 hosted in P1, whose own remainder is 6
     rev.loc[["JS.A.X", "JS.A", "JS"], 2011] = [60.0, 70.0, 90.0]
-    with pytest.raises(DataError, match=r"entity 'P1' year 2011: cluster remainders allocated to it \(C1, C2\) exceed"):
+    with pytest.raises(DataError) as excinfo:
         build_hierarchy(replace(good_panel, revenue=rev))
+    msg = str(excinfo.value)
+    # Names the file and row of the host's total, what the clusters need and what the host has.
+    assert msg.startswith(f"{good_panel.files['revenue']}, row 14, column 'value': entity 'P1' year 2011: cluster remainders allocated to it (C1, C2) exceed its untracked remainder")
+    assert "they need 25.0000 亿元 (share × cluster remainder: C1 1 × 23.0000, C2 1 × 2.0000), but its untracked remainder is 6.0000 (total 21.0000 − members 15.0000)" in msg
+    assert f"host shares ({good_panel.files['clusters']}, column 'hosts')" in msg
+
+
+def test_member_overflow_reports_a_missing_aggregate_value_as_nan_and_says_no_value(good_panel):
+    from model.hierarchy import incoherences
+
+    rev = good_panel.revenue.copy()
+    rev.loc["P2", 2011] = np.nan  # P2's rows start in 2012, E3's in 2011
+    panel = replace(good_panel, revenue=rev)
+    [(node, year, members, agg)] = member_overflow(panel)
+    assert (node, year, members) == ("P2", 2011, 8.0) and np.isnan(agg)
+    [inc] = incoherences(panel, cells=False)
+    assert inc.message == (
+        f"{good_panel.files['revenue']}: entity 'P2' year 2011: got no value for the aggregate, but its members sum to 8.0000 亿元 "
+        "(largest: E3 8.0000 (row 8)); expected a total for 2011 as well (the aggregate's rows start later than its members' values)"
+    )
+    assert inc.under == {"P2", "E3"}
 
 
 def test_members_of(good_hierarchy):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import xarray as xr
 from _shared import N_PATHS, SEED, panel, run
 
 import model.results as results
+from model.data import default_data_dir
 from model.engine import key_nodes
 from model.results import write_json, write_results
 from model.summary import summarise
@@ -74,6 +76,8 @@ def test_manifest(written, out):
     assert m["scenario"] == "baseline"
     assert m["seed"] == SEED and m["n_paths"] == N_PATHS
     assert m["data_hash"] == panel().data_hash()
+    assert m["data_dir"] == str(default_data_dir().resolve())
+    assert m["scenario_notes"] == []
     assert m["scenario_digest"] == out.context.scenario.digest()
     assert m["scenario_files"] == [str(out.context.scenario.path)]
     assert m["block_size"] == out.context.scenario.get("scenario", "block_size")
@@ -119,11 +123,119 @@ def test_failure_keeps_previous_results(out, summary, tmp_path, monkeypatch):
 def test_successful_rewrite_replaces_the_folder(out, summary, tmp_path):
     folder = tmp_path / "run3"
     write_results(out, summary, folder)
-    (folder / "stale.txt").write_text("from an older run")
     write_results(out, dict(summary, scenario="second"), folder)
-    assert not (folder / "stale.txt").exists()
     assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["scenario"] == "second"
     assert _leftovers(tmp_path, "run3") == []
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_folder_that_is_not_a_result_is_never_replaced(out, summary, tmp_path):
+    folder = tmp_path / "mydata"
+    folder.mkdir()
+    for name in ("dataset.toml", "revenue.csv", "README_mine.txt"):
+        (folder / name).write_text(f"planner's {name}", encoding="utf-8")
+    before = _tree(tmp_path)
+    with pytest.raises(results.OutputError) as info:
+        write_results(out, summary, folder)
+    msg = str(info.value)
+    assert msg.startswith(f"output folder {folder}: the folder exists and is not an attain result")
+    assert "README_mine.txt, dataset.toml, revenue.csv" in msg
+    assert _tree(tmp_path) == before  # every file survives, nothing new next to it
+
+
+def test_a_result_folder_with_extra_files_is_not_replaced(out, summary, tmp_path):
+    folder = tmp_path / "run4"
+    write_results(out, summary, folder)
+    (folder / "my_notes.txt").write_text("written by the planner")
+    before = _tree(tmp_path)
+    with pytest.raises(results.OutputError, match="is not an attain result .*my_notes.txt"):
+        write_results(out, summary, folder)
+    assert _tree(tmp_path) == before
+
+
+def test_an_existing_file_is_never_replaced(out, summary, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("my notes")
+    with pytest.raises(results.OutputError, match="is an existing file, not a folder"):
+        write_results(out, summary, target)
+    assert target.read_text() == "my notes"
+    assert _leftovers(tmp_path, "notes.txt") == []
+
+
+def test_an_empty_folder_is_used(out, summary, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    write_results(out, summary, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(results.RESULT_FILES)
+    assert _leftovers(tmp_path, "empty") == []
+
+
+def test_a_result_without_the_marker_is_recognised_by_its_files(tmp_path):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    for name in results.RESULT_FILES:
+        (folder / name).write_text("{}")
+    assert results.is_attain_result(folder)
+    (folder / "paths.nc").unlink()
+    assert not results.is_attain_result(folder)  # two files and no marker: not recognised
+    (folder / "manifest.json").write_text(json.dumps({"tool": "attain"}))
+    assert results.is_attain_result(folder)
+
+
+def test_rewrite_leaves_an_unrelated_hidden_leftover_alone(out, summary, tmp_path):
+    folder = tmp_path / "run5"
+    write_results(out, summary, folder)
+    leftover = tmp_path / ".run5-old"  # what the old code left when -o named a file
+    leftover.write_text("the planner's only copy")
+    write_results(out, summary, folder)
+    assert leftover.read_text() == "the planner's only copy"
+    assert _leftovers(tmp_path, "run5") == [".run5-old"]
+
+
+@pytest.mark.parametrize("bad", [".", "..", "/"])
+def test_unusable_folder_names(bad):
+    with pytest.raises(results.OutputError, match=rf"^-o {re.escape(bad)}: not usable as an output path"):
+        results.check_output_folder(bad)
+
+
+def test_output_under_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(results.OutputError, match=r": .*/f is a file, not a folder"):
+        results.check_output_folder(tmp_path / "f" / "out")
+    with pytest.raises(results.OutputError, match=r"^--json .*: .*/f is a file, not a folder"):
+        results.check_output_file(tmp_path / "f" / "r.json")
+
+
+def test_json_target_that_is_a_folder(tmp_path):
+    with pytest.raises(results.OutputError, match=r"^--json .*: is a folder; expected a file name"):
+        results.check_output_file(tmp_path)
+    with pytest.raises(results.OutputError, match="is a folder"):
+        write_json({}, tmp_path)
+
+
+def test_checks_leave_nothing_behind(tmp_path):
+    results.check_output_folder(tmp_path / "a" / "b")
+    results.check_output_file(tmp_path / "c" / "r.json")
+    assert list(tmp_path.iterdir()) == []  # the write probe is removed; no folder is created early
+
+
+def test_write_text_failure_removes_the_temporary_file(tmp_path):
+    with pytest.raises(UnicodeEncodeError):
+        results.write_text("ok \udcff not encodable", tmp_path / "r.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_while_writing_leaves_nothing(out, summary, tmp_path, monkeypatch):
+    def interrupt(_out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results, "to_dataset", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_results(out, summary, tmp_path / "run6")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_write_json_handles_numpy_and_leaves_no_temp(tmp_path):

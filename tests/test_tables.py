@@ -41,7 +41,7 @@ def test_units_convert_to_yi_yuan():
 def test_chinese_headers_row_numbers_and_optional_columns(good_dir):
     table = read_table(good_dir / "enterprises.csv", TABLES["enterprises"])
     assert list(table.columns) == ["id", "name", "region", "park", "cluster", "industry", ROW_COL]
-    assert list(table[ROW_COL]) == [1, 2, 3, 4]  # data rows, header excluded
+    assert list(table[ROW_COL]) == [2, 3, 4, 5]  # as an editor or Excel numbers them: the header is row 1
     assert table.loc[3, "park"] == "" and table.loc[0, "cluster"] == "C2"
     regions = read_table(good_dir / "regions.csv", TABLES["regions"])
     assert regions.loc[0, "parent"] == ""  # empty cell is "", never NaN or 'nan'
@@ -59,7 +59,7 @@ def test_bom_and_whitespace_are_stripped(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DataError, match=r"parks\.csv: file not found; expected a parks table"):
+    with pytest.raises(DataError, match=r"parks\.csv: no such file or folder; expected a parks table"):
         read_table(tmp_path / "parks.csv", TABLES["parks"])
 
 
@@ -128,10 +128,10 @@ def test_xlsx_prefers_the_sheet_named_after_the_table(tmp_path):
 
 
 def test_xlsx_defaults_to_the_first_sheet_and_reads_numbers_as_text(tmp_path):
-    path = _xlsx(tmp_path / "m.xlsx", {"月调度": [["主体代码", "年份", "主营业务收入", "单位"], ["E1", 2013, 123456, "万元"], ["E2", 2013, 7.5, "亿元"]]})
+    path = _xlsx(tmp_path / "m.xlsx", {"月调度": [["主体代码", "年份", "主营业务收入", "单位", "数据类型"], ["E1", 2013, 123456, "万元", "derived"], ["E2", 2013, 7.5, "亿元", "derived"]]})
     table = read_table(path, TABLES["revenue"])
     assert table[["entity", "year", "value", "unit"]].values.tolist() == [["E1", "2013", "123456", "万元"], ["E2", "2013", "7.5", "亿元"]]
-    assert list(table[ROW_COL]) == [1, 2]
+    assert list(table[ROW_COL]) == [2, 3]  # Excel's row numbers
 
 
 def test_xlsx_wrong_sheet(tmp_path):
@@ -143,5 +143,139 @@ def test_xlsx_wrong_sheet(tmp_path):
 
 def test_xlsx_empty_sheet(tmp_path):
     path = _xlsx(tmp_path / "parks.xlsx", {"parks": []})
-    with pytest.raises(DataError, match="the file is empty"):
+    with pytest.raises(DataError, match=r"parks\.xlsx \[sheet parks\]: the sheet is empty; expected a header row"):
+        read_table(path, TABLES["parks"])
+
+
+# --------------------------------------------------------------------------- row numbers (header = row 1, blank lines count)
+
+
+def test_row_numbers_are_physical_lines_after_blank_lines_and_multiline_fields(tmp_path):
+    text = 'id,name,region\n\nP1,"甲\n园",JS\n\n\nP2,乙园,JS\n'
+    table = read_table(_write(tmp_path / "parks.csv", text), TABLES["parks"])
+    assert list(table[ROW_COL]) == [3, 7]  # P1 starts on line 3 (its name spans lines 3-4), P2 is on line 7
+    assert table.attrs["notes"] == [f"{tmp_path / 'parks.csv'}: skipped 3 blank row(s) (2, 5, 6)"]
+
+
+def test_xlsx_blank_rows_are_skipped_and_rows_keep_excel_numbers(tmp_path):
+    rows = [["园区代码", "园区名称", "所属地区"], ["P1", "甲园", "JS"], [None, None, None], ["P2", "乙园", "JS"], [None, None, None], [None, None, None]]
+    path = _xlsx(tmp_path / "parks.xlsx", {"parks": rows})
+    table = read_table(path, TABLES["parks"])
+    assert list(table[ROW_COL]) == [2, 4]
+    assert table.attrs["label"] == f"{path} [sheet parks]"
+    assert table.attrs["notes"] == [f"{path} [sheet parks]: skipped 1 blank row(s) (3)"]  # trailing blank rows are not worth a note
+
+
+# --------------------------------------------------------------------------- more fields than the header
+
+
+def test_a_row_with_more_fields_than_the_header_is_named_by_line(tmp_path):
+    path = _write(tmp_path / "revenue.csv", "主体代码,年份,主营业务收入,数据类型\nE1,2013,5,derived\n\nE2,2013,4,048,710,derived\n")
+    with pytest.raises(DataError) as excinfo:
+        read_table(path, TABLES["revenue"])
+    assert str(excinfo.value) == (
+        f"{path}, line 4: 6 fields but the header has 4 (a trailing comma, or an unquoted thousands separator such as 4,048,710?); "
+        'expected 4 comma-separated fields — quote such numbers ("4,048,710") or write 4048710'
+    )
+
+
+@pytest.mark.parametrize("text", ["id,name,region,\nP1,甲园,JS,\n", "id,name,region\nP1,甲园,JS,\nP2,乙园,JS\n"], ids=["header-too", "some-rows"])
+def test_empty_trailing_fields_are_ignored(tmp_path, text):
+    table = read_table(_write(tmp_path / "parks.csv", text), TABLES["parks"])
+    assert table.loc[0, ["id", "name", "region"]].tolist() == ["P1", "甲园", "JS"]
+
+
+def test_a_value_in_a_column_without_header_is_an_error(tmp_path):
+    path = _write(tmp_path / "parks.csv", "id,name,,region\nP1,甲园,,JS\nP2,乙园,x,JS\n")
+    with pytest.raises(DataError) as excinfo:
+        read_table(path, TABLES["parks"])
+    assert f"{path}, row 3, column 'C (no header)': got 'x'; expected values only in columns with a header (row 1 has none in column C)" in str(excinfo.value)
+
+
+def test_xlsx_title_row_and_two_row_header_are_named(tmp_path):
+    title = _xlsx(tmp_path / "t.xlsx", {"parks": [["江西省园区名录"], ["园区代码", "园区名称", "所属地区"], ["P1", "甲园", "JS"]]})
+    with pytest.raises(DataError, match=r"t\.xlsx \[sheet parks\], row 1: got '江西省园区名录'; expected the header row .* is there a title row above the header\?"):
+        read_table(title, TABLES["parks"])
+    two = _xlsx(tmp_path / "h.xlsx", {"parks": [["园区代码", "园区名称", "所属地区", None], [None, None, "省", "市"], ["P1", "甲园", "JS", "A"]]})
+    with pytest.raises(DataError) as excinfo:
+        read_table(two, TABLES["parks"])
+    assert "row 2, column 'D (no header)': got '市'" in str(excinfo.value) and "a header over two rows?" in str(excinfo.value)
+
+
+# --------------------------------------------------------------------------- encodings
+
+_PARKS_CN = "园区代码,园区名称,所属地区\nP1,甲县工业园区,JS\n"
+
+
+def test_gbk_with_chinese_headers_is_read_with_a_note(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_bytes(_PARKS_CN.encode("gbk"))  # Excel's "CSV (逗号分隔)" on Chinese Windows
+    table = read_table(path, TABLES["parks"])
+    assert table.loc[0, "name"] == "甲县工业园区"
+    assert table.attrs["notes"] == [f'{path}: read as GBK/GB18030 (Excel\'s \'CSV (逗号分隔)\' on Chinese Windows), not UTF-8; to avoid the guess, in Excel use 另存为 → "CSV UTF-8 (逗号分隔) (*.csv)"']
+
+
+def test_gbk_with_english_headers_is_read_when_every_character_is_common(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_bytes("id,name,region\nP1,甲县工业园区,JS\n".encode("gbk"))
+    assert read_table(path, TABLES["parks"]).loc[0, "name"] == "甲县工业园区"
+    path.write_bytes("id,name,region\nP1,堃园区,JS\n".encode("gbk"))  # 堃 is GBK but not GB2312: no proof of the encoding
+    with pytest.raises(DataError, match=r"not UTF-8 \(byte 0x88 at line 2\); it may be GBK/GB18030, but read that way it holds rare characters \(堃\)"):
+        read_table(path, TABLES["parks"])
+
+
+def test_utf16_with_bom_is_read_with_a_note(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_bytes(_PARKS_CN.encode("utf-16"))
+    table = read_table(path, TABLES["parks"])
+    assert table.loc[0, "name"] == "甲县工业园区" and "read as UTF-16" in table.attrs["notes"][0]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ("id,name,region\nP1,Parc du Café,JS\n".encode("latin-1"), r"not UTF-8 \(byte 0xE9 at line 2\), and not GBK/GB18030 either; expected a UTF-8 file"),
+        (_PARKS_CN.encode("utf-16-le"), r"got a NUL byte at line 1; expected a UTF-8 text file \(is it UTF-16 without a byte-order mark"),
+        (b"PK\x03\x04rest of a zip", r"got a zip file \(an Excel workbook\?\) named 'parks.csv'; expected a text file"),
+    ],
+    ids=["latin-1", "utf-16-no-bom", "xlsx-named-csv"],
+)
+def test_undecodable_files_are_named_with_line_and_hint(tmp_path, data, message):
+    path = tmp_path / "parks.csv"
+    path.write_bytes(data)
+    with pytest.raises(DataError, match=message) as excinfo:
+        read_table(path, TABLES["parks"])
+    assert str(excinfo.value).startswith(str(path))
+
+
+def test_old_xls_and_fake_xlsx(tmp_path):
+    with pytest.raises(DataError, match=r"unsupported file type '\.xls' \(the Excel 97-2003 format\)"):
+        read_table(_write(tmp_path / "m.xls", "x"), TABLES["revenue"])
+    with pytest.raises(DataError, match=r"m\.xlsx: cannot be read as an Excel workbook \(BadZipFile"):
+        read_table(_write(tmp_path / "m.xlsx", "主体代码,年份\n"), TABLES["revenue"])
+
+
+def test_first_sheet_failure_lists_the_other_sheets(tmp_path):
+    path = _xlsx(tmp_path / "m.xlsx", {"说明": [["说明"]], "月调度表": [["主体代码", "年份", "主营业务收入", "数据类型"]]})
+    with pytest.raises(DataError) as excinfo:
+        read_table(path, TABLES["revenue"])
+    err = excinfo.value
+    assert all(p.startswith(f"{path} [sheet 说明]") for p in err.problems)
+    assert err.hint == "read the first sheet '说明'; the workbook also has ['月调度表']: choose one with --sheet NAME, or name the sheet 'revenue'"
+
+
+def test_provenance_column_is_required(tmp_path):
+    path = _write(tmp_path / "r.csv", "主体代码,年份,主营业务收入\nE1,2013,5\n")
+    with pytest.raises(DataError, match=r"missing required column 'provenance' \(or \['数据类型'\]\); found .*; every row needs published, derived or synthetic"):
+        read_table(path, TABLES["revenue"])
+
+
+def test_an_unreadable_file_is_named(tmp_path, monkeypatch):
+    path = _write(tmp_path / "parks.csv", "id,name,region\n")
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(DataError, match=r"parks\.csv: cannot be read \(Permission denied\); expected a readable file"):
         read_table(path, TABLES["parks"])
