@@ -165,24 +165,37 @@ def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = Fal
 
 
 def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:
-    """Hosts (tracked enterprises, weighted by revenue) and new-entrant sites per programme.
+    """Hosts and new-entrant sites per programme, both weighted by revenue.
 
-    ``jx_major`` lands anywhere in Jiangxi; ``gz_1yi`` only in Ganzhou.
+    ``jx_major`` lands anywhere in Jiangxi; ``gz_1yi`` only in Ganzhou. A host
+    is drawn in proportion to its last revenue; a new entrant picks a park in
+    proportion to the park's last revenue (agglomeration), then one of the
+    park's (park, cluster) sites at random. Uniform site weights would send a
+    third of the province's new entrants to Ganzhou, whose registry lists many
+    small county parks.
     """
     ent = h.leaves.iloc[h.enterprise_leaves]
     size = np.nan_to_num(h.history[h.enterprise_leaves, -1])
     in_gz = np.array([_in_ganzhou(panel, g) for g in ent["geo"]])
     parks, clusters = list(panel.parks.index), list(panel.clusters.index)
     site_park, site_cluster = _sites(panel, parks, clusters)
-    park_gz = np.array([_in_ganzhou(panel, parks[p]) for p in site_park])
+    site_weight = _site_weights(panel, parks, site_park)
+    gz = np.array([_in_ganzhou(panel, parks[p]) for p in site_park])
     return {
-        "jx_major": _dest(np.arange(len(ent)), size, site_park, site_cluster),
-        "gz_1yi": _dest(np.flatnonzero(in_gz), size[in_gz], site_park[park_gz], site_cluster[park_gz]),
+        "jx_major": _dest(np.arange(len(ent)), size, site_park, site_cluster, site_weight),
+        "gz_1yi": _dest(np.flatnonzero(in_gz), size[in_gz], site_park[gz], site_cluster[gz], site_weight[gz]),
     }
 
 
-def _dest(hosts: np.ndarray, weight: np.ndarray, site_park: np.ndarray, site_cluster: np.ndarray) -> Destinations:
-    return Destinations(host_index=hosts.astype(np.int64), host_weight=weight.astype(float), site_park=site_park, site_cluster=site_cluster, site_weight=np.ones(len(site_park)))
+def _site_weights(panel: Panel, parks: list[str], site_park: np.ndarray) -> np.ndarray:
+    """Park's last revenue shared equally among its sites."""
+    last = panel.revenue.reindex(parks)[panel.years[-1]].to_numpy(float)
+    per_park = np.bincount(site_park, minlength=len(parks))
+    return np.nan_to_num(last)[site_park] / per_park[site_park]
+
+
+def _dest(hosts: np.ndarray, weight: np.ndarray, site_park: np.ndarray, site_cluster: np.ndarray, site_weight: np.ndarray) -> Destinations:
+    return Destinations(host_index=hosts.astype(np.int64), host_weight=weight.astype(float), site_park=site_park, site_cluster=site_cluster, site_weight=site_weight.astype(float))
 
 
 def _in_ganzhou(panel: Panel, geo: str) -> bool:

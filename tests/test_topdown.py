@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from _shared import context, run
-from model.context import _city_of, _leaf_cities
 from model.topdown import REPORT_YEARS, topdown_check
 
 
@@ -40,23 +38,3 @@ def test_intervals_are_ordered(check):
         assert (check[f"{side}_q10"] <= check[f"{side}_median"]).all()
         assert (check[f"{side}_median"] <= check[f"{side}_q90"]).all()
     assert check["inside"].dtype == bool
-
-
-def test_organic_removal_is_largest_where_the_projects_land():
-    ctx = context("baseline")
-    city, n = _leaf_cities(ctx.panel, ctx.hierarchy)
-    assert ctx.organic_shift.shape == (len(city), len(ctx.years))
-    cum = ctx.organic_shift.sum(axis=1)
-    gz = _city_of(ctx.panel, "JX.GZ")[1]
-    nc = _city_of(ctx.panel, "JX.NC")[1]
-    # Ganzhou hosts both programmes, Nanchang only the provincial list
-    assert cum[city == gz].max() < cum[city == nc].min() < 0
-    # one shift per city: leaves of a city move together
-    assert np.ptp(cum[city == gz]) == 0
-
-
-def test_leaves_above_city_level_have_their_own_group():
-    ctx = context("baseline")
-    n_cities = int((ctx.panel.regions["level"] == "city").sum())
-    assert _city_of(ctx.panel, "JX") == ("", n_cities)
-    assert _leaf_cities(ctx.panel, ctx.hierarchy)[1] == n_cities + 1
