@@ -55,9 +55,13 @@ ax.set_ylabel("亿元"); ax.set_title("赣州市规模以上工业主营业务�
 plt.show()"""),
 md("## 计数目标的分布与关注名单 · A count target: distribution and watch list"),
 code("""t = next(x for x in base["targets"] if x["id"] == "JX-PARK100-2015")
-dist = pd.Series(t["distribution"]).sort_index()
-ax = dist.plot.bar(figsize=(9, 3), color="#9bb", title=f"{t['title_zh']} 2015 (目标 ≥{t['at_least']:.0f}, P = {t['probability']:.2f} ± {t['se']:.2f})")
-ax.axvline(list(dist.index).index(min(dist.index, key=lambda v: abs(v - t['at_least']))), color="r")
+dist = pd.Series(t["distribution"]); dist.index = dist.index.astype(float).astype(int)
+dist = dist.groupby(level=0).sum().reindex(range(dist.index.min(), dist.index.max() + 1), fill_value=0)
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.bar(dist.index, dist.values, width=0.8, color=["#c62" if k >= t["at_least"] else "#9bb" for k in dist.index])
+ax.axvline(t["at_least"] - 0.5, color="r", ls=":")
+ax.set_title(f"{t['title_zh']} 2015 (目标 ≥{t['at_least']:.0f}, P = {t['probability']:.2f} ± {t['se']:.2f};橙色 = 达标)")
+ax.set_xlabel("园区个数"); ax.set_ylabel("概率")
 plt.show()
 pd.DataFrame(t["watch_list"])"""),
 md("## 缺口分解 · Where the expected gap comes from"),
