@@ -15,7 +15,7 @@ Usage::
     python benchmarks/pipeline_speed.py           # full
     python benchmarks/pipeline_speed.py --small   # CI, < 60 s
 
-Writes ``benchmarks/results/pipeline_speed.json`` and ``.md``.
+Writes ``benchmarks/results/pipeline_speed.json`` and ``.md`` (``pipeline_speed_small.*`` with ``--small``).
 """
 
 from __future__ import annotations
@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> dict:
                     "load_average_1min_at_end": os.getloadavg()[0]},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pipeline_speed.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
-    (RESULTS / "pipeline_speed.md").write_text(report_md(out))
+    suffix = "_small" if args.small else ""  # CI's small mode must not overwrite the full-mode figures
+    (RESULTS / f"pipeline_speed{suffix}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    (RESULTS / f"pipeline_speed{suffix}.md").write_text(report_md(out))
     print(report_md(out))
     return out
 
