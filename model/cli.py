@@ -19,16 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import DataError, ScenarioError
+from .errors import DataError, OutputError, ScenarioError, UsageError
 
-__all__ = ["main", "build_parser", "UsageError"]
+__all__ = ["main", "build_parser"]
 
 #: Seconds to wait for a ``--scheduler`` before giving up.
 SCHEDULER_TIMEOUT = 5
-
-
-class UsageError(ValueError):
-    """A command-line flag whose value the command cannot use."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    except _input_errors() as exc:
+    except (DataError, ScenarioError, UsageError, OutputError) as exc:
         return _fail(str(exc))
     except UnicodeDecodeError as exc:
         return _fail(f"a file is not UTF-8 text ({exc}); save CSV and TOML files as UTF-8 (Excel: \"CSV UTF-8\")")
@@ -117,12 +113,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc}\n(an input attain does not check yet, or a bug; ATTAIN_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
-
-
-def _input_errors() -> tuple[type[Exception], ...]:
-    """The errors that report bad input (``OutputError`` only once ``model.results``, which raises it, is loaded)."""
-    results = sys.modules.get(f"{__package__}.results")
-    return (DataError, ScenarioError, UsageError) + ((results.OutputError,) if results else ())
 
 
 def _fail(message: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DataError", "ErrorLocation", "ScenarioError", "raise_all"]
+__all__ = ["DataError", "ErrorLocation", "ScenarioError", "OutputError", "UsageError", "raise_all"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,14 @@ class DataError(ValueError):
 
 class ScenarioError(ValueError):
     """A scenario file names an unknown key, a wrong type or an out-of-range value."""
+
+
+class OutputError(ValueError):
+    """An output path that cannot be written safely (names the path and the reason)."""
+
+
+class UsageError(ValueError):
+    """A command-line flag whose value the command cannot use."""
 
 
 def raise_all(problems: list[str], limit: int = 50, hint: str | None = None) -> None:

@@ -26,6 +26,7 @@ import xarray as xr
 from . import __version__
 from .artefact import library_versions
 from .engine import RunOutput, key_nodes
+from .errors import OutputError
 
 __all__ = [
     "write_results", "write_json", "write_text", "to_dataset", "manifest",
@@ -35,10 +36,6 @@ __all__ = [
 #: The files of a result folder (``manifest.json`` lists the other two).
 RESULT_FILES = frozenset({"summary.json", "paths.nc", "manifest.json"})
 _SHOWN = 6
-
-
-class OutputError(ValueError):
-    """An output path that cannot be written safely (names the path and the reason)."""
 
 
 def is_attain_result(folder: Path | str) -> bool:
