@@ -59,9 +59,14 @@ def save_params(params: GrowthParams, data_hash: str, path: Path | None = None, 
     body = {"artefact": {"data_hash": data_hash, "note": note, "versions": library_versions()}, "params": _finite(params.to_dict())}
     text = _HEADER + tomli_w.dumps(body)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parameters-", suffix=".toml")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:  # never leave a half-written artefact next to the real one
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -58,3 +58,17 @@ def test_missing_artefact_says_what_to_do(tmp_path):
 def test_library_versions():
     v = library_versions()
     assert {"python", "numpy", "scipy", "pandas", "statsmodels"} <= set(v)
+
+
+def test_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import os
+
+    params, _ = load_params()
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        save_params(params, "abc", tmp_path / "parameters.toml")
+    assert list(tmp_path.iterdir()) == []
