@@ -7,15 +7,14 @@ uses by default and what ``attain calibrate --check`` compares against.
 from __future__ import annotations
 
 import math
-import os
 import platform
-import tempfile
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import tomli_w
 
+from .atomic import replace_text
 from .calibrate import GrowthParams
 
 __all__ = ["default_artefact_path", "save_params", "load_params", "library_versions"]
@@ -58,15 +57,7 @@ def save_params(params: GrowthParams, data_hash: str, path: Path | None = None, 
     path = path or default_artefact_path()
     body = {"artefact": {"data_hash": data_hash, "note": note, "versions": library_versions()}, "params": _finite(params.to_dict())}
     text = _HEADER + tomli_w.dumps(body)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parameters-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:  # never leave a half-written artefact next to the real one
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_text(text, path)  # never leaves a half-written artefact next to the real one
     return path
 
 

@@ -25,6 +25,7 @@ import xarray as xr
 
 from . import __version__
 from .artefact import library_versions
+from .atomic import replace_text
 from .engine import RunOutput, key_nodes
 from .errors import OutputError
 
@@ -185,17 +186,7 @@ def write_text(text: str, path: Path | str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; expected a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return replace_text(text, path)
 
 
 def write_json(obj: dict, path: Path | str) -> Path:

@@ -1,0 +1,39 @@
+"""Atomic file writes: a temporary file in the same folder, moved into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["replace_text"]
+
+
+def replace_text(text: str, path: Path | str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically.
+
+    Readers see the old file or the new one, never a part; on any failure the
+    temporary file is removed and the error re-raised.
+
+    Parameters
+    ----------
+    text : str
+    path : path
+        Destination file; its parent folders are created.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes private files; these are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
