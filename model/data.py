@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ErrorLocation, raise_all
+from .plausibility import HARD_MAX, amount, find_implausible, is_refused, parse_confirmed
 from .schema import CLUSTER_LEVELS, PROVENANCE, REGION_LEVELS, TABLES, UNITS
 from .tables import ROW_COL, decode_text, read_bytes, read_table
 
@@ -38,6 +39,8 @@ META_KEYS: dict[str, str] = {
     "generator": "the program that wrote the data (informational)",
     "seed": "the generator's seed (informational)",
     "tracking_threshold": "revenue (亿元) above which firms are tracked, per region id (informational)",
+    "standalone": "ids of regions that stand alone, outside the province (an empty 上级 is otherwise an error)",
+    "confirmed_values": "values that fail a plausibility check but are right: \"ID YEAR\" or \"ID\" (every year)",
 }
 
 _YEARS = (1900, 2100)
@@ -193,18 +196,22 @@ def load_dataset(folder: Path | str | None = None) -> Panel:
     meta, notes = _read_meta(folder)
     tables = {name: read_table(_find(folder, name), TABLES[name]) for name in TABLES}
     files = {name: tables[name].attrs["label"] for name in TABLES}
+    files["dataset"] = str(folder / "dataset.toml")
     notes += [note for t in tables.values() for note in t.attrs["notes"]]
-    entities = _validate_entities(tables, files)
+    entities = _validate_entities(tables, files, meta.get("standalone", []), folder / "dataset.toml")
     raise_all(_check_meta_ids(meta, entities, folder / "dataset.toml"))
     revenue = tables["revenue"]
+    defaulted: dict[tuple[str, int], str] = {}
     if "unit" in meta:  # dataset.toml may declare the unit of rows with an empty 单位
-        revenue.loc[revenue["unit"] == "", "unit"] = meta["unit"]
+        empty = revenue["unit"] == ""
+        revenue.loc[empty, "unit"] = meta["unit"]
+        defaulted = {(files["revenue"], int(r)): f"its 单位 is empty, so unit = '{meta['unit']}' of dataset.toml was applied" for r in revenue.loc[empty, ROW_COL]}
     wide = _validate_revenue(revenue, files["revenue"], entities, meta, _DATASET_RANGE, full=True, ent_file=files["enterprises"], hint=revenue.attrs["hint"])
     origin = wide.pop("origin")
     notes += _check_coverage(wide["revenue"], entities, files, meta, folder / "dataset.toml")
     panel = Panel(**entities, **wide, meta=meta, origin=origin, files=files, notes=tuple(notes))
     _check_members_within_aggregates(panel)
-    return panel
+    return _check_plausible(panel, defaulted, folder / "dataset.toml")
 
 
 def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, sheet: str | None = None) -> Panel:
@@ -242,7 +249,11 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
     if unit is not None:
         if unit not in UNITS:
             raise DataError(f"--unit {unit!r} is unknown; expected one of {list(UNITS)}")
-        table.loc[table["unit"] == "", "unit"] = unit
+        empty = table["unit"] == ""
+        table.loc[empty, "unit"] = unit
+        defaulted = {(label, int(r)): f"its 单位 is empty, so --unit {unit} was applied" for r in table.loc[empty, ROW_COL]}
+    else:
+        defaulted = {}
     entities = {k: getattr(panel, k) for k in ("regions", "parks", "clusters", "enterprises")}
     wide = _validate_revenue(table, label, entities, panel.meta, _TABLE_RANGE, full=False, ent_file=panel.files.get("enterprises"), hint=table.attrs["hint"])
     origin = wide.pop("origin")
@@ -255,7 +266,7 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
     notes = list(panel.notes) + table.attrs["notes"] + [_table_note(label, len(table), changes)]
     out = Panel(**entities, **merged, meta=panel.meta, origin={**panel.origin, **origin}, files=panel.files, notes=tuple(notes))
     _check_merged(out, label, changes)
-    return out
+    return _check_plausible(out, defaulted, Path(panel.files.get("dataset", "dataset.toml")))
 
 
 def parse_hosts(text: str) -> list[tuple[str, float | None]]:
@@ -329,6 +340,9 @@ def _check_meta_types(meta: dict, path: Path) -> list[str]:
                           ("seed", _is_int, "an integer"), ("generator", lambda v: isinstance(v, str), "a text")):
         if key in meta and not ok(meta[key]):
             problems.append(f"{path}: key '{key}' = {meta[key]!r}; expected {what}")
+    for key, example in (("standalone", '["GD.XY"]'), ("confirmed_values", '["JX.GZ 2012", "E.JCC"]')):
+        if key in meta and not (isinstance(meta[key], list) and all(isinstance(v, str) for v in meta[key])):
+            problems.append(f"{path}: key '{key}' = {meta[key]!r}; expected a list of texts, e.g. {key} = {example}")
     threshold = meta.get("tracking_threshold", {})
     if not isinstance(threshold, dict):
         problems.append(f"{path}: key 'tracking_threshold' = {threshold!r}; expected a table of region id = 亿元, e.g. {{ JX = 10.0 }}")
@@ -342,13 +356,15 @@ def _check_meta_types(meta: dict, path: Path) -> list[str]:
 def _check_meta_ids(meta: dict, entities: dict[str, pd.DataFrame], path: Path) -> list[str]:
     threshold = meta.get("tracking_threshold", {})
     regions = entities["regions"].index
-    return [f"{path}: key 'tracking_threshold' names '{r}'; expected region ids of regions ({', '.join(regions[:5])}, ...)" for r in threshold if r not in regions]
+    problems = [f"{path}: key 'tracking_threshold' names '{r}'; expected region ids of regions ({', '.join(regions[:5])}, ...)" for r in threshold if r not in regions]
+    known = set().union(*(set(t.index) for t in entities.values()))
+    return problems + [f"{path}: {p}" for p in parse_confirmed(meta.get("confirmed_values", []), known)[1]]
 
 
 # --------------------------------------------------------------------------- entities
 
 
-def _validate_entities(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> dict[str, pd.DataFrame]:
+def _validate_entities(tables: dict[str, pd.DataFrame], files: dict[str, str], standalone: list[str] = (), toml: Path | str = "dataset.toml") -> dict[str, pd.DataFrame]:
     problems: list[str] = []
     seen: dict[str, str] = {}
     for name in ("regions", "parks", "clusters", "enterprises"):
@@ -366,8 +382,32 @@ def _validate_entities(tables: dict[str, pd.DataFrame], files: dict[str, str]) -
     problems += _check_cycles(out["clusters"], files["clusters"])
     if not problems:  # the province check needs valid levels
         problems += _check_province(out["regions"], files["regions"])
+        problems += _check_standalone(out["regions"], files["regions"], list(standalone), toml)
     raise_all(problems)
     return out
+
+
+def _check_standalone(regions: pd.DataFrame, file: str, standalone: list[str], toml: Path | str) -> list[str]:
+    """A region with an empty 上级 leaves the province; only regions listed in ``standalone`` may.
+
+    An accidental blank would silently take the region, its parks and firms out
+    of every province-wide total and count, so it is an error naming the row.
+    """
+    problems = []
+    for ident, rec in regions.iterrows():
+        if rec["level"] == "province" or rec["parent"] or ident in standalone:
+            continue
+        where = ErrorLocation(file, rec[ROW_COL], "parent")
+        problems.append(DataError.describe(
+            where, "", f"the id of the region above '{ident}' ({rec['name']}, {rec['level']}): with an empty 上级 it would leave the province "
+            f"and every province-wide total and count; if it is meant to stand alone (as Xinyi does), list it in {toml}: standalone = [\"{ident}\"]"))
+    for ident in standalone:
+        if ident not in regions.index:
+            problems.append(f"{toml}: key 'standalone' names '{ident}'; expected ids of regions in {file}")
+        elif regions.at[ident, "parent"] or regions.at[ident, "level"] == "province":
+            what = "is the province" if regions.at[ident, "level"] == "province" else f"has the parent '{regions.at[ident, 'parent']}'"
+            problems.append(f"{toml}: key 'standalone' names '{ident}', which {what}; expected only regions with an empty 上级 that stand outside the province")
+    return problems
 
 
 def _check_ids(table: pd.DataFrame, file: str, seen: dict[str, str], kind: str) -> list[str]:
@@ -648,7 +688,10 @@ def _parse_value(text: str, unit: str, loc) -> tuple[float, list[str]]:
         errs.append(DataError.describe(loc("unit"), unit, f"a declared unit, one of {list(UNITS)} (or pass --unit, or set unit in dataset.toml)"))
     elif unit not in UNITS:
         errs.append(DataError.describe(loc("unit"), unit, f"one of {list(UNITS)}"))
-    return _convert(number, value, UNITS.get(unit, 1.0)), errs
+    converted = _convert(number, value, UNITS.get(unit, 1.0))
+    if not errs and converted > HARD_MAX:
+        errs.append(DataError.describe(loc("value"), text, f"a revenue in 亿元 or 万元 (below {HARD_MAX:.0e} 亿元, a million times all of China's industrial revenue); read as {converted:.4g} 亿元 it is no revenue in any unit — a typing error?"))
+    return (converted if not errs else 0.0), errs
 
 
 def _convert(number: str, value: float, factor: float) -> float:
@@ -760,6 +803,55 @@ def _aggregate_coverage(revenue: pd.DataFrame, ident: str, rec: pd.Series, kind:
 
 
 # --------------------------------------------------------------------------- coherence
+
+
+def _check_plausible(panel: Panel, defaulted: dict[tuple[str, int], str], toml: Path) -> Panel:
+    """Refuse implausible values (unit slips, typing errors) unless ``confirmed_values`` lists them.
+
+    Parameters
+    ----------
+    panel : Panel
+    defaulted : dict
+        ``(file label, row) -> note`` for rows whose unit was not in the row itself.
+    toml : Path
+        The dataset.toml where values are confirmed (named in the hint).
+
+    Returns
+    -------
+    Panel
+        ``panel``, with a note for every confirmed implausible value.
+    """
+    from dataclasses import replace
+
+    ents = {"regions": panel.regions, "parks": panel.parks, "clusters": panel.clusters, "enterprises": panel.enterprises}
+    kinds = {i: k for k, t in panel._tables().items() for i in t.index}
+    names = {i: n for t in ents.values() for i, n in t["name"].items()}
+    findings = find_implausible(panel.revenue, kinds, names, _members(ents), panel.province)
+    confirmed, _ = parse_confirmed(panel.meta.get("confirmed_values", []), set(kinds))
+    problems, notes = [], []
+    findings.sort(key=lambda f: (panel.where(f.entity, f.year).row or 0))
+    for f in findings:
+        where = panel.where(f.entity, f.year)
+        extra = defaulted.get((where.file, where.row), "")
+        line = f"{where}: got {amount(f.value)} 亿元 for '{f.entity}' ({names.get(f.entity, '')}) in {f.year}: {f.reason}; {f.cause}" + (f" — {extra}" if extra else "")
+        if is_refused(f):
+            problems.append("implausible value: " + line + " (not confirmable: more than all of China's industrial revenue)")
+        elif (f.entity, f.year) in confirmed or (f.entity, None) in confirmed:
+            notes.append(f"plausibility (confirmed in {toml.name}): {line}")
+        else:
+            problems.append(f"implausible value: {line}")
+    if problems:
+        causes = [f.cause for f in findings]
+        common = max(set(causes), key=causes.count)
+        if len(findings) >= 5 and causes.count(common) * 2 > len(findings):
+            problems.insert(0, f"{causes.count(common)} of {len(findings)} implausible values: {common.split(' (')[0]}; the first ones:")
+        keys = ", ".join(f'"{f.entity} {f.year}"' for f in findings if not ((f.entity, f.year) in confirmed or (f.entity, None) in confirmed))
+        shown = keys if len(keys) < 200 else keys[:200].rsplit(",", 1)[0] + ", ..."
+        raise_all(
+            problems,
+            hint=f"correct the unit or the value; if a value is right, confirm it in {toml}: confirmed_values = [{shown}] (bounds: README, Data format)",
+        )
+    return replace(panel, notes=panel.notes + tuple(notes)) if notes else panel
 
 
 def _check_members_within_aggregates(panel: Panel) -> None:

@@ -87,6 +87,8 @@ generator = "model.generator"
 seed = {seed}
 unit = "亿元"
 tracking_threshold = {{ JX = 10.0, "JX.GZ" = 5.0 }}
+# Xinyi (Guangdong) is not part of Jiangxi: its empty 上级 is meant, not a slip.
+standalone = ["GD.XY"]
 """
 
 

@@ -78,11 +78,27 @@ DATASET_CASES: dict[str, tuple[str, list[str]]] = {
     "thousands_unquoted": ("revenue.csv", ["line 4: 8 fields but the header has 7 (a trailing comma, or an unquoted thousands separator such as 4,048,710?)", 'quote such numbers ("4,048,710")']),
     # P8: year inf
     "year_inf": ("revenue.csv", ["row 6", "column 'year'", "got 'inf'", "expected a year as a whole number"]),
+    # Issue 11 class 1: plausibility (bounds in model/plausibility.py)
+    "plaus_province_wan_as_yi": ("revenue.csv", ["row 37", "column 'value'", "got 620,000 亿元 for 'JS' (测试省) in 2013", "11,071× the sum of its 2 tracked member(s)", "looks like 万元 read as 亿元", 'confirmed_values = ["JS 2013"]']),
+    "plaus_cluster_wan_as_yi": ("revenue.csv", ["row 25", "got 240,000 亿元 for 'C1'", "the sum of its 2 tracked member(s) (21 亿元)", "looks like 万元 read as 亿元"]),
+    "plaus_history_yi_as_wan": ("revenue.csv", ["row 6", "got 0.0006 亿元 for 'E2' (甲材料公司) in 2012", "the median of its years (5 亿元)", "looks like 亿元 read as 万元"]),
+    "plaus_wan_table_empty_unit": ("revenue.csv", ["8 of 8 implausible values: looks like 万元 read as 亿元", "row 2, column 'value': got 100,000 亿元 for 'E1'", "above 50,000 亿元", "its 单位 is empty, so unit = '亿元' of dataset.toml was applied"]),
+    "plaus_value_1e30": ("revenue.csv", ["row 13", "column 'value'", "got '1e30'", "expected a revenue in 亿元 or 万元 (below 1e+12 亿元", "no revenue in any unit"]),
+    "plaus_published_region": ("revenue.csv", ["row 30", "got 34 亿元 for 'JS.A' (赣州市) in 2012", "the published figure 2,091 亿元 (calibration/sources/published_history.csv"]),
+    "plaus_published_enterprise": ("revenue.csv", ["row 4", "got 12.3456 亿元 for 'E1' (江西铜业集团) in 2013", "the published figure 1,945 亿元"]),
+    "plaus_confirmed_unknown": ("dataset.toml", ["confirmed_values entry 'E9 2012': 'E9' is not an entity id of this dataset"]),
+    "plaus_confirmed_not_a_list": ("dataset.toml", ["key 'confirmed_values' = 'JS 2013'; expected a list of texts"]),
+    # Issue 11 class 2: an empty 上级
+    "region_blank_parent": ("regions.csv", ["row 4", "column 'parent'", "got ''", "expected the id of the region above 'JS.B' (乙市, city)", "leave the province", 'standalone = ["JS.B"]']),
+    "county_blank_parent": ("regions.csv", ["row 5", "column 'parent'", "'JS.A.X' (甲县, county)", 'standalone = ["JS.A.X"]']),
+    "standalone_unknown": ("dataset.toml", ["key 'standalone' names 'JS.Q'; expected ids of regions"]),
+    "standalone_with_parent": ("dataset.toml", ["key 'standalone' names 'JS.B', which has the parent 'JS'"]),
+    "standalone_province": ("dataset.toml", ["key 'standalone' names 'JS', which is the province"]),
     # P10: one province; years with data; known keys
     "two_provinces": ("regions.csv", ["row 4", "column 'level'", "got 'province'", "expected exactly one region with level 'province' ('JS' at row 2 already is; make 'JS.B' a city, board or county)"]),
     "toml_years_swapped": ("dataset.toml", ["first_year = 2014 is after last_year = 2013", "expected first_year <= last_year"]),
     "toml_last_year_without_data": ("dataset.toml", ["first_year-last_year = 2011-2014", "revenue.csv has values for 2011-2013", "expected first_year and last_year to be the first and last years with data"]),
-    "toml_unknown_key": ("dataset.toml", ["unknown key 'unti' (did you mean 'unit'?)", "expected only ['name', 'first_year', 'last_year', 'unit',", "'tracking_threshold']"]),
+    "toml_unknown_key": ("dataset.toml", ["unknown key 'unti' (did you mean 'unit'?)", "expected only ['name', 'first_year', 'last_year', 'unit',", "'tracking_threshold', 'standalone', 'confirmed_values']"]),
     # P12: two revenue tables
     "csv_and_xlsx": ("", ["got both revenue.csv and revenue.xlsx", "expected one revenue table"]),
     # P14: no default provenance
@@ -169,7 +185,8 @@ def test_each_dataset_case_differs_from_good_in_one_file(bad_dir, good_dir):
             for name in sorted(names)
             if not (bad_dir / case / name).exists() or not (good_dir / name).exists() or (bad_dir / case / name).read_bytes() != (good_dir / name).read_bytes()
         ]
-        assert len(differ) == 1, (case, differ)
+        # The unit slip of plaus_wan_table_empty_unit is the pair: 万元 rows without 单位, and unit = "亿元".
+        assert len(differ) == (2 if case == "plaus_wan_table_empty_unit" else 1), (case, differ)
 
 
 # --------------------------------------------------------------------------- the good dataset
@@ -204,11 +221,15 @@ def test_every_integer_wan_yuan_value_converts_exactly(tmp_path, good_panel):
 
 
 def _roomy(panel):
-    """The good panel with huge JS.A and JS totals, so any value of E4 (directly under JS.A) fits."""
+    """The good panel with huge JS.A and JS totals, so any value of E4 (directly under JS.A) fits.
+
+    The values are confirmed (``confirmed_values``), as a planner would confirm them, so
+    the plausibility checks let the conversion tests through.
+    """
     rev = panel.revenue.copy()
-    rev.loc["JS.A"] = 1e10
-    rev.loc["JS"] = 2e10
-    return replace(panel, revenue=rev)
+    rev.loc["JS.A"] = 1e6
+    rev.loc["JS"] = 1.4e6
+    return replace(panel, revenue=rev, meta=dict(panel.meta, confirmed_values=["E4", "JS.A", "JS"]))
 
 
 def test_good_provenance_and_sources(good_panel):
@@ -354,7 +375,7 @@ def test_year_outside_the_panel_says_it_cannot_be_merged(tmp_path, good_panel):
 def test_table_note_counts_rows_read_and_values_replaced(tmp_path, good_panel):
     path = _table(tmp_path, "E4,2013,4.5,亿元,derived,月报\nE4,2012,3.5,亿元,derived,月报")
     out = load_revenue_table(path, _roomy(good_panel))
-    assert out.notes[-1] == f"{path}: read 2 row(s); they replaced 2 value(s) of the dataset and added 0"
+    assert f"{path}: read 2 row(s); they replaced 2 value(s) of the dataset and added 0" in out.notes
     assert out.where("E4", 2013) == ErrorLocation(str(path), 2, "value")
     assert out.where("E1", 2011) == ErrorLocation(str(FIXTURES / "good" / "revenue.csv"), 2, "value")
 
