@@ -20,7 +20,7 @@ from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
 from .testing import params_diff
 
-__all__ = ["calibrate_panel", "calibrate_command", "CHECK_RTOL", "as_of_range", "check_as_of", "artefact_path", "fit"]
+__all__ = ["calibrate_panel", "calibrate_command", "CHECK_RTOL", "NOISE_RTOL", "as_of_range", "check_as_of", "artefact_path", "fit"]
 
 #: Calibration needs two growth years before the as-of year (persistence uses last year's growth).
 MIN_YEARS = 3
@@ -112,11 +112,17 @@ def calibrate_panel(panel: Panel, as_of: int | None = None) -> tuple[GrowthParam
 def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_json: bool, path: Path | None = None, data_dir: Path | None = None) -> int:
     """Fit, then write the artefact (or compare with it when ``check``).
 
+    Output paths are checked before any work. The artefact is left untouched
+    when the new fit differs from it only by floating-point noise
+    (:data:`NOISE_RTOL`) and the data hash is the same, so an unchanged
+    dataset never shows up as a modified tracked file.
+
     Parameters
     ----------
     as_of : int, optional
     check : bool
-        Compare with the stored artefact instead of writing it.
+        Compare with the stored artefact instead of writing it (``figures``, if
+        given, are still drawn: they are a separate, explicitly asked output).
     figures : Path, optional
         Folder for the diagnostic figures.
     as_json : bool
@@ -130,41 +136,76 @@ def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_j
     int
         Exit status.
     """
+    path = Path(path) if path is not None else artefact_path(data_dir, as_of)
+    _check_targets(path, figures, check)
     panel = load_dataset(data_dir)
     check_as_of(panel, as_of)
-    path = Path(path) if path is not None else artefact_path(data_dir, as_of)
-    if not check:
-        _check_targets(path, figures)
     params, panel = calibrate_panel(panel, as_of)
+    drawn = _draw(params, panel, figures)
     if check:
-        return _check(params, panel, path, as_json)
+        return _check(params, panel, path, as_json, drawn)
     note = "fitted on ILLUSTRATIVE data (synthetic panel around published anchors)" if panel.illustrative else ""
-    save_params(params, panel.data_hash(), path, note)
-    written = [str(path)]
-    if figures is not None:
-        from .diagnostics import write_figures
-
-        written += [str(p) for p in write_figures(params, panel, figures)]
-    report = {"written": written, "params": params.to_dict(), "data_hash": panel.data_hash()}
-    print(json.dumps(report, ensure_ascii=False, indent=1, default=str) if as_json else _text(params, written))
+    unchanged = _unchanged(params, panel, path)
+    if not unchanged:
+        save_params(params, panel.data_hash(), path, note)
+    written = ([] if unchanged else [str(path)]) + drawn
+    report = {"written": written, "unchanged": [str(path)] if unchanged else [], "params": params.to_dict(), "data_hash": panel.data_hash()}
+    text = _text(params, written) + (f"\nunchanged: {path} (the fit differs from it by floating-point noise only, below rtol {NOISE_RTOL:g})" if unchanged else "")
+    print(json.dumps(report, ensure_ascii=False, indent=1, default=str) if as_json else text)
     return 0
 
 
-def _check_targets(path: Path, figures: Path | None) -> None:
-    """Before fitting: the artefact may only replace an earlier artefact; figures need a folder."""
+#: Differences below this relative size are floating-point noise: the artefact is not rewritten for them.
+NOISE_RTOL = 1e-9
+
+
+def _unchanged(params: GrowthParams, panel: Panel, path: Path) -> bool:
+    """True when ``path`` holds this fit already (same data hash, parameters equal up to noise)."""
+    if not path.exists():
+        return False
+    try:
+        stored, header = load_params(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return header.get("data_hash") == panel.data_hash() and not params_diff(params, stored, rtol=NOISE_RTOL, atol=1e-12)
+
+
+def _draw(params: GrowthParams, panel: Panel, figures: Path | None) -> list[str]:
+    if figures is None:
+        return []
+    from .diagnostics import write_figures
+
+    return [str(p) for p in write_figures(params, panel, figures)]
+
+
+def _check_targets(path: Path, figures: Path | None, check: bool = False) -> None:
+    """Before any work: the artefact may only replace an earlier artefact; figures only earlier figures."""
     from .results import OutputError, check_output_file
 
-    check_output_file(path, flag="calibration artefact")
-    if path.exists():
-        try:
-            load_params(path)
-        except (OSError, ValueError, KeyError, TypeError):
-            raise OutputError(f"{path}: exists and is not an attain calibration artefact; move it away, attain will not overwrite it") from None
-    if figures is not None and figures.exists() and not figures.is_dir():
+    if check and not path.exists():
+        raise FileNotFoundError(f"{path}: no stored calibration to check against; run `attain calibrate` (with the same --data and --as-of) first")
+    if not check:
+        check_output_file(path, flag="calibration artefact")
+        if path.exists():
+            try:
+                load_params(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                raise OutputError(f"{path}: exists and is not an attain calibration artefact; move it away, attain will not overwrite it") from None
+    if figures is not None:
+        _check_figures(figures)
+
+
+def _check_figures(figures: Path) -> None:
+    from .diagnostics import FIGURE_NAMES
+    from .results import OutputError, check_output_file
+
+    if figures.exists() and not figures.is_dir():
         raise OutputError(f"--figures {figures}: is a file; expected a folder for the figures")
+    for name in FIGURE_NAMES:
+        check_output_file(figures / name, flag="--figures")
 
 
-def _check(params: GrowthParams, panel: Panel, path: Path, as_json: bool) -> int:
+def _check(params: GrowthParams, panel: Panel, path: Path, as_json: bool, drawn: list[str] = ()) -> int:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no stored calibration to check against; run `attain calibrate` (with the same --data and --as-of) first")
     stored, header = load_params(path)
@@ -173,9 +214,11 @@ def _check(params: GrowthParams, panel: Panel, path: Path, as_json: bool) -> int
         lines.insert(0, f"  data hash          stored {header.get('data_hash')} actual {panel.data_hash()} (the data changed)")
     ok = not lines
     if as_json:
-        print(json.dumps({"ok": ok, "differences": lines, "artefact": str(path)}, ensure_ascii=False, indent=1))
+        print(json.dumps({"ok": ok, "differences": lines, "artefact": str(path), "written": list(drawn)}, ensure_ascii=False, indent=1))
     else:
         print(f"calibration check against {path}: " + ("OK (recalibration reproduces the stored parameters)" if ok else "DIFFERENT\n" + "\n".join(lines)))
+        if drawn:
+            print("figures written: " + ", ".join(drawn))
     return 0 if ok else 1
 
 
@@ -190,4 +233,4 @@ def _text(p: GrowthParams, written: list[str]) -> str:
     lines.append(f"{'macro persistence phi':40s} {m.phi:9.4f}")
     lines.append(f"{'macro shock sd':40s} {m.sigma:9.4f}")
     lines.append(f"tail law: {p.tail} (AIC {p.diagnostics.get('aic')}); {p.n_obs} leaf-year observations, as of {p.as_of}")
-    return "\n".join(lines + ["written: " + ", ".join(written)])
+    return "\n".join(lines + ["written: " + (", ".join(written) or "nothing")])

@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
     td.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
-    m4 = bench.add_parser("m4", help="forecast skill on M4 Yearly", add_help=False)
-    m4.add_argument("rest", nargs=argparse.REMAINDER)
+    # Its own flags (--sample N, --workers K, --json FILE, --out DIR, -h) belong to model.m4's parser: see _bench.
+    bench.add_parser("m4", help="forecast skill on M4 Yearly (attain bench m4 -h for its flags)", add_help=False)
     return p
 
 
@@ -96,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         0 on success; 2 for bad input (one ``error:`` line); 130 when
         interrupted; 1 for an unexpected error.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.verb != "bench":
+        parser.parse_args(argv)  # the usual "unrecognized arguments" error, exit 2
+    args.rest = rest
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -224,12 +228,12 @@ def _run(args) -> int:
 def _report(args, out, summary: dict) -> None:
     """Print the results first, so a failing write does not lose them; then write the files."""
     from .display import run_table
-    from .results import write_json, write_results
+    from .results import write_marked_json, write_results
 
     to_stdout = str(args.json) == "-"
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else run_table(summary, args.lang), flush=True)
     if args.json is not None and not to_stdout:
-        write_json(summary, args.json)
+        write_marked_json(summary, args.json)
     if args.out:
         write_results(out, summary, args.out)
         if not to_stdout:
@@ -291,8 +295,18 @@ def _topdown(args) -> int:
 
 
 def _bench(args) -> int:
+    from .m4 import RESULTS_DIR, _parser
     from .m4 import cli as m4_cli
+    from .results import check_output_file
 
+    parser = _parser()
+    parser.prog = "attain bench m4"
+    opts = parser.parse_args(args.rest)  # -h prints the benchmark's own help; a bad flag exits 2 here
+    if opts.json is not None:
+        check_output_file(opts.json, flag="--json")
+    out_dir = opts.out or (RESULTS_DIR if not opts.sample else None)
+    for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
+        check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results")
     return m4_cli(args.rest)
 
 

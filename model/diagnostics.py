@@ -24,7 +24,10 @@ from .data import Panel  # noqa: E402
 from .fonts import use_cjk_font  # noqa: E402
 from .hierarchy import build_hierarchy  # noqa: E402
 
-__all__ = ["write_figures"]
+__all__ = ["write_figures", "FIGURE_NAMES"]
+
+#: The files :func:`write_figures` writes into its folder.
+FIGURE_NAMES = ("growth_distribution.png", "volatility_vs_size.png", "backtest_pit_coverage.png")
 
 
 def write_figures(params: GrowthParams, panel: Panel, folder: Path, backtest_paths: int = 500) -> list[Path]:
@@ -111,6 +114,9 @@ def _backtest(panel: Panel, path: Path, n_paths: int) -> Path:
 
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    from .results import FIGURE_SOURCE
+
+    # The Source text marks the file as attain's own: only such a file is ever replaced.
+    fig.savefig(path, dpi=110, metadata={"Source": FIGURE_SOURCE})
     plt.close(fig)
     return path

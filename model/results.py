@@ -31,8 +31,12 @@ from .errors import OutputError
 
 __all__ = [
     "write_results", "write_json", "write_text", "to_dataset", "manifest",
-    "check_output_folder", "check_output_file", "is_attain_result", "OutputError", "RESULT_FILES",
+    "check_output_folder", "check_output_file", "is_attain_result", "is_attain_file", "write_marked_json",
+    "OutputError", "RESULT_FILES", "FIGURE_SOURCE",
 ]
+
+#: PNG text chunk ``Source`` of the figures attain draws (how a figure is recognised as attain's own).
+FIGURE_SOURCE = "attain calibrate --figures"
 
 #: The files of a result folder (``manifest.json`` lists the other two).
 RESULT_FILES = frozenset({"summary.json", "paths.nc", "manifest.json"})
@@ -134,8 +138,62 @@ def check_output_file(path: Path | str, flag: str = "--json") -> Path:
     _check_name(path, where, "a file name such as results.json")
     if path.is_dir():
         raise OutputError(f"{where}: is a folder; expected a file name such as {path / 'results.json'}")
+    if path.is_symlink() or (path.exists() and not is_attain_file(path)):
+        raise OutputError(
+            f"{where}: the file exists and was not written by attain; attain never replaces a file it did not write "
+            "(only its own earlier output, which it recognises by its marker); choose a new file name or move the file away"
+        )
     _check_parent(path, where)
     return path
+
+
+def is_attain_file(path: Path | str) -> bool:
+    """True when ``path`` is a file attain wrote and may replace.
+
+    Recognised by what attain puts in each kind of file: a JSON object with
+    ``"tool": "attain"`` (or an M4 benchmark result), a Markdown report saying
+    ``Written by `attain …` `` in its first lines (or the M4 benchmark's
+    report), a PNG whose ``Source`` text is :data:`FIGURE_SOURCE`, or a
+    calibration artefact that :func:`model.artefact.load_params` reads.
+    """
+    path = Path(path)
+    if not path.is_file() or path.is_symlink():
+        return False
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".png":
+            from PIL import Image
+
+            with Image.open(path) as im:
+                return im.info.get("Source") == FIGURE_SOURCE
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
+    if suffix == ".json":
+        return _attain_json(text)
+    if suffix == ".md":
+        head = text.splitlines()[:5]
+        return any("Written by `attain " in line for line in head) or (head[:1] == ["# M4 Yearly benchmark (horizon 6)"] and "m4_yearly.py" in text)
+    if suffix == ".toml":
+        from .artefact import load_params
+
+        try:
+            load_params(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return True
+    return False
+
+
+def _attain_json(text: str) -> bool:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    m4 = {"n_series", "scores", "command"} <= set(data) and str(data["command"]).startswith("python benchmarks/m4_yearly.py")
+    return data.get("tool") == "attain" or m4
 
 
 def _check_name(path: Path, where: str, expected: str) -> None:
@@ -192,6 +250,11 @@ def write_text(text: str, path: Path | str) -> Path:
 def write_json(obj: dict, path: Path | str) -> Path:
     """Write JSON atomically (UTF-8, Chinese kept readable)."""
     return write_text(json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable), path)
+
+
+def write_marked_json(obj: dict, path: Path | str) -> Path:
+    """:func:`write_json` with ``"tool": "attain"`` first, so a later run may replace the file (and only it)."""
+    return write_json({"tool": "attain", **obj}, path)
 
 
 def _jsonable(x):
