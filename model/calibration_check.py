@@ -185,12 +185,12 @@ def _check_targets(path: Path, figures: Path | None, check: bool = False) -> Non
     if check and not path.exists():
         raise FileNotFoundError(f"{path}: no stored calibration to check against; run `attain calibrate` (with the same --data and --as-of) first")
     if not check:
-        check_output_file(path, flag="calibration artefact")
         if path.exists():
             try:
                 load_params(path)
             except (OSError, ValueError, KeyError, TypeError):
                 raise OutputError(f"{path}: exists and is not an attain calibration artefact; move it away, attain will not overwrite it") from None
+        check_output_file(path, flag="calibration artefact")
     if figures is not None:
         _check_figures(figures)
 

@@ -25,6 +25,11 @@ __all__ = ["main", "build_parser"]
 
 #: Seconds to wait for a ``--scheduler`` before giving up.
 SCHEDULER_TIMEOUT = 5
+#: A command silent for this long starts showing progress on stderr.
+HEARTBEAT_AFTER = 2.0
+#: Seconds between progress lines when stderr is not a terminal (a log file), and before the first one.
+HEARTBEAT_EVERY = 10.0
+HEARTBEAT_AFTER_LOG = 5.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="verb", required=True)
     data = sub.add_parser("data", help="validate and summarise data").add_subparsers(dest="action", required=True)
     chk = data.add_parser("check", help="validate a dataset folder or a revenue table (default: embedded data)")
-    chk.add_argument("path", nargs="?", help="dataset folder, or a CSV/xlsx revenue table checked against the embedded entities")
+    chk.add_argument("path", nargs="?", help="dataset folder, or a CSV/xlsx revenue table checked against the entities of --data (default: the embedded data)")
     chk.add_argument("--unit", help="unit of every row when the table has no 单位 column (亿元 or 万元)")
     chk.add_argument("--sheet", help="Excel sheet name")
+    chk.add_argument("--data", type=Path, metavar="DIR", help="for a table: the dataset whose entities and values it is checked against and merged into")
+    chk.add_argument("-o", "--out", type=Path, metavar="NEWDIR", help="for a table: write DIR with the table merged in as a new dataset folder (then: attain run ... --data NEWDIR)")
     chk.add_argument("--json", action="store_true", help="print JSON")
     tg = sub.add_parser("targets", help="list the target catalogue")
     tg.add_argument("--json", action="store_true")
@@ -106,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
     except (DataError, ScenarioError, UsageError, OutputError) as exc:
         return _fail(str(exc))
     except UnicodeDecodeError as exc:
@@ -117,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc}\n(an input attain does not check yet, or a bug; ATTAIN_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``attain targets --json | head -1``): end quietly, as other Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -134,7 +153,53 @@ def _os_message(exc: OSError) -> str:
 
 def _dispatch(args) -> int:
     handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench}
-    return handlers[args.verb](args)
+    if args.verb in ("run", "targets", "levers"):  # run shows its own progress bar; the others are instant
+        return handlers[args.verb](args)
+    with _Heartbeat(f"attain {args.verb}"):
+        return handlers[args.verb](args)
+
+
+class _Heartbeat:
+    """Progress on stderr for a command that runs longer than :data:`HEARTBEAT_AFTER` seconds.
+
+    Whatever the output flags (``--json`` included: stdout stays clean), a
+    terminal sees an elapsed-time line updated every second, and a log file a
+    line every :data:`HEARTBEAT_EVERY` seconds. ``ATTAIN_NO_PROGRESS=1`` turns it off.
+    """
+
+    def __init__(self, label: str) -> None:
+        import threading
+
+        self.label, self.shown, self.done = label, False, threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        if not os.environ.get("ATTAIN_NO_PROGRESS"):
+            self.start = time.perf_counter()
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join()
+        if self.shown and sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+    def _beat(self) -> None:
+        tty = sys.stderr.isatty()
+        wait = HEARTBEAT_AFTER if tty else HEARTBEAT_AFTER_LOG
+        while not self.done.wait(wait):
+            elapsed = time.perf_counter() - self.start
+            try:
+                if tty:
+                    print(f"\r{self.label}: working… {elapsed:.0f} s", end="", file=sys.stderr, flush=True)
+                else:
+                    print(f"{self.label}: working… {elapsed:.0f} s", file=sys.stderr, flush=True)
+            except (OSError, ValueError):
+                return
+            self.shown = True
+            wait = 1.0 if tty else HEARTBEAT_EVERY
 
 
 def _emit(obj: dict, as_json: bool, text: str) -> None:
@@ -147,11 +212,12 @@ def _data_check(args) -> int:
     from .hierarchy import build_hierarchy
 
     path = Path(args.path) if args.path else default_data_dir()
-    _check_table_flags(path, args.unit, args.sheet)
+    _check_table_flags(path, args.unit, args.sheet, args.data, args.out)
     if path.is_dir():
-        panel = load_dataset(path)
+        panel, against = load_dataset(path), None
     else:
-        panel = load_revenue_table(path, load_dataset(), unit=args.unit, sheet=args.sheet)
+        against = args.data or default_data_dir()
+        panel = load_revenue_table(path, load_dataset(against), unit=args.unit, sheet=args.sheet)
     h = build_hierarchy(panel)
     prov = panel.provenance.to_numpy().ravel()
     prov = prov[prov != ""]
@@ -162,8 +228,29 @@ def _data_check(args) -> int:
         "leaves": len(h.leaves), "aggregates": len(h.nodes), "illustrative": panel.illustrative, "data_hash": panel.data_hash(),
         "notes": list(panel.notes),  # encoding used, skipped blank rows, aggregates without totals, rows a table replaced
     }
-    _emit(info, args.json, data_summary_table(info))
+    if against is not None:
+        info["checked_against"] = _registry_label(against)
+    written = None
+    if args.out is not None:
+        from .dataset_write import write_dataset
+
+        written = write_dataset(panel, against, args.out)
+        info["written"] = str(written)
+    text = data_summary_table(info)
+    if against is not None:
+        text = f"checked against: {info['checked_against']}\n" + text
+    if written is not None:
+        text += f"\nmerged dataset written to {written}/ — run on it with: attain run baseline --data {written}"
+    _emit(info, args.json, text)
     return 0
+
+
+def _registry_label(folder: Path) -> str:
+    from .data import default_data_dir
+
+    if Path(folder).resolve() == default_data_dir().resolve():
+        return f"the embedded dataset {default_data_dir()} (pass --data DIR to check against your own)"
+    return f"the dataset {folder}"
 
 
 def _targets(args) -> int:
@@ -192,11 +279,17 @@ def _levers(args) -> int:
     return 0
 
 
-def _check_table_flags(path: Path, unit: str | None, sheet: str | None) -> None:
-    """``--unit`` and ``--sheet`` apply to one revenue table; ``--sheet`` to an .xlsx only."""
-    flags = [f"{f} {v}" for f, v in (("--unit", unit), ("--sheet", sheet)) if v is not None]
+def _check_table_flags(path: Path, unit: str | None, sheet: str | None, data: Path | None = None, out: Path | None = None) -> None:
+    """``--unit``, ``--sheet``, ``--data`` and ``-o`` apply to one revenue table; ``--sheet`` to an .xlsx only."""
+    flags = [f"{f} {v}" for f, v in (("--unit", unit), ("--sheet", sheet), ("--data", data), ("-o", out)) if v is not None]
     if flags and path.is_dir():
-        raise UsageError(f"{' and '.join(flags)}: only for a single revenue table, but {path} is a dataset folder (its dataset.toml may declare 'unit')")
+        raise UsageError(f"{' and '.join(flags)}: only for a single revenue table, but {path} is a dataset folder (its dataset.toml may declare 'unit'; sheets are named after their table)")
+    if data is not None and not (data / "dataset.toml").is_file():
+        raise UsageError(f"--data {data}: not a dataset folder (no dataset.toml); expected the folder your table belongs to")
+    if out is not None:
+        from .dataset_write import check_new_dataset_folder
+
+        check_new_dataset_folder(out)
     if sheet is not None and path.suffix.lower() != ".xlsx":
         raise UsageError(f"--sheet {sheet}: only for an .xlsx workbook, but {path} is not one (a CSV has no sheets)")
 
@@ -216,7 +309,7 @@ def _run(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
     t1 = time.perf_counter()
-    quiet = args.no_progress or args.json is not None
+    quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
     out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     summary = summarise(out)

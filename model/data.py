@@ -24,7 +24,7 @@ import pandas as pd
 from .errors import DataError, ErrorLocation, raise_all
 from .plausibility import HARD_MAX, amount, find_implausible, is_refused, parse_confirmed
 from .schema import CLUSTER_LEVELS, PROVENANCE, REGION_LEVELS, TABLES, UNITS
-from .tables import ROW_COL, decode_text, read_bytes, read_table
+from .tables import FILE_COL, MERGED_COL, ROW_COL, decode_text, read_bytes, read_table
 
 __all__ = ["Panel", "load_dataset", "load_revenue_table", "default_data_dir", "parse_hosts", "META_KEYS"]
 
@@ -194,7 +194,7 @@ def load_dataset(folder: Path | str | None = None) -> Panel:
     """
     folder = Path(folder) if folder is not None else default_data_dir()
     meta, notes = _read_meta(folder)
-    tables = {name: read_table(_find(folder, name), TABLES[name]) for name in TABLES}
+    tables = {name: read_table(_find(folder, name), TABLES[name], sheet_flag=False) for name in TABLES}
     files = {name: tables[name].attrs["label"] for name in TABLES}
     files["dataset"] = str(folder / "dataset.toml")
     notes += [note for t in tables.values() for note in t.attrs["notes"]]
@@ -370,7 +370,7 @@ def _validate_entities(tables: dict[str, pd.DataFrame], files: dict[str, str], s
     for name in ("regions", "parks", "clusters", "enterprises"):
         problems += _check_ids(tables[name], files[name], seen, name)
     raise_all(problems)
-    out = {name: tables[name].drop_duplicates("id").set_index("id") for name in ("regions", "parks", "clusters", "enterprises")}
+    out = {name: tables[name].drop(columns=[FILE_COL, MERGED_COL]).drop_duplicates("id").set_index("id") for name in ("regions", "parks", "clusters", "enterprises")}
     problems += _check_levels(out, files)
     problems += _check_parents(out["regions"], "parent", out["regions"], files["regions"], "a region id")
     problems += _check_parents(out["parks"], "region", out["regions"], files["parks"], "a region id", required=True)
@@ -550,6 +550,7 @@ class _Registry:
     park_of: dict  # enterprise id -> park ('' when none)
     parks: set
     ent_file: str
+    any_by_name: dict = field(default_factory=dict)  # any entity's name -> ids (a park's own row given by its name)
 
     @classmethod
     def of(cls, entities: dict[str, pd.DataFrame], ent_file: str) -> "_Registry":
@@ -558,7 +559,10 @@ class _Registry:
             by_name.setdefault(name, []).append(ident)
         name_of = {i: n for t in entities.values() for i, n in t["name"].items()}
         known = set().union(*(set(t.index) for t in entities.values()))
-        return cls(known, by_name, name_of, entities["enterprises"]["park"].to_dict(), set(entities["parks"].index), ent_file)
+        any_by_name: dict[str, list[str]] = {}
+        for ident, name in name_of.items():
+            any_by_name.setdefault(name, []).append(ident)
+        return cls(known, by_name, name_of, entities["enterprises"]["park"].to_dict(), set(entities["parks"].index), ent_file, any_by_name)
 
 
 def _validate_revenue(table: pd.DataFrame, file: str, entities: dict[str, pd.DataFrame], meta: dict, range_note: str,
@@ -575,14 +579,14 @@ def _validate_revenue(table: pd.DataFrame, file: str, entities: dict[str, pd.Dat
     raise_all(problems)
     if not rows:
         raise DataError(f"{file}: no data rows; expected at least one revenue value", hint=hint)
-    frame = pd.DataFrame(rows, columns=["entity", "year", "value", "provenance", "source", ROW_COL])
+    frame = pd.DataFrame(rows, columns=["entity", "year", "value", "provenance", "source", ROW_COL, FILE_COL])
     problems += _check_duplicates(frame, file)
     if full:
         problems += _check_gaps(frame, file)
     raise_all(problems)
     years = list(range(first, last + 1))
     wide = {col: frame.pivot(index="entity", columns="year", values=col).reindex(columns=years) for col in ("value", "provenance", "source")}
-    origin = {(e, int(y)): (file, int(r)) for e, y, r in zip(frame["entity"], frame["year"], frame[ROW_COL])}
+    origin = {(e, int(y)): (f, int(r)) for e, y, r, f in zip(frame["entity"], frame["year"], frame[ROW_COL], frame[FILE_COL])}
     return {"revenue": wide["value"].astype(float), "provenance": _text(wide["provenance"]), "source": _text(wide["source"]), "origin": origin}
 
 
@@ -593,14 +597,28 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _parse_row(rec: pd.Series, file: str, reg: _Registry, years: tuple[int, int, str]) -> tuple[list | None, list[str]]:
     row = rec[ROW_COL]
+    file = rec.get(FILE_COL, file) or file  # a workbook's sheets are named row by row
     loc = lambda col: ErrorLocation(file, row, col)  # noqa: E731
+    merged = _merged_errors(rec, loc)
+    if merged:
+        return None, merged
     entity, errs = _resolve_entity(rec, loc, reg)
     year, year_errs = _parse_year(rec["year"], loc("year"), *years)
     value, value_errs = _parse_value(rec["value"], rec["unit"], loc)
     errs += year_errs + value_errs + _check_provenance(rec, loc)
     if errs:
         return None, errs
-    return [entity, year, value, rec["provenance"], rec["source"], row], []
+    return [entity, year, value, rec["provenance"], rec["source"], row, file], []
+
+
+def _merged_errors(rec: pd.Series, loc) -> list[str]:
+    """Cells left empty by a merged range (e.g. one 企业名称 over several years' rows), named as such."""
+    out = []
+    for item in filter(None, str(rec.get(MERGED_COL, "") or "").split(";")):
+        col, _, rng = item.partition("=")
+        top = rng.split(":")[0]
+        out.append(DataError.describe(loc(col), "", f"a value in every row: this cell lies in the merged range {rng}, and Excel keeps a merged range's value only in its top cell ({top}); unmerge it (取消单元格合并) and fill every row with its value"))
+    return out
 
 
 def _check_provenance(rec: pd.Series, loc) -> list[str]:
@@ -624,12 +642,12 @@ def _resolve_entity(rec: pd.Series, loc, reg: _Registry) -> tuple[str, list[str]
         if name and name != reg.name_of[ident]:
             errs.append(DataError.describe(loc("name"), name, f"the name of '{ident}' ('{reg.name_of[ident]}'): 主体代码 and 企业名称 disagree; correct the wrong one"))
         return ident, errs + _check_park(rec, loc, reg, ident)
-    matches = reg.by_name.get(name, [])
+    matches = reg.by_name.get(name, []) or reg.any_by_name.get(name, [])  # a park's, cluster's or region's own row by its name
     if len(matches) == 1:
         return matches[0], _check_park(rec, loc, reg, matches[0])
     if not name:
         return "", [DataError.describe(loc("entity"), "", "an entity id (主体代码) or an enterprise name (企业名称)")]
-    what = "an enterprise name defined in enterprises" if not matches else f"a unique name (matches {matches}; use 主体代码)"
+    what = "an enterprise name defined in enterprises (or the name of a park, cluster or region)" if not matches else f"a unique name (matches {matches}; use 主体代码)"
     return "", [DataError.describe(loc("name"), name, what)]
 
 
@@ -643,13 +661,15 @@ def _check_park(rec: pd.Series, loc, reg: _Registry, ident: str) -> list[str]:
     else:
         expected = ident if ident in reg.parks else ""
         what = f"'{ident}' itself or an empty 所属园区 for a park's own row" if expected else f"an empty 所属园区 for a region or cluster row ('{ident}')"
-    return [] if park == expected else [DataError.describe(loc("park"), park, what)]
+    # A park given by its registered name (甲县工业园区) rather than its id (P1) is the same park.
+    return [] if park in (expected, reg.name_of.get(expected)) else [DataError.describe(loc("park"), park, what)]
 
 
 def _parse_year(text: str, where: ErrorLocation, first: int, last: int, range_note: str = _DATASET_RANGE) -> tuple[int, list[str]]:
     plain = unicodedata.normalize("NFKC", text).strip()  # full-width ２０１３ reads as 2013, as for values
     if not _YEAR.fullmatch(plain):
-        return 0, [DataError.describe(where, text, "a year as a whole number, e.g. 2013")]
+        what = _not_a_number(text) if plain.startswith("=") else "a year as a whole number, e.g. 2013"
+        return 0, [DataError.describe(where, text, what)]
     year = int(plain.split(".")[0])
     if not first <= year <= last:
         return year, [DataError.describe(where, year, f"a year within {first}-{last} ({range_note})")]
@@ -664,8 +684,20 @@ def _number_text(text: str) -> str | None:
     return plain if _NUMBER.fullmatch(plain) else None
 
 
+_CURRENCY = ("￥", "¥", "RMB", "CNY", "人民币")
+
+
 def _not_a_number(text: str) -> str:
     plain = unicodedata.normalize("NFKC", text).strip()
+    if plain.startswith("="):
+        return (f"a number, but the cell holds the formula '{plain}' with no saved result (the file was written by a program that does not "
+                "compute formulas); open and save it in Excel or WPS, or paste the column as values (选择性粘贴 → 数值)")
+    sign = next((c for c in _CURRENCY if c in plain or c in text), None)
+    if sign:
+        bare = _number_text(plain.replace(sign, "").replace("¥", "").strip())
+        as_wan = f" ({float(bare):,.2f} 元 = {float(bare) / 1e4:,.4f} 万元)" if bare else ""
+        return (f"a number without a currency sign: '{sign}' marks an amount in 元 (yuan), but revenue is given in 万元 or 亿元{as_wan}; "
+                "remove the sign (Excel: 设置单元格格式 → 数值) and convert the value to 万元 or 亿元")
     for unit in sorted(UNITS, key=len, reverse=True):
         if plain.endswith(unit) and _number_text(plain[: -len(unit)]):
             return f"a number without its unit (put '{unit}' in the 单位 column)"
@@ -708,9 +740,10 @@ def _check_duplicates(frame: pd.DataFrame, file: str) -> list[str]:
     dup = frame[frame.duplicated(["entity", "year"], keep="first")]
     problems = []
     for _, rec in dup.iterrows():
-        first = frame[(frame.entity == rec.entity) & (frame.year == rec.year)][ROW_COL].iloc[0]
-        where = ErrorLocation(file, rec[ROW_COL], "year")
-        problems.append(DataError.describe(where, int(rec.year), f"one value per entity and year ('{rec.entity}' already has {rec.year} at row {first})"))
+        prior = frame[(frame.entity == rec.entity) & (frame.year == rec.year)].iloc[0]
+        where = ErrorLocation(rec[FILE_COL], rec[ROW_COL], "year")
+        at = f"row {prior[ROW_COL]}" if prior[FILE_COL] == rec[FILE_COL] else f"{prior[FILE_COL]} row {prior[ROW_COL]}"
+        problems.append(DataError.describe(where, int(rec.year), f"one value per entity and year ('{rec.entity}' already has {rec.year} at {at})"))
     return problems
 
 
@@ -722,7 +755,7 @@ def _check_gaps(frame: pd.DataFrame, file: str) -> list[str]:
         if missing:
             # Point at the first value after the gap.
             after = group[group["year"] > missing[0]].sort_values("year").iloc[0]
-            where = ErrorLocation(file, after[ROW_COL], "year")
+            where = ErrorLocation(after[FILE_COL], after[ROW_COL], "year")
             problems.append(DataError.describe(where, int(after["year"]), f"consecutive years for '{entity}' from {years[0]} to {years[-1]}; missing {missing}"))
     return problems
 
@@ -872,7 +905,8 @@ def _changes(new: pd.DataFrame, old: pd.DataFrame, origin: dict) -> list[tuple[s
 
 def _table_note(label: str, n_rows: int, changes: list) -> str:
     replaced = sum(not np.isnan(c[3]) for c in changes)
-    return f"{label}: read {n_rows} row(s); they replaced {replaced} value(s) of the dataset and added {len(changes) - replaced}"
+    return (f"{label}: read {n_rows} row(s); merged, they replace {replaced} value(s) of the dataset and add {len(changes) - replaced} "
+            "(in memory only: the dataset's files are unchanged; `data check TABLE --data DIR -o NEWDIR` writes the merged dataset)")
 
 
 def _check_merged_gaps(revenue: pd.DataFrame, touched: list[str], label: str) -> list[str]:

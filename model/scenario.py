@@ -155,8 +155,30 @@ def load_scenario(path: Path | str) -> Scenario:
     settings = _validate(merged.raw, str(path))
     levers = validate_levers(merged.raw.get("levers", {}), f"{path} [levers]")
     _check_shift_within_horizon(settings, merged.origin)
-    notes = merged.notes + _no_inherits_note(merged, levers)
-    return Scenario(path, settings, levers, merged.chain, notes)
+    notes = merged.notes + _no_inherits_note(merged, levers) + _idle_levers_note(merged, settings)
+    return Scenario(path, _own_description(settings, merged, path), levers, merged.chain, notes)
+
+
+def _own_description(settings: dict, merged: "_Merged", path: Path) -> dict:
+    """A scenario shows only its own description; an inherited one is labelled as such."""
+    out = {k: dict(v) for k, v in settings.items()}
+    parent = Path(merged.chain[-2]).stem if len(merged.chain) > 1 else None
+    for key, text in (("description", "(无自己的描述;继承自 {p})"), ("description_en", "(no description of its own; inherits from {p})")):
+        if parent and merged.origin.get(("scenario", key), str(path)) != str(path):
+            out["scenario"][key] = text.format(p=parent)
+    return out
+
+
+def _idle_levers_note(merged: "_Merged", settings: dict) -> tuple[str, ...]:
+    """Levers set where the pipeline is disabled cannot act: say so (printed by ``attain run``, kept in the manifest)."""
+    if settings["pipeline"]["enabled"]:
+        return ()
+    off = merged.origin.get(("pipeline", "enabled"), "")
+    order = {f: i for i, f in enumerate(merged.chain)}
+    idle = sorted(k for (sec, k), f in merged.origin.items() if sec == "levers" and order.get(f, -1) >= order.get(off, 0))
+    if not idle:
+        return ()
+    return (f"[pipeline] enabled = false (in {off}), so no projects are simulated and the levers set in [levers] cannot act: {', '.join(idle)}",)
 
 
 @dataclass(frozen=True)
@@ -193,7 +215,7 @@ def _resolve(path: Path | str, referrer: tuple[Path, str] | None = None) -> Path
 
 def _read(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves "UTF-8" with a byte-order mark
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {exc.start}){_gbk_hint(exc.object)}; save the scenario file as UTF-8") from None
     try:
@@ -245,7 +267,15 @@ def _validate(raw: dict, file: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+_DATASET_KEYS = {"first_year", "last_year"}
+
+
 def _check_sections(raw: dict, file: str) -> None:
+    if _DATASET_KEYS <= set(raw):
+        raise ScenarioError(
+            f"{file}: is a dataset description (dataset.toml: name, first_year, last_year), not a scenario; "
+            "give a dataset folder with --data FOLDER, and a scenario file with [scenario] and [levers] sections (see scenarios/baseline.toml)"
+        )
     for key in sorted(set(raw) - set(SCHEMA) - {"levers"}):
         value = raw[key]
         if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):

@@ -24,10 +24,14 @@ import pandas as pd
 from .errors import DataError, ErrorLocation, raise_all
 from .schema import UNITS, TableSpec, canonical_columns
 
-__all__ = ["read_table", "read_bytes", "decode_text", "ROW_COL", "RESAVE_HINT"]
+__all__ = ["read_table", "read_bytes", "decode_text", "ROW_COL", "FILE_COL", "MERGED_COL", "RESAVE_HINT"]
 
 #: Hidden column holding each row's number in its file (header = row 1, as Excel shows it).
 ROW_COL = "_row"
+#: Hidden column holding each row's file label (with its sheet): a workbook may hold one sheet per year.
+FILE_COL = "_file"
+#: Hidden column naming the row's empty cells that lie inside a merged range: ``"name=C2:C4;value=E3:E4"``.
+MERGED_COL = "_merged"
 
 #: What to tell a planner whose file is not UTF-8.
 RESAVE_HINT = 'in Excel use 另存为 → "CSV UTF-8 (逗号分隔) (*.csv)"'
@@ -47,27 +51,37 @@ class _Grid:
     rows: list[tuple[int, list[str]]]  # (row number, cells) of non-blank data rows
     notes: list[str] = field(default_factory=list)
     hint: str | None = None  # closing line for structural errors (which sheet was read)
+    merged: dict = field(default_factory=dict)  # (row, column index) -> merged range, for cells a merge left empty
 
 
-def read_table(path: Path, spec: TableSpec, sheet: str | None = None) -> pd.DataFrame:
+def read_table(path: Path, spec: TableSpec, sheet: str | None = None, sheet_flag: bool = True) -> pd.DataFrame:
     """Read ``path`` (CSV or .xlsx) as strings with canonical column names.
 
     Parameters
     ----------
     path : Path
-        The file. ``.xlsx`` files are read with openpyxl; ``sheet`` selects the
-        sheet (default: the table's name if present, else the first sheet).
+        The file. ``.xlsx`` files are read with openpyxl. Every sheet is either
+        read or named: ``sheet`` selects one; otherwise a sheet named as the
+        table is read, else every sheet whose header holds the table's required
+        columns (a revenue workbook may have one sheet per year; other tables
+        must have one such sheet). Sheets not read are named in a note, or in
+        the error when one of them holds the table too.
     spec : TableSpec
         Expected layout.
     sheet : str, optional
+    sheet_flag : bool
+        Whether the caller offers ``--sheet`` (not for the tables of a dataset
+        folder), so hints only suggest what the planner can do.
 
     Returns
     -------
     pandas.DataFrame
         All cells as stripped strings, plus :data:`ROW_COL` (the row number an
-        editor or Excel shows: header = row 1, blank lines counted). ``attrs``
-        holds ``label`` (the file, and the sheet of an .xlsx, for messages) and
-        ``notes`` (what the reader decided, e.g. the encoding it used).
+        editor or Excel shows: header = row 1, blank lines counted) and
+        :data:`FILE_COL` (file and sheet of the row). ``attrs`` holds ``label``
+        (the file, and the sheets of an .xlsx, for messages), ``notes`` (what
+        the reader decided, e.g. the encoding it used, sheets it did not read)
+        and ``hint``.
 
     Raises
     ------
@@ -78,7 +92,14 @@ def read_table(path: Path, spec: TableSpec, sheet: str | None = None) -> pd.Data
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; expected a {spec.name} table (.csv or .xlsx)")
-    grid = _read_grid(path, spec, sheet)
+    grids, label, notes = _read_grids(path, spec, sheet, sheet_flag)
+    frames = [_grid_frame(grid, spec) for grid in grids]
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    table.attrs.update(label=label, notes=notes + [n for g in grids for n in g.notes], hint=grids[0].hint)
+    return table
+
+
+def _grid_frame(grid: "_Grid", spec: TableSpec) -> pd.DataFrame:
     keep = _check_shape(grid, spec)
     headers = [grid.header[j] for j in keep]
     names = [canonical_columns(spec, [h]).get(h) for h in headers]
@@ -90,8 +111,19 @@ def read_table(path: Path, spec: TableSpec, sheet: str | None = None) -> pd.Data
         if col not in table.columns:
             table[col] = ""
     table[ROW_COL] = [row for row, _ in grid.rows]
-    table.attrs.update(label=grid.label, notes=list(grid.notes), hint=grid.hint)
+    table[FILE_COL] = grid.label
+    table[MERGED_COL] = [";".join(f"{n}={grid.merged[(row, j)]}" for n, j in positions.items() if (row, j) in grid.merged and (cells[j] if j < len(cells) else "") == "")
+                         for row, cells in grid.rows]
     return table
+
+
+def _read_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool) -> tuple[list["_Grid"], str, list[str]]:
+    if path.is_dir():
+        raise DataError(f"{path}: got a folder; expected a {spec.name} table file (.csv or .xlsx)")
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > 0:
+        return _xlsx_grids(path, spec, sheet, sheet_flag)
+    grid = _read_grid(path, spec, sheet)
+    return [grid], grid.label, []
 
 
 def decode_text(path: Path, data: bytes, header_known: Callable[[str], bool | None] | None = None) -> tuple[str, str | None]:
@@ -242,6 +274,57 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
+    grids, _, _ = _xlsx_grids(path, spec, sheet, True)
+    return grids[0]
+
+
+def _xlsx_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool) -> tuple[list[_Grid], str, list[str]]:
+    sheets = _xlsx_sheets(path)
+    if not sheets:
+        raise DataError(f"{path}: the workbook has no sheets; expected a sheet with the {spec.name} table")
+    names = list(sheets)
+    if sheet is not None:
+        if sheet not in sheets:
+            raise DataError(f"{path}: no sheet named '{sheet}'; expected one of {names}")
+        chosen = [sheet]
+    else:
+        chosen = _choose_sheets(path, spec, sheets, sheet_flag)
+    label = f"{path} [sheet {chosen[0]}]" if len(chosen) == 1 else f"{path} [sheets {', '.join(chosen)}]"
+    skipped = [n for n in names if n not in chosen and any(any(c) for _, c in sheets[n])]
+    notes = [f"{path}: read sheet(s) {chosen}; not read: {skipped}" + ("" if sheet else f" (they hold no {spec.name} header)")] if skipped else []
+    hint = None
+    if len(names) > 1 and sheet is None and len(chosen) == 1:
+        how = "choose one with --sheet NAME, or name the sheet" if sheet_flag else "name the sheet holding the table"
+        hint = f"read the sheet '{chosen[0]}'; the workbook also has {[n for n in names if n != chosen[0]]}: {how} '{spec.name}'"
+    grids = [_split(f"{path} [sheet {n}]", "xlsx", sheets[n], spec, [], hint) for n in chosen]
+    merged = _merged_cells(path, chosen)
+    for name, grid in zip(chosen, grids):
+        grid.merged = merged.get(name, {})
+    return grids, label, notes
+
+
+def _merged_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet: (row, column index) -> range (e.g. 'B2:B4') for each cell a merge leaves empty (all but the top-left)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path)  # merged ranges are not available in read-only mode
+    except Exception:  # noqa: BLE001 - already read once in read-only mode
+        return {}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for name in names:
+        cells = {}
+        for rng in book[name].merged_cells.ranges:
+            for row in range(rng.min_row, rng.max_row + 1):
+                for col in range(rng.min_col, rng.max_col + 1):
+                    if (row, col) != (rng.min_row, rng.min_col):
+                        cells[(row, col - 1)] = rng.coord
+        out[name] = cells
+    return out
+
+
+def _xlsx_sheets(path: Path) -> dict[str, list[tuple[int, list[str]]]]:
+    """Every sheet's rows as (row number, cell texts); formula cells without a cached value are marked."""
     import openpyxl
 
     try:
@@ -249,30 +332,66 @@ def _xlsx_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
     except Exception as exc:  # noqa: BLE001 - a damaged or fake workbook raises BadZipFile, KeyError, InvalidFileException...
         raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); expected an .xlsx file saved by Excel (另存为 'Excel 工作簿 (*.xlsx)')") from None
     try:
-        wanted, hint = _pick_sheet(path, spec, sheet, book.sheetnames)
-        label = f"{path} [sheet {wanted}]"
-        try:
-            values = list(book[wanted].iter_rows(values_only=True))
-        except Exception as exc:  # noqa: BLE001 - damaged sheet XML inside a valid zip
-            raise DataError(f"{label}: cannot be read ({type(exc).__name__}: {exc}); expected a sheet saved by Excel") from None
+        out = {}
+        for name in book.sheetnames:
+            try:
+                values = list(book[name].iter_rows(values_only=True))
+            except Exception as exc:  # noqa: BLE001 - damaged sheet XML inside a valid zip
+                raise DataError(f"{path} [sheet {name}]: cannot be read ({type(exc).__name__}: {exc}); expected a sheet saved by Excel") from None
+            out[name] = [(n, [_cell_text(v) for v in cells]) for n, cells in enumerate(values, start=1)]
     finally:
         book.close()
-    rows = [(n, [_cell_text(v) for v in cells]) for n, cells in enumerate(values, start=1)]
-    return _split(label, "xlsx", rows, spec, [], hint)
+    return _mark_uncached_formulas(path, out)
 
 
-def _pick_sheet(path: Path, spec: TableSpec, sheet: str | None, names: list[str]) -> tuple[str, str | None]:
-    if not names:
-        raise DataError(f"{path}: the workbook has no sheets; expected a sheet with the {spec.name} table")
-    if sheet is not None:
-        if sheet not in names:
-            raise DataError(f"{path}: no sheet named '{sheet}'; expected one of {names}")
-        return sheet, None
-    if spec.name in names:
-        return spec.name, None
-    others = names[1:]
-    hint = f"read the first sheet '{names[0]}'; the workbook also has {others}: choose one with --sheet NAME, or name the sheet '{spec.name}'" if others else None
-    return names[0], hint
+def _mark_uncached_formulas(path: Path, sheets: dict) -> dict:
+    """Put the formula text into cells whose formula has no saved (cached) result.
+
+    ``data_only`` reading gives such a cell as empty, which would be reported as
+    a missing value; the formula text (``=SUM(B2:B5)``) lets the value check
+    name the real cause.
+    """
+    import openpyxl
+
+    if not any(c == "" for rows in sheets.values() for _, cells in rows for c in cells):
+        return sheets
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - already read once; a second failure changes nothing
+        return sheets
+    try:
+        for name, rows in sheets.items():
+            for (n, cells), raw in zip(rows, book[name].iter_rows(values_only=True)):
+                for j, value in enumerate(raw[: len(cells)]):
+                    if cells[j] == "" and isinstance(value, str) and value.startswith("="):
+                        cells[j] = value
+    finally:
+        book.close()
+    return sheets
+
+
+def _has_header(rows: list[tuple[int, list[str]]], spec: TableSpec) -> bool:
+    """True when one of the first non-empty rows names every required column (a title row may sit above)."""
+    filled = [cells for _, cells in rows if any(cells)][:5]
+    return any(set(spec.required) <= set(canonical_columns(spec, cells).values()) for cells in filled)
+
+
+def _choose_sheets(path: Path, spec: TableSpec, sheets: dict, sheet_flag: bool) -> list[str]:
+    """The sheets to read when no --sheet is given; every other sheet holding the table is an error."""
+    names = list(sheets)
+    filled = [n for n in names if any(any(c) for _, c in sheets[n])]
+    holding = [n for n in filled if _has_header(sheets[n], spec)]
+    how = "choose one with --sheet NAME" if sheet_flag else f"keep only the sheet '{spec.name}' in this workbook"
+    if spec.name in sheets:
+        others = [n for n in holding if n != spec.name]
+        if others:
+            raise DataError(f"{path}: sheets {others} also hold a {spec.name} table beside the sheet '{spec.name}', and would not be read; expected one sheet with the table — merge them into '{spec.name}' or {how}")
+        return [spec.name]
+    if len(holding) > 1 and spec.name != "revenue":
+        raise DataError(f"{path}: sheets {holding} each hold a {spec.name} table; expected one — merge them, or {how}")
+    if holding:
+        return holding  # a revenue workbook may hold one sheet per year: all are read
+    return filled[:1] or names[:1]  # no sheet has the header: the first one's errors say what is wrong
 
 
 def _cell_text(value: object) -> str:
@@ -335,14 +454,33 @@ def _check_shape(grid: _Grid, spec: TableSpec) -> list[int]:
     return [j for j in range(n) if grid.header[j]]
 
 
+_UNIT_IN_TITLE = re.compile(r"(?:单位|計量單位|计量单位)\s*[:：]?\s*(亿元|亿|万元|万|元|千元)")
+
+
+def _known_count(cells: list[str], spec: TableSpec) -> int:
+    return len(set(canonical_columns(spec, [c for c in cells if c]).values()))
+
+
 def _check_title_row(grid: _Grid, spec: TableSpec) -> None:
+    """A title row above the header ("2013年月调度表", "单位:万元") is named as such, with its unit."""
+    first = _known_count(grid.header, spec)
+    below = next(((row, cells) for row, cells in grid.rows[:4] if _known_count(cells, spec) >= max(2, first + 1)), None)
     named = [h for h in grid.header if h]
-    if len(named) == 1 and any(sum(1 for c in cells if c) > 1 for _, cells in grid.rows):
-        where = ErrorLocation(grid.label, grid.header_row)
-        raise DataError(
-            DataError.describe(where, named[0], f"the header row (columns such as {list(spec.required)}) as the first row; is there a title row above the header? delete it"),
-            hint=grid.hint,
-        )
+    if below is None and not (len(named) == 1 and any(sum(1 for c in cells if c) > 1 for _, cells in grid.rows)):
+        return
+    where = ErrorLocation(grid.label, grid.header_row)
+    title = " ".join(named)
+    at = f"the header is in row {below[0]}" if below else "is there a title row above the header?"
+    unit = _UNIT_IN_TITLE.search(title)
+    tail = ""
+    if unit:
+        u = unit.group(1)
+        fix = f"put '{u}' in a 单位 column or pass --unit {u}" if u in UNITS else f"convert the values to 万元 or 亿元 ({u} is not accepted)"
+        tail = f"; the unit in the title ('{unit.group(0)}') is not read: {fix}"
+    raise DataError(
+        DataError.describe(where, title, f"the header row (columns such as {list(spec.required)}) as the first row; row {grid.header_row} is a title row ({at}): delete the rows above the header{tail}"),
+        hint=grid.hint,
+    )
 
 
 def _header_hints(unknown: list[str], spec: TableSpec, all_headers: list[str]) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from model.errors import DataError
 from model.schema import TABLES, UNITS, canonical_columns
-from model.tables import ROW_COL, read_table
+from model.tables import FILE_COL, MERGED_COL, ROW_COL, read_table
 
 
 def _write(path: Path, text: str, bom: bool = False) -> Path:
@@ -40,7 +40,8 @@ def test_units_convert_to_yi_yuan():
 
 def test_chinese_headers_row_numbers_and_optional_columns(good_dir):
     table = read_table(good_dir / "enterprises.csv", TABLES["enterprises"])
-    assert list(table.columns) == ["id", "name", "region", "park", "cluster", "industry", ROW_COL]
+    assert list(table.columns) == ["id", "name", "region", "park", "cluster", "industry", ROW_COL, FILE_COL, MERGED_COL]
+    assert set(table[FILE_COL]) == {str(good_dir / "enterprises.csv")}
     assert list(table[ROW_COL]) == [2, 3, 4, 5]  # as an editor or Excel numbers them: the header is row 1
     assert table.loc[3, "park"] == "" and table.loc[0, "cluster"] == "C2"
     regions = read_table(good_dir / "regions.csv", TABLES["regions"])
@@ -194,7 +195,7 @@ def test_a_value_in_a_column_without_header_is_an_error(tmp_path):
 
 def test_xlsx_title_row_and_two_row_header_are_named(tmp_path):
     title = _xlsx(tmp_path / "t.xlsx", {"parks": [["江西省园区名录"], ["园区代码", "园区名称", "所属地区"], ["P1", "甲园", "JS"]]})
-    with pytest.raises(DataError, match=r"t\.xlsx \[sheet parks\], row 1: got '江西省园区名录'; expected the header row .* is there a title row above the header\?"):
+    with pytest.raises(DataError, match=r"t\.xlsx \[sheet parks\], row 1: got '江西省园区名录'; expected the header row .* row 1 is a title row \(the header is in row 2\): delete the rows above the header"):
         read_table(title, TABLES["parks"])
     two = _xlsx(tmp_path / "h.xlsx", {"parks": [["园区代码", "园区名称", "所属地区", None], [None, None, "省", "市"], ["P1", "甲园", "JS", "A"]]})
     with pytest.raises(DataError) as excinfo:
@@ -255,13 +256,39 @@ def test_old_xls_and_fake_xlsx(tmp_path):
         read_table(_write(tmp_path / "m.xlsx", "主体代码,年份\n"), TABLES["revenue"])
 
 
-def test_first_sheet_failure_lists_the_other_sheets(tmp_path):
-    path = _xlsx(tmp_path / "m.xlsx", {"说明": [["说明"]], "月调度表": [["主体代码", "年份", "主营业务收入", "数据类型"]]})
+def test_a_notes_sheet_is_named_and_the_table_sheet_read(tmp_path):
+    path = _xlsx(tmp_path / "m.xlsx", {"说明": [["说明"]], "月调度表": [["主体代码", "年份", "主营业务收入", "数据类型"], ["E1", 2013, 5, "derived"]]})
+    table = read_table(path, TABLES["revenue"])
+    assert list(table[FILE_COL]) == [f"{path} [sheet 月调度表]"]
+    assert table.attrs["notes"] == [f"{path}: read sheet(s) ['月调度表']; not read: ['说明'] (they hold no revenue header)"]
+
+
+def test_one_sheet_per_year_is_read_whole(tmp_path):
+    head = ["主体代码", "年份", "主营业务收入", "数据类型"]
+    path = _xlsx(tmp_path / "m.xlsx", {str(y): [head, ["E1", y, 5, "derived"], ["E2", y, 6, "derived"]] for y in (2011, 2012, 2013)})
+    table = read_table(path, TABLES["revenue"])
+    assert list(table["year"]) == ["2011", "2011", "2012", "2012", "2013", "2013"]
+    assert table.attrs["label"] == f"{path} [sheets 2011, 2012, 2013]"
+    assert table[FILE_COL].iloc[-1] == f"{path} [sheet 2013]" and table[ROW_COL].iloc[-1] == 3
+
+
+def test_a_second_sheet_holding_the_table_is_an_error_not_ignored(tmp_path):
+    head = ["id", "name", "region"]
+    path = _xlsx(tmp_path / "parks.xlsx", {"parks": [head, ["P1", "甲", "JS"]], "parks (2)": [head, ["P2", "乙", "JS"]]})
+    with pytest.raises(DataError, match=r"sheets \['parks \(2\)'\] also hold a parks table beside the sheet 'parks', and would not be read"):
+        read_table(path, TABLES["parks"])
+    with pytest.raises(DataError, match=r"keep only the sheet 'parks' in this workbook"):
+        read_table(path, TABLES["parks"], sheet_flag=False)  # a dataset folder: no --sheet to suggest
+
+
+def test_no_sheet_with_the_header_names_the_other_sheets(tmp_path):
+    path = _xlsx(tmp_path / "m.xlsx", {"说明": [["说明"]], "数据": [["代码", "收入"], ["E1", 5]]})
     with pytest.raises(DataError) as excinfo:
         read_table(path, TABLES["revenue"])
-    err = excinfo.value
-    assert all(p.startswith(f"{path} [sheet 说明]") for p in err.problems)
-    assert err.hint == "read the first sheet '说明'; the workbook also has ['月调度表']: choose one with --sheet NAME, or name the sheet 'revenue'"
+    assert excinfo.value.hint == "read the sheet '说明'; the workbook also has ['数据']: choose one with --sheet NAME, or name the sheet 'revenue'"
+    with pytest.raises(DataError) as excinfo:
+        read_table(path, TABLES["revenue"], sheet_flag=False)
+    assert "--sheet" not in str(excinfo.value) and "name the sheet holding the table 'revenue'" in excinfo.value.hint
 
 
 def test_provenance_column_is_required(tmp_path):

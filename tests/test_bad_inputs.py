@@ -1,0 +1,130 @@
+"""Issue 11 fixtures (tests/fixtures/bad/, built by tests/fixtures/make_bad.py): workbooks, Excel layouts,
+scenarios and output paths. One message asserted per case; the dataset-level cases are in tests/test_data.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model.cli import main
+from model.data import load_dataset, load_revenue_table
+from model.errors import DataError, ScenarioError
+from model.scenario import load_scenario
+
+BAD = Path(__file__).resolve().parent / "fixtures" / "bad"
+
+# case -> (file in the case folder, keyword arguments of load_revenue_table, text the message must contain)
+TABLE_ERRORS: dict[str, tuple[str, dict, str]] = {
+    # class 4: every sheet is read or named
+    "book_year_sheets_one_bad": ("revenue.xlsx", {}, "revenue.xlsx [sheet 2013], row 3, column 'value': got '七'"),
+    "book_second_table_sheet": ("revenue.xlsx", {}, "sheets ['revenue (2)'] also hold a revenue table beside the sheet 'revenue', and would not be read"),
+    "book_no_header_anywhere": ("revenue.xlsx", {}, "hint: read the sheet '说明'; the workbook also has ['数据']: choose one with --sheet NAME"),
+    # class 5: the real cause of common Excel layouts
+    "xl_title_row_unit": ("revenue.xlsx", {}, "row 1: got '单位:万元'; expected the header row (columns such as ['year', 'value', 'provenance']) as the first row; row 1 is a title row (the header is in row 2): delete the rows above the header; the unit in the title ('单位:万元') is not read: put '万元' in a 单位 column or pass --unit 万元"),
+    "xl_title_row_two_cells": ("revenue.xlsx", {}, "row 1: got '2013年12月月调度表 单位：万元'; expected the header row"),
+    "xl_merged_names": ("revenue.xlsx", {}, "row 3, column 'name': got ''; expected a value in every row: this cell lies in the merged range A2:A4, and Excel keeps a merged range's value only in its top cell (A2)"),
+    "xl_formula_uncached": ("revenue.xlsx", {}, "row 3, column 'value': got '=E2+1'; expected a number, but the cell holds the formula '=E2+1' with no saved result"),
+    "xl_yuan_sign": ("revenue.csv", {}, "row 2, column 'value': got '￥4,048,710.00'; expected a number without a currency sign: '￥' marks an amount in 元 (yuan), but revenue is given in 万元 or 亿元 (4,048,710.00 元 = 404.8710 万元)"),
+    "xl_yuan_sign_xlsx": ("revenue.xlsx", {}, "got '¥7.00'; expected a number without a currency sign"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE_ERRORS))
+def test_bad_table_names_the_real_cause(case, good_panel):
+    file, kwargs, text = TABLE_ERRORS[case]
+    with pytest.raises(DataError) as excinfo:
+        load_revenue_table(BAD / case / file, good_panel, **kwargs)
+    message = str(excinfo.value)
+    assert str(BAD / case / file) in message and text in message, message
+
+
+def test_a_dataset_workbook_hint_does_not_suggest_the_refused_sheet_flag():
+    with pytest.raises(DataError) as excinfo:
+        load_dataset(BAD / "dataset_book_no_sheet_flag")
+    assert "--sheet" not in str(excinfo.value)
+    assert excinfo.value.hint == "read the sheet 'Sheet2'; the workbook also has ['Sheet1']: name the sheet holding the table 'revenue'"
+
+
+@pytest.mark.parametrize("case, entity, value", [
+    ("table_notes_first_sheet", "E2", 8.0),  # the notes sheet is named in a note, the 月调度表 sheet read
+    ("xl_park_by_name", "P1", 27.0),  # a park's own row given by its registered name
+    ("xl_park_column_by_name", "E2", 7.5),  # 所属园区 given by the park's name, not its id
+])
+def test_layouts_that_are_read(case, entity, value, good_panel):
+    out = load_revenue_table(BAD / case / "revenue.xlsx", good_panel)
+    assert out.revenue.at[entity, 2013] == value
+    if case == "table_notes_first_sheet":
+        assert f"{BAD / case / 'revenue.xlsx'}: read sheet(s) ['月调度表']; not read: ['说明'] (they hold no revenue header)" in out.notes
+
+
+# --------------------------------------------------------------------------- class 6: scenarios
+
+
+def test_scenario_saved_with_a_bom_is_read():
+    scen = load_scenario(BAD / "scen_bom" / "scenario.toml")
+    assert scen.levers["signed_per_year_jx_major"] == 60 and scen.get("scenario", "description") == "记事本保存的情景"
+
+
+def test_a_bom_does_not_hide_the_line_of_a_real_error():
+    with pytest.raises(ScenarioError, match=r"not valid TOML \(.*line 7"):
+        load_scenario(BAD / "scen_bom_broken" / "scenario.toml")
+
+
+def test_dataset_toml_passed_as_a_scenario():
+    with pytest.raises(ScenarioError, match=r"dataset.toml: is a dataset description \(dataset.toml: name, first_year, last_year\), not a scenario; give a dataset folder with --data FOLDER"):
+        load_scenario(BAD / "scen_dataset_toml" / "dataset.toml")
+
+
+def test_levers_that_cannot_act_are_noted():
+    scen = load_scenario(BAD / "scen_idle_levers" / "scenario.toml")
+    assert any("[pipeline] enabled = false" in n and "cannot act: green_channel_approval_multiplier, signed_per_year_jx_major" in n for n in scen.notes)
+
+
+def test_a_scenario_without_its_own_description_says_it_inherits():
+    scen = load_scenario(BAD / "scen_no_description" / "scenario.toml")
+    assert scen.get("scenario", "description") == "(无自己的描述;继承自 baseline)"
+    assert scen.get("scenario", "description_en") == "(no description of its own; inherits from baseline)"
+
+
+def test_organic_only_inherits_levers_without_a_note():
+    # Its pipeline is off, but the levers it inherits were set in baseline.toml, before the switch.
+    assert not [n for n in load_scenario("organic_only").notes if "cannot act" in n]
+
+
+# --------------------------------------------------------------------------- class 3: output flags
+
+
+@pytest.mark.parametrize("case, argv, text", [
+    ("out_json_onto_scenario", ["run", "baseline", "--paths", "100", "--json", "{}/mine.toml"], "--json {}/mine.toml: the file exists and was not written by attain"),
+    ("out_topdown_onto_notes", ["topdown", "--paths", "100", "--write", "{}/notes.md"], "--write {}/notes.md: the file exists and was not written by attain"),
+    ("out_figures_onto_planner_png", ["calibrate", "--check", "--figures", "{}/figs"], "--figures {}/figs/growth_distribution.png: the file exists and was not written by attain"),
+    ("out_bench_json_onto_csv", ["bench", "m4", "--sample", "10", "--json", "{}/data.csv"], "--json {}/data.csv: the file exists and was not written by attain"),
+    ("out_data_check_into_dataset", ["data", "check", "{}/table.csv", "--data", "{}/mine", "-o", "{}/mine"], "-o {}/mine: the folder is not empty"),
+])
+def test_output_flags_never_replace_a_planners_file(case, argv, text, tmp_path, capsys):
+    folder = tmp_path / case
+    shutil.copytree(BAD / case, folder)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert main([a.format(folder) for a in argv]) == 2
+    assert text.format(folder) in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_own_json_output_is_replaced_and_marked(tmp_path, capsys):
+    js = tmp_path / "r.json"
+    for _ in range(2):
+        assert main(["run", "organic_only", "--paths", "100", "--no-progress", "--json", str(js)]) == 0
+    assert js.read_text(encoding="utf-8").startswith('{\n "tool": "attain"')
+
+
+def test_a_checked_table_is_written_as_a_new_dataset_and_runs(tmp_path, capsys):
+    folder = tmp_path / "case"
+    shutil.copytree(BAD / "out_data_check_into_dataset", folder)
+    new = tmp_path / "merged"
+    assert main(["data", "check", str(folder / "table.csv"), "--data", str(folder / "mine"), "-o", str(new)]) == 0
+    out = capsys.readouterr().out
+    assert f"checked against: the dataset {folder / 'mine'}" in out and f"attain run baseline --data {new}" in out
+    assert load_dataset(new).revenue.at["E2", 2013] == 7.5
+    assert load_dataset(folder / "mine").revenue.at["E2", 2013] == 7.0  # the planner's dataset is untouched
