@@ -32,3 +32,9 @@ def bad_dir() -> Path:
 @pytest.fixture(scope="session")
 def good_panel(good_dir: Path) -> Panel:
     return load_dataset(good_dir)
+
+
+@pytest.fixture(autouse=True)
+def _no_heartbeat(monkeypatch):
+    """Commands' progress lines go to stderr after a few seconds; tests that read stderr must not see them at random."""
+    monkeypatch.setenv("ATTAIN_NO_PROGRESS", "1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -358,3 +359,25 @@ def test_calibrate_data_does_not_overwrite_a_foreign_parameters_file(own_data, c
 def test_calibrate_check_without_stored_parameters_says_what_to_run(own_data, capsys):
     assert main(["calibrate", "--data", str(own_data), "--check"]) == 2
     assert "run `attain calibrate` (with the same --data and --as-of) first" in capsys.readouterr().err
+
+
+def test_a_slow_command_shows_progress_on_stderr_even_with_json(monkeypatch, capsys):
+    import model.cli as cli
+
+    monkeypatch.delenv("ATTAIN_NO_PROGRESS")
+    monkeypatch.setattr(cli, "HEARTBEAT_AFTER_LOG", 0.05)
+    monkeypatch.setattr(cli, "HEARTBEAT_EVERY", 0.05)
+    assert main(["data", "check", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "attain data: working…" in captured.err
+    assert json.loads(captured.out)["data_hash"]  # stdout is clean JSON
+
+
+def test_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    command = f"{sys.executable} -m model.cli targets --json | head -1; exit ${{PIPESTATUS[0]}}"
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "{\n", "")
