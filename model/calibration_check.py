@@ -190,7 +190,7 @@ def _check_targets(path: Path, figures: Path | None, check: bool = False) -> Non
                 load_params(path)
             except (OSError, ValueError, KeyError, TypeError):
                 raise OutputError(f"{path}: exists and is not an attain calibration artefact; move it away, attain will not overwrite it") from None
-        check_output_file(path, flag="calibration artefact")
+        check_output_file(path, flag="calibration artefact", kind="toml")
     if figures is not None:
         _check_figures(figures)
 
@@ -202,7 +202,7 @@ def _check_figures(figures: Path) -> None:
     if figures.exists() and not figures.is_dir():
         raise OutputError(f"--figures {figures}: is a file; expected a folder for the figures")
     for name in FIGURE_NAMES:
-        check_output_file(figures / name, flag="--figures")
+        check_output_file(figures / name, flag="--figures", kind="png")
 
 
 def _check(params: GrowthParams, panel: Panel, path: Path, as_json: bool, drawn: list[str] = ()) -> int:

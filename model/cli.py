@@ -342,7 +342,7 @@ def _check_run_flags(args) -> None:
     if args.out is not None:
         check_output_folder(args.out, flag="-o")
     if args.json is not None and str(args.json) != "-":
-        check_output_file(args.json, flag="--json")
+        check_output_file(args.json, flag="--json", kind="json")
         if args.out is not None and args.json.resolve().is_relative_to(args.out.resolve()):
             raise UsageError(f"--json {args.json}: is inside the -o folder {args.out}, which is replaced as a whole; choose a path outside it")
 
@@ -395,11 +395,15 @@ def _bench(args) -> int:
     parser = _parser()
     parser.prog = "attain bench m4"
     opts = parser.parse_args(args.rest)  # -h prints the benchmark's own help; a bad flag exits 2 here
+    if opts.sample is not None and opts.sample < 1:
+        raise UsageError(f"--sample {opts.sample}: expected 1 or more series (leave --sample out for all 23,000)")
+    if opts.workers < 1:
+        raise UsageError(f"--workers {opts.workers}: expected 1 or more (worker processes)")
     if opts.json is not None:
-        check_output_file(opts.json, flag="--json")
+        check_output_file(opts.json, flag="--json", kind="json")
     out_dir = opts.out or (RESULTS_DIR if not opts.sample else None)
     for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
-        check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results")
+        check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results", kind=name.rsplit(".", 1)[1])
     return m4_cli(args.rest)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ErrorLocation, raise_all
-from .plausibility import HARD_MAX, amount, find_implausible, is_refused, parse_confirmed
+from .plausibility import HARD_MAX, amount, find_implausible, is_refused, likely_cause, parse_confirmed, times
 from .schema import CLUSTER_LEVELS, PROVENANCE, REGION_LEVELS, TABLES, UNITS
 from .tables import FILE_COL, MERGED_COL, ROW_COL, decode_text, read_bytes, read_table
 
@@ -633,6 +633,9 @@ def _check_provenance(rec: pd.Series, loc) -> list[str]:
     return []
 
 
+_TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总和", "合计数", "全部", "Total", "TOTAL", "total", "Sum", "SUM"}
+
+
 def _resolve_entity(rec: pd.Series, loc, reg: _Registry) -> tuple[str, list[str]]:
     ident, name = rec["entity"], rec["name"]
     if ident:
@@ -647,6 +650,8 @@ def _resolve_entity(rec: pd.Series, loc, reg: _Registry) -> tuple[str, list[str]
         return matches[0], _check_park(rec, loc, reg, matches[0])
     if not name:
         return "", [DataError.describe(loc("entity"), "", "an entity id (主体代码) or an enterprise name (企业名称)")]
+    if name.replace(" ", "").replace("\u3000", "") in _TOTAL_WORDS:
+        return "", [DataError.describe(loc("name"), name, "an enterprise name; this looks like a total row (合计): delete it — totals come from the regions', parks' and clusters' own rows, never from summing a table")]
     what = "an enterprise name defined in enterprises (or the name of a park, cluster or region)" if not matches else f"a unique name (matches {matches}; use 主体代码)"
     return "", [DataError.describe(loc("name"), name, what)]
 
@@ -692,6 +697,12 @@ def _not_a_number(text: str) -> str:
     if plain.startswith("="):
         return (f"a number, but the cell holds the formula '{plain}' with no saved result (the file was written by a program that does not "
                 "compute formulas); open and save it in Excel or WPS, or paste the column as values (选择性粘贴 → 数值)")
+    if re.fullmatch(r"\(\s*[\d,.]+\s*\)", plain):
+        return f"a non-negative number; '{plain}' is Excel's accounting format for a negative number (-{plain[1:-1].strip()}): revenue cannot be negative"
+    if plain.endswith("%") and _number_text(plain[:-1]):
+        return "a revenue amount, not a percentage (a growth rate or share belongs in another table)"
+    if plain.strip("-—–－ /\\") == "" or plain.upper() in ("N/A", "NA", "NULL", "无", "空", "缺"):
+        return "a revenue value; a placeholder for 'no data' is not one: drop the row if the entity had no value that year, or fill in the figure"
     sign = next((c for c in _CURRENCY if c in plain or c in text), None)
     if sign:
         bare = _number_text(plain.replace(sign, "").replace("¥", "").strip())
@@ -924,7 +935,7 @@ def _unit_ratio(new: float, old: float) -> str:
     if np.isnan(old) or old <= 0 or new <= 0:
         return "" if np.isnan(old) or new > 0 else " — a zero value"
     ratio = new / old
-    return f" — {ratio:.3g} × the old value: 万元 labelled 亿元 or the reverse?" if ratio >= 1e3 or ratio <= 1e-3 else ""
+    return f" — {times(ratio)} the old value: {likely_cause(ratio)}" if ratio >= 1e3 or ratio <= 1e-3 else ""
 
 
 def _check_merged(out: Panel, label: str, changes: list) -> None:

@@ -113,7 +113,7 @@ def _check_contents(folder: Path, where: str) -> None:
         )
 
 
-def check_output_file(path: Path | str, flag: str = "--json") -> Path:
+def check_output_file(path: Path | str, flag: str = "--json", kind: str | None = None) -> Path:
     """Refuse an output file path that cannot be written (before any work is done).
 
     Parameters
@@ -122,6 +122,11 @@ def check_output_file(path: Path | str, flag: str = "--json") -> Path:
         A file to be written with :func:`write_text` or :func:`write_json`.
     flag : str
         How the user gave the path (for the message).
+    kind : str, optional
+        What will be written: ``"json"``, ``"md"``, ``"png"`` or ``"toml"``
+        (default: from the file name). An existing file is replaced only when
+        it is attain's own output *of that kind*: a report never replaces a
+        calibration artefact that happens to sit at the path.
 
     Returns
     -------
@@ -130,15 +135,15 @@ def check_output_file(path: Path | str, flag: str = "--json") -> Path:
     Raises
     ------
     OutputError
-        When ``path`` is ``.``, ``..`` or ``/``, an existing folder, or its
-        parent cannot be created or written.
+        When ``path`` is ``.``, ``..`` or ``/``, an existing folder, a file
+        attain did not write, or its parent cannot be created or written.
     """
     path = Path(path)
     where = f"{flag} {path}"
     _check_name(path, where, "a file name such as results.json")
     if path.is_dir():
         raise OutputError(f"{where}: is a folder; expected a file name such as {path / 'results.json'}")
-    if path.is_symlink() or (path.exists() and not is_attain_file(path)):
+    if path.is_symlink() or (path.exists() and not is_attain_file(path, kind)):
         raise OutputError(
             f"{where}: the file exists and was not written by attain; attain never replaces a file it did not write "
             "(only its own earlier output, which it recognises by its marker); choose a new file name or move the file away"
@@ -147,7 +152,7 @@ def check_output_file(path: Path | str, flag: str = "--json") -> Path:
     return path
 
 
-def is_attain_file(path: Path | str) -> bool:
+def is_attain_file(path: Path | str, kind: str | None = None) -> bool:
     """True when ``path`` is a file attain wrote and may replace.
 
     Recognised by what attain puts in each kind of file: a JSON object with
@@ -159,7 +164,7 @@ def is_attain_file(path: Path | str) -> bool:
     path = Path(path)
     if not path.is_file() or path.is_symlink():
         return False
-    suffix = path.suffix.lower()
+    suffix = f".{kind}" if kind else path.suffix.lower()
     try:
         if suffix == ".png":
             from PIL import Image

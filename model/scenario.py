@@ -210,7 +210,11 @@ def _resolve(path: Path | str, referrer: tuple[Path, str] | None = None) -> Path
         )
     if p.is_dir():
         raise ScenarioError(f"{path}: is a folder; expected a scenario TOML file or one of {known}")
-    raise ScenarioError(f"{path}: scenario file not found; expected a TOML file or one of {known}")
+    import difflib
+
+    close = difflib.get_close_matches(p.stem, known, n=1)
+    maybe = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ScenarioError(f"{path}: scenario file not found{maybe}; expected a TOML file or one of {known}")
 
 
 def _read(path: Path) -> dict:
@@ -218,10 +222,22 @@ def _read(path: Path) -> dict:
         text = path.read_text(encoding="utf-8-sig")  # Notepad saves "UTF-8" with a byte-order mark
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at offset {exc.start}){_gbk_hint(exc.object)}; save the scenario file as UTF-8") from None
+    if text.lstrip().startswith(("{", "[{")) and path.suffix.lower() == ".json":
+        raise ScenarioError(f"{path}: is a JSON file (a result of --json?), not a scenario; expected a scenario TOML file such as scenarios/baseline.toml")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+        raise ScenarioError(f"{path}: not valid TOML ({exc}){_toml_hint(text)}") from None
+
+
+def _toml_hint(text: str) -> str:
+    """The Chinese-keyboard slips behind most TOML errors in planners' files."""
+    hints = []
+    if any(c in text for c in "“”‘’"):
+        hints.append("Chinese quotes “ ” are not TOML quotes: type straight quotes \" \"")
+    if any(c in text for c in "＝：，［］"):
+        hints.append("full-width ＝ ： ， ［ ］ (Chinese input mode) are not TOML: type = , [ ] in English input mode")
+    return "; " + "; ".join(hints) if hints else ""
 
 
 def _gbk_hint(data: bytes) -> str:
@@ -279,7 +295,10 @@ def _check_sections(raw: dict, file: str) -> None:
     for key in sorted(set(raw) - set(SCHEMA) - {"levers"}):
         value = raw[key]
         if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
-            raise ScenarioError(f"{file}: unknown section [{key}]; expected sections {sorted(SCHEMA) + ['levers']}")
+            known = sorted(SCHEMA) + ["levers"]
+            close = [k for k in known if k == key.lower().strip()] or __import__("difflib").get_close_matches(key.lower(), known, n=1)
+            maybe = f" (did you mean [{close[0]}]? names are lower-case)" if close else ""
+            raise ScenarioError(f"{file}: unknown section [{key}]{maybe}; expected sections {known}")
         raise ScenarioError(f"{file}: key '{key}' = {value!r} is outside any section; put it under {_home(key)}")
 
 

@@ -434,6 +434,11 @@ def _check_shape(grid: _Grid, spec: TableSpec) -> list[int]:
     n = len(grid.header)
     problems = []
     for row, cells in grid.rows:
+        same = sum(1 for a, b in zip(cells, grid.header) if a and a == b)
+        if same >= max(2, len([h for h in grid.header if h]) // 2):
+            problems.append(DataError.describe(ErrorLocation(grid.label, row), ",".join(c for c in cells if c), f"data, but row {row} repeats the header of row {grid.header_row} (two blocks pasted together?); delete it"))
+    raise_all(problems, hint=grid.hint)
+    for row, cells in grid.rows:
         if grid.kind == "csv" and any(cells[n:]):
             problems.append(
                 f"{grid.label}, line {row}: {len(cells)} fields but the header has {n} (a trailing comma, or an unquoted "

@@ -134,7 +134,7 @@ def topdown_command(scenario: str, paths: int, seed: int | None, as_json: bool, 
 
     scen = load_scenario(scenario).with_overrides(paths=paths, seed=seed)
     if write is not None:
-        check_output_file(write, flag="--write")
+        check_output_file(write, flag="--write", kind="md")
     out = run_blocks(prepare(scen, data_dir=data_dir), scen.get("scenario", "paths"), scen.get("scenario", "seed"))
     frame = topdown_check(out)
     text = _markdown(frame, out)

@@ -122,7 +122,7 @@ TABLE_CASES: dict[str, tuple[str, dict, list[str]]] = {
          "changed these values involved: C1 2013 (row 3): 40.0000 亿元, was 24.0000"],
     ),
     "table_unit_slip": ("revenue.csv", {}, ["3 problem(s)", "entity 'C2' year 2013: got aggregate 14.0000 亿元 < members' sum 123456.0000", "a 万元 value labelled 亿元",
-                                             "E1 2013 (row 2): 123456.0000 亿元, was 12.3456 — 1e+04 × the old value"]),
+                                             "E1 2013 (row 2): 123456.0000 亿元, was 12.3456 — 10,000× the old value: looks like 万元 read as 亿元"]),
     "table_fake_xlsx": ("revenue.xlsx", {}, ["cannot be read as an Excel workbook (BadZipFile: File is not a zip file)", "expected an .xlsx file saved by Excel"]),
 }
 
