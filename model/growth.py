@@ -4,8 +4,10 @@ The law is the one calibrated in :mod:`model.calibrate`::
 
     g_it = m_t + d_it,   d_it = phi * d_i,t-1 + u_k(i),t + sigma * size^-beta * e_it
 
-* the macro growth ``m_t`` is the damped-trend kernel of :mod:`model.forecast`
-  (same code and same interval widening as the M4 benchmark);
+* the macro growth ``m_t`` follows the damped law of :mod:`model.dynamics` with
+  parameters and start state drawn jointly from the posterior of
+  :mod:`model.macro_view` (a stated view updated by the province's data; no M4
+  prior and, unless a scenario asks for it with ``widen = true``, no M4 widening);
 * ``u_kt`` is one shock per cluster group and year, shared by all its leaves;
 * every path draws its own parameters from their estimated sampling
   distribution, so parameter uncertainty is part of every interval.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calibrate import GrowthParams
-from .dynamics import damped_growth, unit_student_t
+from .dynamics import damped_growth
 from .errors import DataError
 from .forecast import _widen_factor as widen_factors
 from .forecast import load_priors
@@ -45,6 +47,7 @@ class PathParams:
     macro_mu: np.ndarray
     macro_phi: np.ndarray
     macro_sigma: np.ndarray
+    macro_start: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,15 @@ class LeafState:
 def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) -> PathParams:
     """Draw each path's parameters from their estimated sampling distribution.
 
+    ``sigma`` and ``beta`` are drawn jointly (their estimates correlate through
+    the size regression's intercept and slope); the macro ``(mu, phi, sigma,
+    start)`` jointly from their posterior. ``df`` is not drawn: its curvature SE
+    covers the truth only 10 times in 20 in the known-answer fits
+    (tests/test_calibrate.py), so every path uses the point estimate rather than
+    a spread we know to be wrong. When the scenario's view turns parameter
+    uncertainty off, every path gets the point estimates (the same random
+    numbers are consumed, so the shocks stay common to both).
+
     Parameters
     ----------
     params : GrowthParams
@@ -70,13 +82,16 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
     -------
     PathParams
     """
-    norm = lambda e: rng.normal(e.value, e.se, n_paths)  # noqa: E731
-    lognorm = lambda e: e.value * np.exp(rng.normal(0.0, e.se / max(e.value, 1e-9), n_paths))  # noqa: E731
-    df = np.clip(norm(params.df), 2.2, 200.0) if params.tail == "student_t" else np.full(n_paths, np.inf)
-    mu, mphi, msig = params.macro.sample_params(rng, n_paths)
+    z = rng.standard_normal((4, n_paths)) * (1.0 if params.macro.view.parameter_uncertainty else 0.0)
+    rel = lambda e: e.se / max(e.value, 1e-9)  # noqa: E731
+    rho = float(np.clip(params.sigma_beta_corr, -0.999, 0.999))
+    z_beta = rho * z[2] + np.sqrt(1.0 - rho**2) * z[3]
+    df = np.full(n_paths, float(np.clip(params.df.value, 2.2, 200.0)) if params.tail == "student_t" else np.inf)
+    mu, mphi, msig, start = params.macro.sample(rng, n_paths)
     return PathParams(
-        phi=np.clip(norm(params.phi), -0.5, 0.95), tau=lognorm(params.tau), sigma=lognorm(params.sigma),
-        beta=norm(params.beta), df=df, macro_mu=mu, macro_phi=mphi, macro_sigma=msig,
+        phi=np.clip(params.phi.value + params.phi.se * z[0], -0.5, 0.95), tau=params.tau.value * np.exp(rel(params.tau) * z[1]),
+        sigma=params.sigma.value * np.exp(rel(params.sigma) * z[2]), beta=params.beta.value + params.beta.se * z_beta,
+        df=df, macro_mu=mu, macro_phi=mphi, macro_sigma=msig, macro_start=start,
     )
 
 
@@ -102,8 +117,8 @@ def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
     return LeafState(level, np.nan_to_num(dev, nan=0.0, posinf=0.0, neginf=0.0), index, len(groups))
 
 
-def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.random.Generator, shift: np.ndarray | None = None, widen: bool = True) -> np.ndarray:
-    """Macro log-growth per path and year, widened like the M4-calibrated intervals.
+def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.random.Generator, shift: np.ndarray | None = None, widen: bool = False) -> np.ndarray:
+    """Macro log-growth per path and year, from each path's start state and parameters.
 
     Parameters
     ----------
@@ -114,18 +129,18 @@ def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.ra
     shift : ndarray, shape (horizon,), optional
         Scenario shift added to macro growth each year (e.g. a national slowdown).
     widen : bool
-        Apply the interval widening calibrated on M4 (same as :func:`model.forecast`).
+        Also apply the interval widening calibrated on M4 (:func:`model.forecast`);
+        off by default: M4 is not a reference for a Chinese province's revenue.
 
     Returns
     -------
     ndarray, shape (n_paths, horizon)
     """
     n = p.macro_mu.shape[0]
-    df = params.macro.df
-    shocks = p.macro_sigma[:, None] * unit_student_t(rng, df, (n, horizon))
-    growth = damped_growth(np.full(n, params.macro.last_growth), p.macro_mu, p.macro_phi, shocks)
+    shocks = p.macro_sigma[:, None] * rng.standard_normal((n, horizon))
+    growth = damped_growth(p.macro_start, p.macro_mu, p.macro_phi, shocks)
     if widen:
-        centre = damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(horizon))
+        centre = params.macro.median_growth(horizon)
         cum, cum_c = np.cumsum(growth, axis=1), np.cumsum(centre)
         cum = cum_c + widen_factors(load_priors(), 0.9, horizon) * (cum - cum_c)
         growth = np.diff(np.concatenate([np.zeros((n, 1)), cum], axis=1), axis=1)
@@ -139,7 +154,7 @@ def simulate_leaves(
     n_paths: int,
     rng: np.random.Generator,
     macro_shift: np.ndarray | None = None,
-    widen: bool = True,
+    widen: bool = False,
     leaf_shift: np.ndarray | None = None,
 ) -> np.ndarray:
     """Revenue of every leaf in every future year and path (亿元).
@@ -155,7 +170,7 @@ def simulate_leaves(
     macro_shift : ndarray, optional
         Scenario shift of macro growth per year.
     widen : bool
-        Use the M4-calibrated widening of the macro path.
+        Also apply the M4-calibrated widening to the macro path (off by default).
     leaf_shift : ndarray, shape (n_leaves, horizon), optional
         Deterministic log-growth added to each leaf after the share normalisation
         (the regional organic adjustment of :mod:`model.context`).

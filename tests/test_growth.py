@@ -69,7 +69,7 @@ def _by_hand(params, h, seed, n=N_PATHS, horizon=HORIZON):
     """simulate_leaves decomposed into its steps, sharing one generator."""
     rng = np.random.default_rng(seed)
     p = draw_params(params, n, rng)
-    macro = simulate_macro(p, params, horizon, rng, None, True)
+    macro = simulate_macro(p, params, horizon, rng, None)
     state = leaf_state(h, params.diagnostics["macro_last_observed_growth"])
     return p, macro, state, _roll(p, state, macro, rng)
 
@@ -93,11 +93,12 @@ def test_same_seed_is_bit_identical_and_seed_matters(params, h, leaves):
 
 def test_every_path_draws_its_own_parameters(params):
     p = draw_params(params, 2000, np.random.default_rng(3))
-    for name in ("phi", "tau", "sigma", "beta", "df", "macro_mu", "macro_phi", "macro_sigma"):
+    for name in ("phi", "tau", "sigma", "beta", "macro_mu", "macro_phi", "macro_sigma", "macro_start"):
         values = getattr(p, name)
         assert values.shape == (2000,)
-        # (macro phi is clipped at 0.98, so about a fifth of its draws sit on the bound)
         assert np.unique(values).size > 1500, name
+    # df is not drawn (its SE under-covers): every path uses the point estimate
+    assert np.all(p.df == params.df.value)
     # spread of the draws = the estimated standard errors (phi, beta are normal; none clipped here)
     for name in ("phi", "beta"):
         est = getattr(params, name)
@@ -105,6 +106,33 @@ def test_every_path_draws_its_own_parameters(params):
         assert np.std(getattr(p, name)) == pytest.approx(est.se, rel=0.1)
     assert np.median(p.tau) == pytest.approx(params.tau.value, rel=0.05)
     assert (p.tau > 0).all() and (p.sigma > 0).all()
+
+
+def test_sigma_and_beta_are_drawn_jointly(params):
+    p = draw_params(params, 4000, np.random.default_rng(4))
+    r = np.corrcoef(np.log(p.sigma), p.beta)[0, 1]
+    assert abs(params.sigma_beta_corr) > 0.5  # the size regression's intercept and slope are strongly tied
+    assert r == pytest.approx(params.sigma_beta_corr, abs=0.05)
+
+
+def test_macro_persistence_has_no_point_mass_at_a_bound(params):
+    p = draw_params(params, 20000, np.random.default_rng(5))
+    phi = p.macro_phi
+    assert (phi > 0).all() and (phi < 1).all()
+    # no atom anywhere: the most repeated value occurs once, and no more than 1 % sit within 0.01 of either bound
+    assert np.unique(phi).size == phi.size
+    assert np.mean(phi > 0.99) < 0.01 and np.mean(phi < 0.01) < 0.01
+
+
+def test_without_parameter_uncertainty_every_path_shares_the_point_estimates(params):
+    from model.macro_view import macro_posterior
+
+    view = dataclasses.replace(params.macro.view, parameter_uncertainty=False)
+    fixed = dataclasses.replace(params, macro=macro_posterior(params.macro.province, view))
+    p = draw_params(fixed, 500, np.random.default_rng(6))
+    for name in ("phi", "tau", "sigma", "beta", "macro_mu", "macro_phi", "macro_sigma", "macro_start"):
+        assert np.unique(getattr(p, name)).size == 1, name
+    assert p.macro_mu[0] == fixed.macro.mu and p.sigma[0] == pytest.approx(params.sigma.value)
 
 
 def test_leaves_with_zero_last_level_stay_zero(params, h):
