@@ -131,9 +131,10 @@ def _row(t: dict, lang: str, p_width: int = 18) -> str:
         why = "无法评估: " if lang == "zh" else "not evaluable: "
         return name + pad(str(t["year"]), 6) + pad(goal, 10) + why + t["why_not"]
     # Small Monte Carlo errors keep one significant digit instead of printing "± 0.000".
-    p = f"{t['probability']:.3f} ± {t['se']:.3f}" if t["se"] >= 0.0005 else f"{t['probability']:.4f} ± {t['se']:.1g}"
+    digits = 3 if t["se"] >= 0.0005 else 4
+    p = f"{t['probability']:.3f} ± {t['se']:.3f}" if digits == 3 else f"{t['probability']:.4f} ± {t['se']:.1g}"
     if "structural" in t:
-        p += f" [{t['structural']['low']:.3f}–{t['structural']['high']:.3f}]"
+        p += f" [{t['structural']['low']:.{digits}f}–{t['structural']['high']:.{digits}f}]"
     q = t["quantiles"]
     dist = f"{_fmt(q['q50'])} [{_fmt(q['q10'])}–{_fmt(q['q90'])}]"
     return name + pad(str(t["year"]), 6) + pad(goal, 10) + pad(p, p_width) + dist

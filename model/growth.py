@@ -3,12 +3,16 @@
 The law is the one calibrated in :mod:`model.calibrate`::
 
     g_it = m_t + d_it,   d_it = phi * d_i,t-1 + u_k(i),t + sigma * size^-beta * e_it
+    u_kt = rho * u_k,t-1 + tau * sqrt(1 - rho**2) * z_kt
 
 * the macro growth ``m_t`` follows the damped law of :mod:`model.dynamics` with
   parameters and start state drawn jointly from the posterior of
   :mod:`model.macro_view` (a stated view updated by the province's data; no M4
   prior and, unless a scenario asks for it with ``widen = true``, no M4 widening);
-* ``u_kt`` is one shock per cluster group and year, shared by all its leaves;
+* ``u_kt`` is one persistent (AR(1)) shock per shock group and year, shared by
+  all its leaves, so a multi-year slump of one industry is possible and moves
+  the province total in proportion to the industry's share; only ``m_t`` is
+  common to all leaves;
 * every path draws its own parameters from their estimated sampling
   distribution, so parameter uncertainty is part of every interval.
 
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibrate import GrowthParams
+from .calibrate import GrowthParams, shock_groups
 from .dynamics import damped_growth
 from .errors import DataError
 from .forecast import _widen_factor as widen_factors
@@ -41,6 +45,7 @@ class PathParams:
 
     phi: np.ndarray
     tau: np.ndarray
+    rho: np.ndarray
     sigma: np.ndarray
     beta: np.ndarray
     df: np.ndarray
@@ -82,7 +87,7 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
     -------
     PathParams
     """
-    z = rng.standard_normal((4, n_paths)) * (1.0 if params.macro.view.parameter_uncertainty else 0.0)
+    z = rng.standard_normal((5, n_paths)) * (1.0 if params.macro.view.parameter_uncertainty else 0.0)
     rel = lambda e: e.se / max(e.value, 1e-9)  # noqa: E731
     rho = float(np.clip(params.sigma_beta_corr, -0.999, 0.999))
     z_beta = rho * z[2] + np.sqrt(1.0 - rho**2) * z[3]
@@ -90,6 +95,7 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
     mu, mphi, msig, start = params.macro.sample(rng, n_paths)
     return PathParams(
         phi=np.clip(params.phi.value + params.phi.se * z[0], -0.5, 0.95), tau=params.tau.value * np.exp(rel(params.tau) * z[1]),
+        rho=np.clip(params.rho.value + params.rho.se * z[4], -0.5, 0.95),
         sigma=params.sigma.value * np.exp(rel(params.sigma) * z[2]), beta=params.beta.value + params.beta.se * z_beta,
         df=df, macro_mu=mu, macro_phi=mphi, macro_sigma=msig, macro_start=start,
     )
@@ -113,8 +119,12 @@ def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
     level = hist[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = np.log(hist[:, -1] / hist[:, -2]) - macro_last_growth
-    groups, index = np.unique(h.leaves["group"].replace("", "none").to_numpy(), return_inverse=True)
-    return LeafState(level, np.nan_to_num(dev, nan=0.0, posinf=0.0, neginf=0.0), index, len(groups))
+    # Unclustered leaves ("none") get index n_groups: a column of zeros (no industry shock).
+    labels = shock_groups(h.leaves)
+    groups, index = np.unique(labels[labels != "none"], return_inverse=True)
+    full = np.full(len(labels), len(groups), dtype=np.intp)
+    full[labels != "none"] = index
+    return LeafState(level, np.nan_to_num(dev, nan=0.0, posinf=0.0, neginf=0.0), full, len(groups))
 
 
 def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.random.Generator, shift: np.ndarray | None = None, widen: bool = False) -> np.ndarray:
@@ -188,11 +198,15 @@ def simulate_leaves(
 def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generator, leaf_shift: np.ndarray | None = None) -> np.ndarray:
     """Loop over years; every path and leaf moves at once.
 
-    Leaf deviations redistribute shares inside the macro total: the province's
-    revenue-weighted growth equals ``m_t`` exactly, so fat-tailed leaf shocks cannot
-    inflate the aggregate through Jensen's inequality, and the bottom-up total is
-    the top-down (M4-benchmarked) macro path. A ``leaf_shift`` moves leaves off
-    that path on purpose (it is added after the normalisation).
+    The firm-level part of a deviation (persistence of the firm's own excess
+    growth and its idiosyncratic shock) redistributes shares: it is normalised
+    so that, without industry shocks, the province grows by ``m_t`` exactly and
+    fat-tailed firm shocks cannot inflate the aggregate through Jensen's
+    inequality. The industry shocks come after that normalisation, so a slump
+    of one industry lowers the province total by its share (no other industry
+    grows faster to make up for it). A ``leaf_shift`` moves leaves on purpose.
+    Industry shocks start at 0 in the first simulated year (their 2013 values
+    are inside the leaves' last deviations, which damp out with ``phi``).
     """
     n, horizon = macro.shape
     n_leaves = s.level.shape[0]
@@ -201,12 +215,15 @@ def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generat
     dev = np.broadcast_to(s.deviation, (n, n_leaves)).copy()
     out = np.empty((n, n_leaves, horizon))
     scale_t = np.sqrt(np.where(np.isfinite(p.df), (p.df - 2.0) / p.df, 1.0))[:, None]
+    industry = np.zeros((n, s.n_groups))
+    innov_sd = (p.tau * np.sqrt(1.0 - p.rho**2))[:, None]
     for t in range(horizon):
-        industry = p.tau[:, None] * rng.standard_normal((n, s.n_groups))
+        industry = p.rho[:, None] * industry + innov_sd * rng.standard_normal((n, s.n_groups))
         eps = _innovations(rng, p.df, (n, n_leaves)) * scale_t
         vol = p.sigma[:, None] * np.maximum(level, 0.1) ** (-p.beta[:, None])
-        dev = np.clip(p.phi[:, None] * dev + industry[:, s.group] + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
-        share_shift = np.log((level * np.exp(dev)).sum(axis=1) / level.sum(axis=1))
+        firm = np.clip(p.phi[:, None] * dev + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
+        share_shift = np.log((level * np.exp(firm)).sum(axis=1) / level.sum(axis=1))
+        dev = firm + np.concatenate([industry, np.zeros((n, 1))], axis=1)[:, s.group]
         step = macro[:, t : t + 1] + dev - share_shift[:, None]
         if leaf_shift is not None:
             step = step + leaf_shift[None, :, t]

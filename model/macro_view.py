@@ -48,10 +48,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from .dynamics import damped_growth, integrate_log_levels
 from .errors import ScenarioError
 from .state_space import filter_damped_trend
 
-__all__ = ["MacroView", "MacroPosterior", "DEFAULT_VIEW", "PROVENANCE", "macro_posterior", "view_from_settings"]
+__all__ = ["MacroView", "MacroPosterior", "DEFAULT_VIEW", "PROVENANCE", "macro_posterior", "view_from_settings", "simulate_levels"]
 
 #: Spread (sd of log sigma) of the log-normal prior on the macro shock sd.
 SHOCK_SD_SPREAD = 0.5
@@ -322,3 +323,22 @@ def macro_posterior(province: NDArray[np.float64] | list[float], view: MacroView
         last_level=float(y[-1]), last_growth=start, last_growth_sd=float(np.sqrt(start_var)), last_observed_growth=last_obs,
         data_weight=weight, view=view, province=tuple(float(v) for v in y),
     )
+
+
+def simulate_levels(post: MacroPosterior, horizon: int, n_paths: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """Future levels of the series behind ``post`` (each path with its own posterior draw).
+
+    Parameters
+    ----------
+    post : MacroPosterior
+    horizon : int
+    n_paths : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (n_paths, horizon)
+    """
+    mu, phi, sigma, start = post.sample(rng, n_paths)
+    growth = damped_growth(start, mu, phi, sigma[:, None] * rng.standard_normal((n_paths, horizon)))
+    return integrate_log_levels(np.full(n_paths, post.last_level), growth)

@@ -95,3 +95,18 @@ def test_a_scenario_states_its_view(tmp_path):
     bad.write_text('[macro]\npersistence = 0.95\npersistence_sd = 0.3\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"bad\.toml.*persistence"):
         load_scenario(bad)
+
+
+def test_the_readme_snippet_is_a_working_scenario(tmp_path):
+    """README "What the probabilities assume" shows a [macro] view; it must load as written."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## What the probabilities assume"):]
+    snippet = section[section.index("```toml") + len("```toml"): section.index("```", section.index("```toml") + 7)]
+    f = tmp_path / "my_view.toml"
+    f.write_text(snippet, encoding="utf-8")
+    view = load_scenario(f).macro_view()
+    assert (view.long_run_growth, view.long_run_growth_sd) == (0.08, 0.02)
+    low = macro_posterior(JIANGXI, view)
+    assert low.mu < macro_posterior(JIANGXI).mu
