@@ -104,6 +104,12 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
 def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
     """Starting state of the leaves from the last two years of history.
 
+    A leaf's deviation is its 2013 growth minus the province's *observed* 2013
+    growth, exactly as calibration measures it; the province's own start is the
+    filtered growth state (:mod:`model.macro_view`). Both layers therefore agree
+    on where 2013 ended: a leaf's first simulated year is the province's start
+    carried one year forward plus ``phi`` times its own excess.
+
     Raises
     ------
     DataError
