@@ -73,9 +73,12 @@ def load_params(path: Path | None = None) -> tuple[GrowthParams, dict]:
 _HEADER = """# Fitted parameters of the growth model (model.calibrate), written by `attain calibrate`.
 # Each estimate has its standard error; runs draw every path's parameters from them.
 # phi: persistence of a firm's excess growth; tau: sd of the industry shock per year;
-# sigma, beta: idiosyncratic volatility = sigma * size^-beta (size in 亿元);
-# df: Student-t degrees of freedom of the innovations (tail = law chosen by AIC);
-# macro: damped trend of the province total (mu long-run log-growth, phi persistence).
+# rho: persistence (AR(1)) of the industry shocks; sigma, beta: idiosyncratic volatility
+# = sigma * size^-beta (size in 亿元), drawn jointly (sigma_beta_corr);
+# df: Student-t degrees of freedom of the innovations (tail = law chosen by AIC; not drawn);
+# macro: posterior of the province's damped trend under the DEFAULT [macro] view (mu long-run
+# log-growth, phi persistence, start growth; data_weight = share of posterior precision from
+# the data); a scenario's own [macro] view is combined with the same province totals at run time.
 """
 
 

@@ -224,13 +224,17 @@ def _check(params: GrowthParams, panel: Panel, path: Path, as_json: bool, drawn:
 
 def _text(p: GrowthParams, written: list[str]) -> str:
     rows = [
-        ("phi (firm excess-growth persistence)", p.phi), ("tau (industry shock sd / yr)", p.tau),
+        ("phi (firm excess-growth persistence)", p.phi), ("tau (industry shock sd / yr)", p.tau), ("rho (industry shock persistence)", p.rho),
         ("sigma (idiosyncratic sd at 1亿)", p.sigma), ("beta (size exponent)", p.beta), ("df (t tail)", p.df),
     ]
     lines = [f"{name:40s} {e.value:9.4f} ± {e.se:.4f}" for name, e in rows]
+    lines.append(f"{'corr(log sigma, beta) of the estimates':40s} {p.sigma_beta_corr:9.4f}")
     m = p.macro
-    lines.append(f"{'macro long-run log-growth mu':40s} {m.mu:9.4f}")
-    lines.append(f"{'macro persistence phi':40s} {m.phi:9.4f}")
-    lines.append(f"{'macro shock sd':40s} {m.sigma:9.4f}")
+    v, w = m.view, m.data_weight
+    lines.append(f"macro (default view {v.long_run_growth} ± {v.long_run_growth_sd}, persistence {v.persistence} ± {v.persistence_sd}; see [macro] in a scenario):")
+    lines.append(f"{'  long-run log-growth mu':40s} {m.mu:9.4f} ± {m.mu_sd:.4f}  data weight {w['mu']:.0%}")
+    lines.append(f"{'  persistence phi':40s} {m.phi:9.4f} ± {m.phi_sd:.4f}  data weight {w['phi']:.0%}")
+    lines.append(f"{'  shock sd':40s} {m.sigma:9.4f}  (log sd {m.log_sigma_sd:.3f})  data weight {w['log_sigma']:.0%}")
+    lines.append(f"{'  start growth (filtered 2013 state)':40s} {m.last_growth:9.4f} ± {m.last_growth_sd:.4f}  (observed {m.last_observed_growth:.4f})")
     lines.append(f"tail law: {p.tail} (AIC {p.diagnostics.get('aic')}); {p.n_obs} leaf-year observations, as of {p.as_of}")
     return "\n".join(lines + ["written: " + (", ".join(written) or "nothing")])

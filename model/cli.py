@@ -87,6 +87,8 @@ def _run_parser(sub) -> None:
                    "(a new or empty folder, or a previous result folder, which is replaced)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
     r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
+    r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,7 +314,14 @@ def _run(args) -> int:
     quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
     out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
-    summary = summarise(out)
+    structural = None
+    if not args.no_structural:
+        from .structural import run_structural
+
+        t2 = time.perf_counter()
+        structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
+        out.timings["structural_s"] = time.perf_counter() - t2
+    summary = summarise(out, structural)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
     return 0
@@ -339,6 +348,8 @@ def _check_run_flags(args) -> None:
 
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
+    if args.structural_paths is not None and args.structural_paths < 1:
+        raise UsageError(f"--structural-paths {args.structural_paths}: expected 1 or more (paths per structural variant)")
     if args.out is not None:
         check_output_folder(args.out, flag="-o")
     if args.json is not None and str(args.json) != "-":

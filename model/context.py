@@ -21,14 +21,14 @@ from .calibration_check import artefact_path, check_as_of, fit
 from .catalogue import load_catalogue, load_fiscal_schedules
 from .data import Panel, default_data_dir, load_dataset, parse_hosts
 from .errors import DataError
-from .forecast import median_path
 from .hierarchy import Hierarchy, build_hierarchy
+from .macro_view import MacroView, macro_posterior
 from .pipeline import Destinations, PipelineParams, simulate_pipeline
 from .scenario import Scenario, default_scenario_dir, load_scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 
-__all__ = ["RunContext", "prepare", "calibrated_params", "destinations_for"]
+__all__ = ["RunContext", "prepare", "calibrated_params", "destinations_for", "with_macro_view"]
 
 _PILOT_PATHS = 200
 _PILOT_SEED = 7
@@ -117,6 +117,7 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
         panel = panel.as_of(as_of)
     h = build_hierarchy(panel)
     params, source = calibrated_params(panel, h, as_of, artefact_path(data_dir))
+    params = _with_view(params, scenario.macro_view())
     years = np.arange(int(panel.years[-1]) + 1, scenario.get("scenario", "horizon") + 1)
     pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
     dests = destinations_for(panel, h)
@@ -129,6 +130,33 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     schedules = compile_schedules(panel, h)
     folder = str(Path(data_dir or default_data_dir()).resolve())
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules, folder)
+
+
+def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
+    """Parameters whose macro posterior rests on ``view`` (the stored one rests on the default view)."""
+    if params.macro.view == view:
+        return params
+    return dataclasses.replace(params, macro=macro_posterior(params.macro.province, view))
+
+
+def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
+    """The same run under another macro view (posterior and organic adjustment recomputed).
+
+    Parameters
+    ----------
+    ctx : RunContext
+    view : MacroView
+
+    Returns
+    -------
+    RunContext
+    """
+    params = _with_view(ctx.params, view)
+    if params is ctx.params:
+        return ctx
+    base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), ctx.years)
+    organic = _organic_shift(params, base, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years)
+    return dataclasses.replace(ctx, params=params, organic_shift=organic)
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
@@ -258,7 +286,8 @@ def _organic_shift(params: GrowthParams, base: PipelineParams, dests: dict[str, 
     np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
     level = np.nan_to_num(h.history[:, -1])
     weight = np.bincount(city, weights=level, minlength=n_city) / level.sum()
-    trend = weight[:, None] * median_path(params.macro, len(years))[None, :]
+    m = params.macro
+    trend = weight[:, None] * (m.last_level * np.exp(np.cumsum(m.median_growth(len(years)))))[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.where(trend > 0, added / trend, 0.0), 0.0, 0.9)
     log_organic = np.log1p(-share)

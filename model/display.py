@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["run_table", "data_summary_table", "pad", "width"]
+__all__ = ["run_table", "data_summary_table", "pad", "width", "assumption_lines"]
 
 _ILLUSTRATIVE = {
     "zh": "注意:本结果基于示意性数据(合成面板嵌入真实公开数据),不代表实际统计。",
@@ -42,9 +42,11 @@ def run_table(summary: dict, lang: str = "zh") -> str:
     lines.append(f"paths: {summary['n_paths']}, seed: {summary['seed']}, years {summary['years'][0]}-{summary['years'][-1]}; {summary['calibration']}")
     if summary["illustrative_data"]:
         lines.append(_ILLUSTRATIVE[lang])
+    lines += assumption_lines(summary, lang)
     head = _HEAD[lang]
-    lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3], 18) + head[4])
-    lines += [_row(t, lang) for t in summary["targets"] if t["evaluable"]]
+    p_width = 36 if summary.get("structural") else 18
+    lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3] + (" ± MC [结构区间]" if lang == "zh" else " ± MC [structural]") * bool(summary.get("structural")), p_width) + head[4])
+    lines += [_row(t, lang, p_width) for t in summary["targets"] if t["evaluable"]]
     lines += _not_evaluable_lines([t for t in summary["targets"] if not t["evaluable"]], lang)
     lines += _fiscal_lines(summary.get("fiscal", []), summary["years"], lang)
     return "\n".join(lines)
@@ -90,7 +92,38 @@ def _fiscal_lines(rows: list[dict], years: list[int], lang: str) -> list[str]:
     return out
 
 
-def _row(t: dict, lang: str) -> str:
+def assumption_lines(summary: dict, lang: str = "zh") -> list[str]:
+    """What the probabilities are conditional on: the macro view (prior vs data weight), levers, data; the structural variants."""
+    mv = summary.get("macro_view")
+    if not mv:
+        return []
+    par, st = mv["parameters"], mv["start"]
+    g, ph, sd = par["long_run_growth"], par["persistence"], par["shock_sd"]
+    cond = summary.get("conditional_on", {})
+    files = ", ".join(f.rsplit("/", 1)[-1] for f in cond.get("levers", {}).get("scenario_files", []))
+    if lang == "zh":
+        out = [
+            "概率的前提(条件):",
+            f"  宏观观点(先验): 长期名义增长 {g['prior_mean']:.3f} ± {g['prior_sd']:.3f}, 持续性 {ph['prior_mean']:.2f} ± {ph['prior_sd']:.2f}; 起点: {'卡尔曼滤波' if st['rule'] == 'filtered' else '最后观测'} 增长 {st['growth']:.3f} ± {st['sd']:.3f} (2013 年观测 {st['last_observed_growth']:.3f})",
+            f"  结合数据后: 长期增长 {g['posterior_mean']:.3f} ± {g['posterior_sd']:.3f} (数据权重 {g['data_weight']:.0%}), 持续性 {ph['posterior_mean']:.2f} ± {ph['posterior_sd']:.2f} (数据 {ph['data_weight']:.0%}), 冲击 {sd['posterior_mean']:.3f} (数据 {sd['data_weight']:.0%})",
+            f"  政策杠杆: 情景文件 {files}; 数据: {cond.get('data', {}).get('calibration', '')}",
+        ]
+    else:
+        out = [
+            "Probabilities are conditional on:",
+            f"  macro view (prior): long-run nominal growth {g['prior_mean']:.3f} ± {g['prior_sd']:.3f}, persistence {ph['prior_mean']:.2f} ± {ph['prior_sd']:.2f}; start: {st['rule']} growth {st['growth']:.3f} ± {st['sd']:.3f} (observed 2013: {st['last_observed_growth']:.3f})",
+            f"  after the data: long-run growth {g['posterior_mean']:.3f} ± {g['posterior_sd']:.3f} (data weight {g['data_weight']:.0%}), persistence {ph['posterior_mean']:.2f} ± {ph['posterior_sd']:.2f} (data {ph['data_weight']:.0%}), shock sd {sd['posterior_mean']:.3f} (data {sd['data_weight']:.0%})",
+            f"  levers: scenario files {files}; data: {cond.get('data', {}).get('calibration', '')}",
+        ]
+    s = summary.get("structural")
+    if s:
+        names = ", ".join(s["variants"])
+        out.append(f"  结构区间 [低–高]: {len(s['variants'])} 种替代假设下的最低与最高概率 ({s['n_paths']} 条路径/种, 共同随机数): {names} (详见 --json / README)" if lang == "zh"
+                   else f"  structural range [low–high]: lowest and highest P under {len(s['variants'])} alternatives ({s['n_paths']} paths each, common random numbers): {names} (see --json / README)")
+    return out
+
+
+def _row(t: dict, lang: str, p_width: int = 18) -> str:
     title = t["title_zh"] if lang == "zh" else t["title_en"]
     name = pad(f"{t['id']} {title}", 43) + " "
     goal = f"≥{_fmt(t['at_least'])}" if t["at_least"] is not None else "-"
@@ -98,10 +131,13 @@ def _row(t: dict, lang: str) -> str:
         why = "无法评估: " if lang == "zh" else "not evaluable: "
         return name + pad(str(t["year"]), 6) + pad(goal, 10) + why + t["why_not"]
     # Small Monte Carlo errors keep one significant digit instead of printing "± 0.000".
-    p = f"{t['probability']:.3f} ± {t['se']:.3f}" if t["se"] >= 0.0005 else f"{t['probability']:.4f} ± {t['se']:.1g}"
+    digits = 3 if t["se"] >= 0.0005 else 4
+    p = f"{t['probability']:.3f} ± {t['se']:.3f}" if digits == 3 else f"{t['probability']:.4f} ± {t['se']:.1g}"
+    if "structural" in t:
+        p += f" [{t['structural']['low']:.{digits}f}–{t['structural']['high']:.{digits}f}]"
     q = t["quantiles"]
     dist = f"{_fmt(q['q50'])} [{_fmt(q['q10'])}–{_fmt(q['q90'])}]"
-    return name + pad(str(t["year"]), 6) + pad(goal, 10) + pad(p, 18) + dist
+    return name + pad(str(t["year"]), 6) + pad(goal, 10) + pad(p, p_width) + dist
 
 
 def data_summary_table(info: dict) -> str:

@@ -90,7 +90,7 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     """
     h, years = ctx.hierarchy, ctx.years
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
-    leaves = simulate_leaves(ctx.params, h, len(years), n, rng, ctx.macro_shift, ctx.scenario.get("macro", "widen"), ctx.organic_shift)
+    leaves = simulate_leaves(ctx.params, h, len(years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
     pipe = _pipeline(ctx, block, n, seed)

@@ -3,10 +3,16 @@
 The law is the one calibrated in :mod:`model.calibrate`::
 
     g_it = m_t + d_it,   d_it = phi * d_i,t-1 + u_k(i),t + sigma * size^-beta * e_it
+    u_kt = rho * u_k,t-1 + tau * sqrt(1 - rho**2) * z_kt
 
-* the macro growth ``m_t`` is the damped-trend kernel of :mod:`model.forecast`
-  (same code and same interval widening as the M4 benchmark);
-* ``u_kt`` is one shock per cluster group and year, shared by all its leaves;
+* the macro growth ``m_t`` follows the damped law of :mod:`model.dynamics` with
+  parameters and start state drawn jointly from the posterior of
+  :mod:`model.macro_view` (a stated view updated by the province's data; no M4
+  prior and, unless a scenario asks for it with ``widen = true``, no M4 widening);
+* ``u_kt`` is one persistent (AR(1)) shock per shock group and year, shared by
+  all its leaves, so a multi-year slump of one industry is possible and moves
+  the province total in proportion to the industry's share; only ``m_t`` is
+  common to all leaves;
 * every path draws its own parameters from their estimated sampling
   distribution, so parameter uncertainty is part of every interval.
 
@@ -20,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibrate import GrowthParams
-from .dynamics import damped_growth, unit_student_t
+from .calibrate import GrowthParams, shock_groups
+from .dynamics import damped_growth
 from .errors import DataError
 from .forecast import _widen_factor as widen_factors
 from .forecast import load_priors
@@ -39,12 +45,14 @@ class PathParams:
 
     phi: np.ndarray
     tau: np.ndarray
+    rho: np.ndarray
     sigma: np.ndarray
     beta: np.ndarray
     df: np.ndarray
     macro_mu: np.ndarray
     macro_phi: np.ndarray
     macro_sigma: np.ndarray
+    macro_start: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,15 @@ class LeafState:
 def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) -> PathParams:
     """Draw each path's parameters from their estimated sampling distribution.
 
+    ``sigma`` and ``beta`` are drawn jointly (their estimates correlate through
+    the size regression's intercept and slope); the macro ``(mu, phi, sigma,
+    start)`` jointly from their posterior. ``df`` is not drawn: its curvature SE
+    covers the truth only 10 times in 20 in the known-answer fits
+    (tests/test_calibrate.py), so every path uses the point estimate rather than
+    a spread we know to be wrong. When the scenario's view turns parameter
+    uncertainty off, every path gets the point estimates (the same random
+    numbers are consumed, so the shocks stay common to both).
+
     Parameters
     ----------
     params : GrowthParams
@@ -70,18 +87,28 @@ def draw_params(params: GrowthParams, n_paths: int, rng: np.random.Generator) ->
     -------
     PathParams
     """
-    norm = lambda e: rng.normal(e.value, e.se, n_paths)  # noqa: E731
-    lognorm = lambda e: e.value * np.exp(rng.normal(0.0, e.se / max(e.value, 1e-9), n_paths))  # noqa: E731
-    df = np.clip(norm(params.df), 2.2, 200.0) if params.tail == "student_t" else np.full(n_paths, np.inf)
-    mu, mphi, msig = params.macro.sample_params(rng, n_paths)
+    z = rng.standard_normal((5, n_paths)) * (1.0 if params.macro.view.parameter_uncertainty else 0.0)
+    rel = lambda e: e.se / max(e.value, 1e-9)  # noqa: E731
+    rho = float(np.clip(params.sigma_beta_corr, -0.999, 0.999))
+    z_beta = rho * z[2] + np.sqrt(1.0 - rho**2) * z[3]
+    df = np.full(n_paths, float(np.clip(params.df.value, 2.2, 200.0)) if params.tail == "student_t" else np.inf)
+    mu, mphi, msig, start = params.macro.sample(rng, n_paths)
     return PathParams(
-        phi=np.clip(norm(params.phi), -0.5, 0.95), tau=lognorm(params.tau), sigma=lognorm(params.sigma),
-        beta=norm(params.beta), df=df, macro_mu=mu, macro_phi=mphi, macro_sigma=msig,
+        phi=np.clip(params.phi.value + params.phi.se * z[0], -0.5, 0.95), tau=params.tau.value * np.exp(rel(params.tau) * z[1]),
+        rho=np.clip(params.rho.value + params.rho.se * z[4], -0.5, 0.95),
+        sigma=params.sigma.value * np.exp(rel(params.sigma) * z[2]), beta=params.beta.value + params.beta.se * z_beta,
+        df=df, macro_mu=mu, macro_phi=mphi, macro_sigma=msig, macro_start=start,
     )
 
 
 def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
     """Starting state of the leaves from the last two years of history.
+
+    A leaf's deviation is its 2013 growth minus the province's *observed* 2013
+    growth, exactly as calibration measures it; the province's own start is the
+    filtered growth state (:mod:`model.macro_view`). Both layers therefore agree
+    on where 2013 ended: a leaf's first simulated year is the province's start
+    carried one year forward plus ``phi`` times its own excess.
 
     Raises
     ------
@@ -98,12 +125,16 @@ def leaf_state(h: Hierarchy, macro_last_growth: float) -> LeafState:
     level = hist[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = np.log(hist[:, -1] / hist[:, -2]) - macro_last_growth
-    groups, index = np.unique(h.leaves["group"].replace("", "none").to_numpy(), return_inverse=True)
-    return LeafState(level, np.nan_to_num(dev, nan=0.0, posinf=0.0, neginf=0.0), index, len(groups))
+    # Unclustered leaves ("none") get index n_groups: a column of zeros (no industry shock).
+    labels = shock_groups(h.leaves)
+    groups, index = np.unique(labels[labels != "none"], return_inverse=True)
+    full = np.full(len(labels), len(groups), dtype=np.intp)
+    full[labels != "none"] = index
+    return LeafState(level, np.nan_to_num(dev, nan=0.0, posinf=0.0, neginf=0.0), full, len(groups))
 
 
-def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.random.Generator, shift: np.ndarray | None = None, widen: bool = True) -> np.ndarray:
-    """Macro log-growth per path and year, widened like the M4-calibrated intervals.
+def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.random.Generator, shift: np.ndarray | None = None, widen: bool = False) -> np.ndarray:
+    """Macro log-growth per path and year, from each path's start state and parameters.
 
     Parameters
     ----------
@@ -114,18 +145,18 @@ def simulate_macro(p: PathParams, params: GrowthParams, horizon: int, rng: np.ra
     shift : ndarray, shape (horizon,), optional
         Scenario shift added to macro growth each year (e.g. a national slowdown).
     widen : bool
-        Apply the interval widening calibrated on M4 (same as :func:`model.forecast`).
+        Also apply the interval widening calibrated on M4 (:func:`model.forecast`);
+        off by default: M4 is not a reference for a Chinese province's revenue.
 
     Returns
     -------
     ndarray, shape (n_paths, horizon)
     """
     n = p.macro_mu.shape[0]
-    df = params.macro.df
-    shocks = p.macro_sigma[:, None] * unit_student_t(rng, df, (n, horizon))
-    growth = damped_growth(np.full(n, params.macro.last_growth), p.macro_mu, p.macro_phi, shocks)
+    shocks = p.macro_sigma[:, None] * rng.standard_normal((n, horizon))
+    growth = damped_growth(p.macro_start, p.macro_mu, p.macro_phi, shocks)
     if widen:
-        centre = damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(horizon))
+        centre = params.macro.median_growth(horizon)
         cum, cum_c = np.cumsum(growth, axis=1), np.cumsum(centre)
         cum = cum_c + widen_factors(load_priors(), 0.9, horizon) * (cum - cum_c)
         growth = np.diff(np.concatenate([np.zeros((n, 1)), cum], axis=1), axis=1)
@@ -139,7 +170,7 @@ def simulate_leaves(
     n_paths: int,
     rng: np.random.Generator,
     macro_shift: np.ndarray | None = None,
-    widen: bool = True,
+    widen: bool = False,
     leaf_shift: np.ndarray | None = None,
 ) -> np.ndarray:
     """Revenue of every leaf in every future year and path (亿元).
@@ -155,7 +186,7 @@ def simulate_leaves(
     macro_shift : ndarray, optional
         Scenario shift of macro growth per year.
     widen : bool
-        Use the M4-calibrated widening of the macro path.
+        Also apply the M4-calibrated widening to the macro path (off by default).
     leaf_shift : ndarray, shape (n_leaves, horizon), optional
         Deterministic log-growth added to each leaf after the share normalisation
         (the regional organic adjustment of :mod:`model.context`).
@@ -173,11 +204,15 @@ def simulate_leaves(
 def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generator, leaf_shift: np.ndarray | None = None) -> np.ndarray:
     """Loop over years; every path and leaf moves at once.
 
-    Leaf deviations redistribute shares inside the macro total: the province's
-    revenue-weighted growth equals ``m_t`` exactly, so fat-tailed leaf shocks cannot
-    inflate the aggregate through Jensen's inequality, and the bottom-up total is
-    the top-down (M4-benchmarked) macro path. A ``leaf_shift`` moves leaves off
-    that path on purpose (it is added after the normalisation).
+    The firm-level part of a deviation (persistence of the firm's own excess
+    growth and its idiosyncratic shock) redistributes shares: it is normalised
+    so that, without industry shocks, the province grows by ``m_t`` exactly and
+    fat-tailed firm shocks cannot inflate the aggregate through Jensen's
+    inequality. The industry shocks come after that normalisation, so a slump
+    of one industry lowers the province total by its share (no other industry
+    grows faster to make up for it). A ``leaf_shift`` moves leaves on purpose.
+    Industry shocks start at 0 in the first simulated year (their 2013 values
+    are inside the leaves' last deviations, which damp out with ``phi``).
     """
     n, horizon = macro.shape
     n_leaves = s.level.shape[0]
@@ -186,12 +221,15 @@ def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generat
     dev = np.broadcast_to(s.deviation, (n, n_leaves)).copy()
     out = np.empty((n, n_leaves, horizon))
     scale_t = np.sqrt(np.where(np.isfinite(p.df), (p.df - 2.0) / p.df, 1.0))[:, None]
+    industry = np.zeros((n, s.n_groups))
+    innov_sd = (p.tau * np.sqrt(1.0 - p.rho**2))[:, None]
     for t in range(horizon):
-        industry = p.tau[:, None] * rng.standard_normal((n, s.n_groups))
+        industry = p.rho[:, None] * industry + innov_sd * rng.standard_normal((n, s.n_groups))
         eps = _innovations(rng, p.df, (n, n_leaves)) * scale_t
         vol = p.sigma[:, None] * np.maximum(level, 0.1) ** (-p.beta[:, None])
-        dev = np.clip(p.phi[:, None] * dev + industry[:, s.group] + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
-        share_shift = np.log((level * np.exp(dev)).sum(axis=1) / level.sum(axis=1))
+        firm = np.clip(p.phi[:, None] * dev + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
+        share_shift = np.log((level * np.exp(firm)).sum(axis=1) / level.sum(axis=1))
+        dev = firm + np.concatenate([industry, np.zeros((n, 1))], axis=1)[:, s.group]
         step = macro[:, t : t + 1] + dev - share_shift[:, None]
         if leaf_shift is not None:
             step = step + leaf_shift[None, :, t]

@@ -12,7 +12,8 @@ A scenario file looks like::
     [macro]
     shift = -0.03                   # added to macro log-growth every year
     shift_from = 2015               # first year the shift applies
-    widen = true                    # M4-calibrated interval widening of the macro path
+    long_run_growth = 0.10          # your view of the province's long-run nominal log-growth ...
+    long_run_growth_sd = 0.03       # ... and how sure you are (see model.macro_view)
 
     [pipeline]
     enabled = true                  # false: organic growth only, no new projects
@@ -44,6 +45,7 @@ import numpy as np
 
 from .errors import ScenarioError
 from .levers import LEVERS, validate_levers
+from .macro_view import DEFAULT_VIEW, MacroView, view_from_settings
 
 __all__ = ["Scenario", "load_scenario", "default_scenario_dir", "SCHEMA"]
 
@@ -62,7 +64,17 @@ SCHEMA: dict[str, dict[str, tuple]] = {
     "macro": {
         "shift": (float, -0.3, 0.3, 0.0, "added to macro log-growth each year"),
         "shift_from": (int, 2014, 2030, 2014, "first year of the shift"),
-        "widen": (bool, None, None, True, "M4-calibrated widening of the macro path"),
+        "widen": (bool, None, None, False, "also apply the M4 benchmark's interval widening to the province path (off: M4 is no reference for Jiangxi)"),
+        # The stated macro view (prior), combined with the province's data by model.macro_view;
+        # defaults and their provenance are documented there and in the README.
+        "long_run_growth": (float, -0.10, 0.40, DEFAULT_VIEW.long_run_growth, "prior mean of the province's long-run nominal log-growth"),
+        "long_run_growth_sd": (float, 0.001, 0.20, DEFAULT_VIEW.long_run_growth_sd, "prior sd of the long-run growth"),
+        "persistence": (float, 0.01, 0.99, DEFAULT_VIEW.persistence, "prior mean of the persistence of growth deviations (Beta)"),
+        "persistence_sd": (float, 0.01, 0.45, DEFAULT_VIEW.persistence_sd, "prior sd of the persistence"),
+        "shock_sd": (float, 0.005, 0.30, DEFAULT_VIEW.shock_sd, "prior median of the yearly macro growth shock sd"),
+        "measurement_sd": (float, 0.0, 0.10, DEFAULT_VIEW.measurement_sd, "noise of observed log revenue in the start-state filter"),
+        "start": (str, None, None, DEFAULT_VIEW.start, "\"filtered\" (Kalman-filtered growth at the last data year) or \"last_observed\""),
+        "parameter_uncertainty": (bool, None, None, DEFAULT_VIEW.parameter_uncertainty, "draw every path's parameters from their posterior (false: point estimates)"),
     },
     "pipeline": {
         "enabled": (bool, None, None, True, "simulate the project pipeline"),
@@ -108,6 +120,10 @@ class Scenario:
 
     def years(self, first: int = 2014) -> np.ndarray:
         return np.arange(first, self.get("scenario", "horizon") + 1)
+
+    def macro_view(self) -> MacroView:
+        """The stated macro view of the ``[macro]`` section."""
+        return view_from_settings(self.settings["macro"])
 
     def macro_shift(self, years: np.ndarray) -> np.ndarray:
         """Per-year shift of macro log-growth."""
@@ -155,6 +171,7 @@ def load_scenario(path: Path | str) -> Scenario:
     settings = _validate(merged.raw, str(path))
     levers = validate_levers(merged.raw.get("levers", {}), f"{path} [levers]")
     _check_shift_within_horizon(settings, merged.origin)
+    _check_macro_view(settings, merged.origin)
     notes = merged.notes + _no_inherits_note(merged, levers) + _idle_levers_note(merged, settings)
     return Scenario(path, _own_description(settings, merged, path), levers, merged.chain, notes)
 
@@ -351,6 +368,16 @@ def _check_shift_within_horizon(settings: dict, origin: dict[tuple[str, str], st
             f"([scenario] horizon = {horizon}, from {h_from}), so shift = {shift} would never apply; "
             f"expected shift_from <= {horizon}"
         )
+
+
+def _check_macro_view(settings: dict, origin: dict[tuple[str, str], str]) -> None:
+    """The [macro] view must make a proper prior (Beta-compatible persistence, a known start rule)."""
+    try:
+        view_from_settings(settings["macro"])
+    except ScenarioError as exc:
+        key = "start" if "start =" in str(exc) else "persistence_sd"
+        where = origin.get(("macro", key), origin.get(("macro", "persistence"), "default"))
+        raise ScenarioError(f"{where}: {exc}") from None
 
 
 def _no_inherits_note(merged: _Merged, levers: dict[str, float]) -> tuple[str, ...]:

@@ -42,6 +42,8 @@ def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
     p, se = probability(hit)
     base.update(probability=p, se=se, n_paths=int(x.size), mean=float(x.mean()), quantiles=_quantiles(x))
     base["expected_shortfall"] = float((t.at_least - x[~hit]).mean()) if (~hit).any() else 0.0
+    # Heavy upper tails make means unrepresentative: the median shortfall and gap stand beside them.
+    base["median_shortfall"] = float(np.median(t.at_least - x[~hit])) if (~hit).any() else 0.0
     if c.is_count or c.flow is not None:
         values, counts = np.unique(x.astype(int), return_counts=True)
         base["distribution"] = {int(v): float(k / x.size) for v, k in zip(values, counts)}
@@ -68,12 +70,20 @@ def _path(c: CompiledTarget, out: RunOutput) -> list[dict]:
 
 
 def _decomposition(c: CompiledTarget, out: RunOutput) -> dict:
-    """Expected value split into organic growth, projects of existing firms and new entrants."""
-    comp = out.stack("components", c.target.id).mean(axis=0)
-    organic, with_projects, total = (float(v) for v in comp)
+    """Value split into organic growth, projects of existing firms and new entrants: mean and median side by side.
+
+    The mean is pulled up by a heavy upper tail (a few explosive paths), so the
+    median split and the median gap (target minus median outcome) are the
+    "typical" reading; the mean keeps its additive split.
+    """
+    stacked = out.stack("components", c.target.id)
+    organic, with_projects, total = (float(v) for v in stacked.mean(axis=0))
+    m_org, m_proj, m_total = (float(v) for v in np.median(stacked, axis=0))
     return {
         "organic": organic, "projects": with_projects - organic, "new_entrants": total - with_projects,
         "expected": total, "target": c.target.at_least, "expected_gap": float(c.target.at_least - total),
+        "median_organic": m_org, "median_projects": m_proj - m_org, "median_new_entrants": m_total - m_proj,
+        "median": m_total, "median_gap": float(c.target.at_least - m_total),
     }
 
 
@@ -98,9 +108,23 @@ def _labels(c: CompiledTarget, out: RunOutput) -> list[tuple[str, str]]:
     return [(i, names.get(i, i)) for i in ids]
 
 
-def summarise(out: RunOutput) -> dict:
-    """JSON-ready summary of a whole run."""
+def summarise(out: RunOutput, structural: dict | None = None) -> dict:
+    """JSON-ready summary of a whole run.
+
+    Parameters
+    ----------
+    out : RunOutput
+    structural : dict, optional
+        :func:`model.structural.run_structural` of the same run: each target
+        gets ``structural`` (per-variant P, ``low``, ``high``), the summary the
+        variant list.
+    """
     ctx = out.context
+    targets = [target_summary(c, out) for c in ctx.targets]
+    if structural is not None:
+        for t in targets:
+            if t["id"] in structural["targets"]:
+                t["structural"] = structural["targets"][t["id"]]
     return {
         "scenario": ctx.scenario.name,
         "description": ctx.scenario.get("scenario", "description"),
@@ -110,10 +134,25 @@ def summarise(out: RunOutput) -> dict:
         "years": [int(y) for y in ctx.years],
         "illustrative_data": ctx.panel.illustrative,
         "calibration": ctx.calibration_source,
-        "targets": [target_summary(c, out) for c in ctx.targets],
+        "conditional_on": _conditional_on(out),
+        "macro_view": ctx.params.macro.summary(),
+        "structural": None if structural is None else {k: v for k, v in structural.items() if k != "targets"},
+        "targets": targets,
         "aggregates": _aggregates(out),
         "pipeline": _pipeline(out),
         "fiscal": _fiscal(out),
+    }
+
+
+def _conditional_on(out: RunOutput) -> dict:
+    """What every probability of the run assumes: macro view, levers, data."""
+    ctx = out.context
+    sc = ctx.scenario
+    return {
+        "macro_view": ctx.params.macro.view.to_dict(),
+        "macro_shift": {"shift": sc.get("macro", "shift"), "from": sc.get("macro", "shift_from"), "m4_widening": sc.get("macro", "widen")},
+        "levers": {"scenario_files": list(sc.chain), "pipeline": sc.get("pipeline", "enabled")},
+        "data": {"folder": ctx.data_dir, "illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source},
     }
 
 

@@ -1,10 +1,12 @@
 """Top-down check of the bottom-up aggregates.
 
 The run builds every region total bottom-up (members + remainders, plus the
-project pipeline). This module fits the single-series forecaster
-(:func:`model.forecast.forecast`, the M4-benchmarked model) to each region's own
+project pipeline). This module fits the province's damped-trend law, under the
+run's own stated macro view (:mod:`model.macro_view`), to each region's own
 history and reports where the two views disagree: the ratio of the medians, and
-whether the bottom-up median lies inside the top-down 80 % interval.
+whether the bottom-up median lies inside the top-down 80 % interval. (It used
+the M4-prior forecaster before the province's macro path stopped using M4
+priors; comparing against another prior would measure the priors' difference.)
 
 The province agrees by construction (leaf growth redistributes shares inside the
 macro path, and the organic adjustment removes the baseline pipeline from the
@@ -22,13 +24,16 @@ import numpy as np
 import pandas as pd
 
 from .engine import RunOutput, key_nodes
-from .forecast import forecast
+from .forecast import clean_series
+from .macro_view import macro_posterior, simulate_levels
 
 __all__ = ["topdown_check", "topdown_command", "REPORT_YEARS"]
 
 #: Years reported by default: the documents' milestone years inside the horizon.
 REPORT_YEARS = (2015, 2016, 2020, 2025)
 _LEVEL = 0.8
+#: Simulated paths of each top-down forecast.
+_TD_PATHS = 2000
 
 
 def topdown_check(out: RunOutput, years: tuple[int, ...] = REPORT_YEARS, seed: int = 0) -> pd.DataFrame:
@@ -63,13 +68,15 @@ def topdown_check(out: RunOutput, years: tuple[int, ...] = REPORT_YEARS, seed: i
         hist = panel.revenue.loc[node].to_numpy(float)
         if np.sum(np.isfinite(hist) & (hist > 0)) < 2:
             continue
-        td = forecast(hist, len(sim_years), levels=(_LEVEL,), seed=np.random.SeedSequence(seed, spawn_key=(k,)))
+        post = macro_posterior(clean_series(hist), ctx.params.macro.view)
+        levels = simulate_levels(post, len(sim_years), _TD_PATHS, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,))))
+        tdq = np.quantile(levels, [(1 - _LEVEL) / 2, 0.5, (1 + _LEVEL) / 2], axis=0)
         bu = np.quantile(nodes[:, k, :].astype(float), [0.1, 0.5, 0.9], axis=0)
         for j in cols:
             rows.append({
                 "region": node, "name": panel.regions.at[node, "name"], "level": panel.regions.at[node, "level"],
                 "year": sim_years[j], "bottom_up_q10": bu[0, j], "bottom_up_median": bu[1, j], "bottom_up_q90": bu[2, j],
-                "top_down_q10": td.lower[_LEVEL][j], "top_down_median": td.mean[j], "top_down_q90": td.upper[_LEVEL][j],
+                "top_down_q10": tdq[0, j], "top_down_median": tdq[1, j], "top_down_q90": tdq[2, j],
             })
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -85,8 +92,8 @@ def _markdown(frame: pd.DataFrame, out: RunOutput) -> str:
         "# Top-down check of the bottom-up region totals", "",
         f"Scenario `{scen.get('scenario', 'name')}`, {out.n_paths} paths, seed {out.seed}; "
         f"calibration: {out.context.calibration_source}. Written by `attain topdown --write`.", "",
-        "Bottom-up: the run's totals (members + remainders + pipeline). Top-down: `model.forecast` fitted to the "
-        "region's own 2008-2013 history. `ratio` = bottom-up median / top-down median; `inside` = the bottom-up "
+        "Bottom-up: the run's totals (members + remainders + pipeline). Top-down: the province's damped-trend law "
+        "under the run's stated macro view, fitted to the region's own 2008-2013 history. `ratio` = bottom-up median / top-down median; `inside` = the bottom-up "
         "median lies in the top-down 80 % interval.", "",
     ]
     if out.context.panel.illustrative:

@@ -80,7 +80,7 @@ def test_child_file_overrides_keys_in_every_section():
     assert s.get("scenario", "paths") == 300
     assert s.get("scenario", "seed") == 20140101
     assert s.get("macro", "shift") == -0.01
-    assert s.get("macro", "widen") is True
+    assert s.get("macro", "widen") is False and s.get("macro", "start") == "filtered"  # inherited from the baseline
     assert s.levers["guarantee_multiplier"] == 6.0
     assert s.levers["signed_per_year_jx_major"] == 40
     assert len(s.chain) == 2

@@ -98,6 +98,10 @@ def test_decomposition_sums_to_the_expected_value(summary):
         assert d["organic"] + d["projects"] + d["new_entrants"] == pytest.approx(d["expected"], rel=1e-12, abs=1e-9), t["id"]
         assert d["expected"] == pytest.approx(t["mean"], rel=1e-12, abs=1e-9)
         assert d["expected_gap"] == pytest.approx(t["at_least"] - d["expected"])
+        # the median gap is measured from the median outcome (the q50 reported beside P)
+        assert d["median"] == pytest.approx(t["quantiles"]["q50"], rel=1e-12)
+        assert d["median_gap"] == pytest.approx(t["at_least"] - t["quantiles"]["q50"], rel=1e-12, abs=1e-9)
+        assert d["median_organic"] + d["median_projects"] + d["median_new_entrants"] == pytest.approx(d["median"], rel=1e-12, abs=1e-9)
         n += 1
     assert n >= 25
     # projects and new entrants add revenue to the province's firms; they never remove it

@@ -1,0 +1,135 @@
+"""Structural range: P(attain) under a documented set of defensible alternatives.
+
+The Monte Carlo error (± beside P) only says how precisely the model's own
+probability is computed. Which model is right is a separate, usually larger,
+uncertainty. Every run therefore re-runs the scenario under a few alternative
+assumptions that a careful forecaster could equally defend, with the same seed
+(common random numbers: the same shocks, so differences are the assumption,
+not noise), and reports the lowest and highest P as the structural range.
+
+The variants are a registry (:data:`VARIANTS`): a name, a description and a
+function from a :class:`~model.context.RunContext` to a modified one. Another
+module adds its own with :func:`register` (for example entry/exit rules).
+
+Cost and precision: variants run ``n_paths`` paths (by default the main run's
+paths capped at 500, rounded to whole blocks). Each variant's P is reported as
+the main run's P plus the variant's difference from the main run *on the same
+first paths* (a common-random-numbers difference), so the variants carry the
+main run's precision plus the much smaller noise of a paired difference.
+
+What the range does not cover: anything outside the listed alternatives (other
+growth laws, data errors, policy changes, levers) and Monte Carlo noise of the
+paired differences (about ``sqrt(2 p (1-p) / n) * sqrt(1 - corr)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .context import RunContext, with_macro_view
+from .engine import RunOutput, run_blocks
+
+__all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
+
+#: Paths per variant unless the caller asks otherwise (capped at the main run's paths).
+DEFAULT_PATHS = 500
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One defensible alternative assumption.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier (JSON key).
+    description : str
+        What changes, in a planner's words (English).
+    apply : callable
+        ``RunContext -> RunContext`` with the alternative assumption.
+    """
+
+    name: str
+    description: str
+    apply: Callable[[RunContext], RunContext]
+
+
+VARIANTS: dict[str, Variant] = {}
+
+
+def register(variant: Variant) -> Variant:
+    """Add a variant to the registry (a name already present is replaced)."""
+    VARIANTS[variant.name] = variant
+    return variant
+
+
+def _view_change(**change) -> Callable[[RunContext], RunContext]:
+    def apply(ctx: RunContext) -> RunContext:
+        view = ctx.params.macro.view
+        values = {k: (v(view) if callable(v) else v) for k, v in change.items()}
+        return with_macro_view(ctx, dataclasses.replace(view, **values))
+
+    return apply
+
+
+register(Variant("macro_low", "long-run growth at the low end of the stated view (mean - sd)", _view_change(long_run_growth=lambda v: v.long_run_growth - v.long_run_growth_sd)))
+register(Variant("macro_high", "long-run growth at the high end of the stated view (mean + sd)", _view_change(long_run_growth=lambda v: v.long_run_growth + v.long_run_growth_sd)))
+register(Variant("start_switched", "start from the last observed growth instead of the filtered state (or the reverse)", _view_change(start=lambda v: "last_observed" if v.start == "filtered" else "filtered")))
+register(Variant("no_parameter_uncertainty", "every path at the point estimates (parameter uncertainty off; on when the scenario has it off)", _view_change(parameter_uncertainty=lambda v: not v.parameter_uncertainty)))
+
+
+def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:
+    """Paths per variant: ``requested`` (default 500), at most the main run's, in whole blocks."""
+    n = min(requested or DEFAULT_PATHS, main_paths)
+    return max(block_size, (n // block_size) * block_size) if main_paths >= block_size else main_paths
+
+
+def run_structural(out: RunOutput, n_paths: int | None = None, workers: int = 1, scheduler: str | None = None, names: list[str] | None = None) -> dict:
+    """Run every registered variant and report each target's structural range.
+
+    Parameters
+    ----------
+    out : RunOutput
+        The main run (its context, seed and first paths are reused).
+    n_paths : int, optional
+        Paths per variant (see :func:`structural_paths`).
+    workers : int
+    scheduler : str, optional
+    names : list of str, optional
+        Variants to run (default: all registered).
+
+    Returns
+    -------
+    dict
+        ``{"n_paths", "method", "variants": {name: description}, "targets": {id: {"variants": {name: P},
+        "low", "high"}}}``; ``low``/``high`` include the main run's P.
+    """
+    ctx = out.context
+    bs = ctx.scenario.get("scenario", "block_size")
+    n = structural_paths(out.n_paths, bs, n_paths)
+    chosen = [VARIANTS[k] for k in (names or list(VARIANTS))]
+    hits = {c.target.id: out.stack("values", c.target.id) >= c.target.at_least for c in ctx.targets if c.evaluable}
+    main_full = {tid: float(h.mean()) for tid, h in hits.items()}
+    main_first = {tid: float(h[:n].mean()) for tid, h in hits.items()}
+    per_target: dict[str, dict] = {tid: {"variants": {}} for tid in hits}
+    for v in chosen:
+        run = run_blocks(v.apply(ctx), n, out.seed, workers, scheduler)
+        for c in run.context.targets:
+            tid = c.target.id
+            if tid not in hits:
+                continue
+            p_var = float((run.stack("values", tid) >= c.target.at_least).mean())
+            per_target[tid]["variants"][v.name] = float(np.clip(main_full[tid] + (p_var - main_first[tid]), 0.0, 1.0))
+    for tid, row in per_target.items():
+        ps = [main_full[tid], *row["variants"].values()]
+        row.update(low=float(min(ps)), high=float(max(ps)))
+    return {
+        "n_paths": n,
+        "method": f"each variant rerun on the first {n} paths with the main run's seed; P(variant) = P(main) + [P(variant) - P(main)] on those paths",
+        "variants": {v.name: v.description for v in chosen},
+        "targets": per_target,
+    }

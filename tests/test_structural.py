@@ -1,0 +1,55 @@
+"""Structural range: variants rerun with common random numbers; the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.context import prepare
+from model.engine import run_blocks
+from model.scenario import load_scenario
+from model.structural import VARIANTS, Variant, register, run_structural, structural_paths
+
+N = 250
+SEED = 20140101
+
+
+@pytest.fixture(scope="module")
+def main_run():
+    ctx = prepare(load_scenario("baseline").with_overrides(paths=N))
+    return run_blocks(ctx, 2 * N, SEED)  # two blocks: the variants rerun the first one
+
+
+def test_registry_lists_the_documented_alternatives():
+    assert {"macro_low", "macro_high", "start_switched", "no_parameter_uncertainty"} <= set(VARIANTS)
+    assert all(v.description for v in VARIANTS.values())
+
+
+def test_paths_per_variant_are_whole_blocks_and_never_more_than_the_main_run():
+    assert structural_paths(2000, 250) == 500
+    assert structural_paths(2000, 250, 600) == 500
+    assert structural_paths(300, 250) == 250
+    assert structural_paths(120, 250) == 120
+    assert structural_paths(10_000, 250, 1000) == 1000
+
+
+def test_an_unchanged_variant_reproduces_the_main_probabilities_exactly(main_run):
+    """Common random numbers: the same context on the first paths gives the main run's paths, so the
+    paired difference is exactly zero and the variant's P equals the main P."""
+    register(Variant("_identity", "no change (test)", lambda ctx: ctx))
+    try:
+        res = run_structural(main_run, n_paths=N, names=["_identity"])
+    finally:
+        del VARIANTS["_identity"]
+    assert res["n_paths"] == N
+    for tid, row in res["targets"].items():
+        hits = main_run.stack("values", tid) >= next(c.target.at_least for c in main_run.context.targets if c.target.id == tid)
+        assert row["variants"]["_identity"] == pytest.approx(hits.mean(), abs=1e-12), tid
+        assert row["low"] == row["high"]
+
+
+def test_macro_view_ends_order_a_growth_target(main_run):
+    res = run_structural(main_run, n_paths=N, names=["macro_low", "macro_high"])
+    row = res["targets"]["JX-CLUTOTAL-2025"]
+    assert row["variants"]["macro_low"] < row["variants"]["macro_high"]
+    assert row["low"] <= row["variants"]["macro_low"] and row["high"] >= row["variants"]["macro_high"]
+    assert set(res["variants"]) == {"macro_low", "macro_high"}
