@@ -33,10 +33,10 @@ from .entrants import EntrantFirms
 from .exit_hazard import ExitHazard, survival
 from .hierarchy import Hierarchy
 from .scenario import Scenario
-from .start_values import StartPlan, plan_moves, draw_starts
+from .start_values import StartPlan, draw_starts, plan_moves, synthetic_members
 from .targets import CompiledTarget
 
-__all__ = ["CountModel", "BlockCounts", "prepare_counts", "attach_counts", "block_counts", "STREAM"]
+__all__ = ["CountModel", "BlockCounts", "prepare_counts", "attach_counts", "block_counts", "entrants_on_sites", "members_2013", "STREAM"]
 
 #: First spawn-key entry of the count streams (growth uses 0, the pipeline 1).
 STREAM = 13
@@ -194,3 +194,14 @@ def entrants_on_sites(firms: EntrantFirms | None, site_cols: np.ndarray) -> Entr
         return None
     site = np.where(firms.site >= 0, np.asarray(site_cols, np.int64)[np.maximum(firms.site, 0)] if len(site_cols) else -1, -1)
     return EntrantFirms(firms.revenue, site)
+
+
+def members_2013(c: CompiledTarget, panel: Panel, h: Hierarchy, cm: CountModel | None) -> dict:
+    """For a count target: its members above the threshold in the last data year and how many are made up.
+
+    See :func:`model.start_values.synthetic_members`; ``synthetic_near`` counts
+    made-up candidates within one drawn sd of the threshold (0 when their values are held fixed).
+    """
+    sd = (0.0, 0.0) if cm is None else (max((m.sd for m in cm.starts.moves if m.kind == "enterprise"), default=0.0),
+                                       max((m.sd for m in cm.starts.moves if m.kind != "enterprise"), default=0.0))
+    return synthetic_members(panel, h, c.nodes, c.enterprises, c.target.threshold, sd)

@@ -17,9 +17,10 @@ entity around its generated value; published and derived values stay fixed.
   cluster (so no aggregate changes), a park against its region's ``other``
   remainder (only the park changes), a cluster against its host park's
   ``other`` remainder (only the cluster and its parent clusters change); a
-  park's or cluster's change is spread over its remainder cells by size; when
-  the nearest counterpart is too small, the next one up the region tree gives
-  the rest. A counterpart is never one whose move would change an aggregate
+  park's or cluster's change is spread over its remainder cells by size. The
+  counterpart is the nearest cell that can give a two-sd rise (up the region
+  tree if the nearest cannot), and the same whichever way the draw goes, so
+  the draws stay centred on the generated values. A counterpart is never one whose move would change an aggregate
   with a published or derived 2013 value (an entity with no such counterpart
   is held fixed and listed). Every leaf keeps at least 5 % of its generated
   value, so a draw may be cut short; :func:`draw_starts` reports how often.
@@ -89,11 +90,12 @@ def _synthetic(panel: Panel, entity: str, year: int) -> bool:
 def plan_moves(panel: Panel, h: Hierarchy, sd_firm: float, sd_aggregate: float) -> StartPlan:
     """Which synthetic 2013 values are drawn, and against which leaves.
 
-    Donors are tried nearest first: an enterprise's own (park, cluster) cell,
-    then its park's or region's ``other`` cell, then those of the regions above;
-    a park's region, then the regions above; a cluster's host park, then the
-    regions above it. A donor is used only if the move changes no aggregate with
-    a published or derived 2013 value.
+    Each recipient leaf gets one counterpart, the nearest that can give a
+    two-sd rise: an enterprise's own (park, cluster) cell, then its park's
+    other cells, then the ``other`` cells of the regions above; a park's region,
+    then the regions above; a cluster's host park, then the regions above. A
+    counterpart is used only if the move changes no aggregate with a published
+    or derived 2013 value.
 
     Parameters
     ----------
@@ -114,16 +116,23 @@ def plan_moves(panel: Panel, h: Hierarchy, sd_firm: float, sd_aggregate: float) 
     geo_parent = {**panel.regions["parent"].to_dict(), **panel.parks["region"].to_dict()}
     moves, held = [], {}
 
-    def donors(recipient: int, chain: list[tuple[str, str]]) -> tuple[int, ...]:
-        """Cells of ``chain`` that exist, hold revenue and leave published values alone."""
-        out = []
+    def donors(recipient: int, chain: list[tuple[str, str]], need: float) -> tuple[int, ...]:
+        """One counterpart: the nearest cell of ``chain`` that can give ``need`` (else the largest).
+
+        One fixed counterpart per move keeps the draw symmetric: what a firm gains
+        when drawn high it gives back to the same cell when drawn low.
+        """
+        ok = []
         for key in chain:
             d = cell_at.get(key)
-            if d is None or d == recipient or level[d] <= 0 or d in out:
+            if d is None or d == recipient or level[d] <= 0 or d in ok:
                 continue
             if not fixed[np.flatnonzero(h.matrix[:, recipient] != h.matrix[:, d])].any():
-                out.append(d)
-        return tuple(out)
+                ok.append(d)
+        if not ok:
+            return ()
+        able = [d for d in ok if (1.0 - _KEEP) * level[d] >= need]
+        return (able[0],) if able else (max(ok, key=lambda d: level[d]),)
 
     def up(geo: str) -> list[tuple[str, str]]:
         out = []
@@ -132,22 +141,31 @@ def plan_moves(panel: Panel, h: Hierarchy, sd_firm: float, sd_aggregate: float) 
             geo = geo_parent.get(geo, "")
         return out
 
+    def park_cells(geo: str) -> list[tuple[str, str]]:
+        return sorted((g, c) for g, c in cell_at if g == geo)
+
     plan = []
     if sd_firm > 0:
         for j in h.enterprise_leaves:
             eid, geo, cl = leaves.at[j, "id"], leaves.at[j, "geo"], leaves.at[j, "cluster"]
             if _synthetic(panel, eid, year) and level[j] > 0:
-                plan.append((eid, "enterprise", float(level[j]), sd_firm, [(int(j), donors(int(j), [(geo, cl)] + up(geo)), 1.0)]))
+                need = np.expm1(2 * sd_firm) * level[j]
+                plan.append((eid, "enterprise", float(level[j]), sd_firm, [(int(j), donors(int(j), [(geo, cl), (geo, "")] + park_cells(geo) + up(geo), need), 1.0)]))
     if sd_aggregate > 0:
         # A park's or cluster's change is spread over its remainder cells in proportion to their size.
         for pid in panel.parks.index:
             own = [i for (g, c), i in cell_at.items() if g == pid and level[i] > 0]
             if _synthetic(panel, pid, year):
-                plan.append((pid, "park", float(level[h.members_of(pid)].sum()), sd_aggregate, [(i, donors(i, up(geo_parent.get(pid, ""))), level[i]) for i in own]))
+                need = np.expm1(2 * sd_aggregate) * level[h.members_of(pid)].sum() / max(level[own].sum(), 1e-9)
+                plan.append((pid, "park", float(level[h.members_of(pid)].sum()), sd_aggregate, [(i, donors(i, up(geo_parent.get(pid, "")), need * level[i]), level[i]) for i in own]))
         for cid in panel.clusters.index:
             own = [i for (g, c), i in cell_at.items() if c == cid and level[i] > 0]
             if _synthetic(panel, cid, year):
-                plan.append((cid, "cluster", float(level[h.members_of(cid)].sum()), sd_aggregate, [(i, donors(i, up(leaves.at[i, "geo"])), level[i]) for i in own]))
+                need = np.expm1(2 * sd_aggregate) * level[h.members_of(cid)].sum() / max(level[own].sum(), 1e-9)
+                plan.append((cid, "cluster", float(level[h.members_of(cid)].sum()), sd_aggregate,
+                             [(i, donors(i, [(leaves.at[i, "geo"], "")] + park_cells(leaves.at[i, "geo"]) + up(leaves.at[i, "geo"]), need * level[i]), level[i]) for i in own]))
+    # Parks and clusters first: an aggregate drawn low must find its cells not yet drained by firms drawn high.
+    plan = [p for p in plan if p[1] != "enterprise"] + [p for p in plan if p[1] == "enterprise"]
     for entity, kind, value, sd, pairs in plan:
         usable = [(r, d, w) for r, d, w in pairs if d]  # cells whose every counterpart is published are left out
         if not usable:
