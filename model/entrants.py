@@ -83,5 +83,6 @@ def count_in_sites(firms: EntrantFirms, sites: np.ndarray, year: int, threshold:
     """Per path, new firms at one of ``sites`` with revenue above ``threshold`` in year column ``year``."""
     if firms.revenue.shape[1] == 0 or len(sites) == 0:
         return np.zeros(firms.revenue.shape[0])
-    inside = np.isin(firms.site, sites)
-    return ((firms.revenue[:, :, year] > threshold) & inside).sum(axis=1).astype(float)
+    lookup = np.zeros(max(int(np.max(sites)), int(firms.site.max(initial=0))) + 2, bool)  # last entry: padding (-1)
+    lookup[np.asarray(sites)] = True
+    return ((firms.revenue[:, :, year] > threshold) & lookup[firms.site]).sum(axis=1).astype(float)

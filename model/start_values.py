@@ -23,7 +23,8 @@ entity around its generated value; published and derived values stay fixed.
   the draws stay centred on the generated values. A counterpart is never one whose move would change an aggregate
   with a published or derived 2013 value (an entity with no such counterpart
   is held fixed and listed). Every leaf keeps at least 5 % of its generated
-  value, so a draw may be cut short; :func:`draw_starts` reports how often.
+  value, so a draw may be cut short, by the same distance either way (the
+  median stays the generated value); :func:`draw_starts` reports how often.
 * **Paths.** The growth law is proportional in level, so a drawn start is
   applied by scaling the leaf's whole simulated path by the ratio of its drawn
   to its generated start (the size dependence of the idiosyncratic volatility
@@ -58,9 +59,9 @@ class Move:
         Generated 2013 value (亿元).
     sd : float
         Log-sd of the draw.
-    pairs : tuple of (recipient leaf, donor leaves, weight)
+    pairs : tuple of (recipient leaf, (donor leaf,), weight)
         The entity's change is split over its leaves (``recipient``) by weight,
-        each against donor leaves outside it (nearest first).
+        each against one donor leaf outside it.
     """
 
     entity: str
@@ -209,20 +210,22 @@ def draw_starts(plan: StartPlan, start: np.ndarray, rng: np.random.Generator, n_
     clipped = np.zeros(len(plan.moves))
     for k, m in enumerate(plan.moves):
         change = m.value * np.expm1(m.sd * z[:, k])
-        cut = np.zeros(n_paths, bool)
+        # Every leaf keeps at least _KEEP of its value. The whole move is cut at the same distance on
+        # both sides (the most its recipients can lose and its donors can give at these weights), so a
+        # cut never shifts the median: a one-sided cut would push drawn values up or down.
+        room = np.full(n_paths, np.inf)
+        share: dict[int, float] = {}
         for rec, donors, w in m.pairs:
-            # the recipient keeps at least _KEEP of its value; donors give down to _KEEP of theirs, nearest first
-            want = np.maximum(change * w, -(level[:, rec] - _KEEP * start[rec]))
-            cut |= want != change * w
-            level[:, donors[0]] -= np.minimum(want, 0.0)
-            need = np.maximum(want, 0.0)
-            for d in donors:
-                give = np.clip(need, 0.0, np.maximum(level[:, d] - _KEEP * start[d], 0.0))
-                level[:, d] -= give
-                level[:, rec] += give
-                need = need - give
-            level[:, rec] += np.minimum(want, 0.0)
-            cut |= need > 1e-12
+            room = np.minimum(room, (level[:, rec] - _KEEP * start[rec]) / w)
+            share[donors[0]] = share.get(donors[0], 0.0) + w
+        for d, w in share.items():
+            room = np.minimum(room, (level[:, d] - _KEEP * start[d]) / w)
+        room = np.maximum(room, 0.0)
+        delta = np.clip(change, -room, room)
+        cut = delta != change
+        for rec, donors, w in m.pairs:
+            level[:, rec] += delta * w
+            level[:, donors[0]] -= delta * w
         clipped[k] = cut.mean()
     return level, clipped
 
