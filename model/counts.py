@@ -204,4 +204,5 @@ def members_2013(c: CompiledTarget, panel: Panel, h: Hierarchy, cm: CountModel |
     """
     sd = (0.0, 0.0) if cm is None else (max((m.sd for m in cm.starts.moves if m.kind == "enterprise"), default=0.0),
                                        max((m.sd for m in cm.starts.moves if m.kind != "enterprise"), default=0.0))
-    return synthetic_members(panel, h, c.nodes, c.enterprises, c.target.threshold, sd)
+    drawn = set() if cm is None else {m.entity for m in cm.starts.moves}
+    return synthetic_members(panel, h, c.nodes, c.enterprises, c.target.threshold, sd, drawn)

@@ -230,7 +230,7 @@ def draw_starts(plan: StartPlan, start: np.ndarray, rng: np.random.Generator, n_
     return level, clipped
 
 
-def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises: np.ndarray, threshold: float, sd: tuple[float, float] = (0.0, 0.0)) -> dict:
+def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises: np.ndarray, threshold: float, sd: tuple[float, float] = (0.0, 0.0), drawn: set[str] | None = None) -> dict:
     """Members of a count target above its threshold in the last data year, and how many are made up.
 
     Parameters
@@ -243,12 +243,16 @@ def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises
     sd : (float, float)
         Log-sd of made-up enterprise and aggregate values: a synthetic candidate
         within ``exp(±sd)`` of the threshold is "near" it.
+    drawn : set of str, optional
+        Entities whose value is drawn per path; synthetic ones above the threshold
+        that are not drawn are listed as ``synthetic_held`` (default: all drawn).
 
     Returns
     -------
     dict
         ``year``, ``above``, ``synthetic_above``, ``synthetic_ids`` (the synthetic
-        ones above), ``synthetic_near`` (synthetic candidates within one sd).
+        ones above), ``synthetic_near`` (drawn synthetic candidates within one sd),
+        ``synthetic_held`` (synthetic ones above whose value is not drawn).
     """
     year = int(panel.years[-1])
     ent_ids = h.leaves["id"].to_numpy()[h.enterprise_leaves]
@@ -257,9 +261,11 @@ def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises
     sds = np.array([sd[1]] * len(nodes) + [sd[0]] * len(enterprises))
     synth = np.array([_synthetic(panel, i, year) for i in ids], bool)
     above = values > threshold
-    near = synth & (sds > 0) & (np.abs(np.log(np.maximum(values, 1e-9) / threshold)) < sds)
+    is_drawn = np.array([drawn is None or i in drawn for i in ids], bool)
+    near = synth & is_drawn & (sds > 0) & (np.abs(np.log(np.maximum(values, 1e-9) / threshold)) < sds)
     return {"year": year, "above": int(above.sum()), "synthetic_above": int((above & synth).sum()),
-            "synthetic_ids": [i for i, a, s in zip(ids, above, synth) if a and s], "synthetic_near": int(near.sum())}
+            "synthetic_ids": [i for i, a, s in zip(ids, above, synth) if a and s], "synthetic_near": int(near.sum()),
+            "synthetic_held": [i for i, a, s, d in zip(ids, above, synth, is_drawn) if a and s and not d]}
 
 
 def _node_values(panel: Panel, h: Hierarchy, nodes: np.ndarray) -> np.ndarray:

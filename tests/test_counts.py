@@ -79,3 +79,21 @@ def test_one_piece_switched_off_leaves_the_draws_of_the_others(tmp_path):
             assert np.array_equal(other.leaves, raw) and np.array_equal(other.exit_uniforms, full.exit_uniforms)
     # a different block draws different numbers
     assert not np.array_equal(block_counts(on.counts, h, raw, SEED, 2).exit_uniforms, full.exit_uniforms)
+
+
+def test_summary_and_table_report_made_up_members_of_count_targets():
+    from model.display import run_table
+    from model.summary import summarise
+
+    s = summarise(run("baseline"))
+    rows = {t["id"]: t for t in s["targets"] if t.get("members_2013")}
+    assert set(rows) == {c.target.id for c in run("baseline").context.targets if c.evaluable and c.is_count}
+    ent50 = rows["JX-ENT50-2015"]["members_2013"]
+    assert 0 < ent50["synthetic_above"] < ent50["above"]  # the 7 published firms above 50亿 are not synthetic
+    assert "E.JCC" not in ent50["synthetic_ids"]
+    assert rows["JX-PARK100-2015"]["members_2013"]["synthetic_above"] == rows["JX-PARK100-2015"]["members_2013"]["above"]
+    assert s["counts"]["exit_hazard"] == 0.03 and s["counts"]["separate_entrants"] is True
+    assert {"JX", "JX.GZ"} <= set(s["counts"]["below_floor"])
+    assert s["counts"]["top_tier_2013"]["firms"][0]["id"] == "E.JCC"
+    table = run_table(s, "en")
+    assert "JX-ENT50-2015: 38, of which 31 synthetic" in table
