@@ -117,7 +117,7 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     res.nodes = stages[-1].nodes[:, [h.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
     res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
     res.queues, res.lag_months = _pipeline_stats(pipe)
-    res.fiscal = _fiscal(ctx, stages[-1])
+    res.fiscal = _fiscal(ctx, stages[-1], counted.start)
     return res
 
 
@@ -129,12 +129,23 @@ def _entrant_firms(ctx: RunContext, pipe) -> EntrantFirms | None:
     return entrants_on_sites(pipe.entrants, np.array([index[tuple(p)] for p in pipe.site_pairs.tolist()], np.int64))
 
 
-def _fiscal(ctx: RunContext, total: Outcome) -> dict[str, np.ndarray]:
+def _fiscal(ctx: RunContext, total: Outcome, start: np.ndarray) -> dict[str, np.ndarray]:
+    h = ctx.hierarchy
+    generated = np.nan_to_num(h.history[:, -1])
     out = {}
     for c in ctx.schedules:
         if c.evaluable:
             values = total.enterprises[:, c.index, :] if c.kind == "enterprise" else total.nodes[:, c.index, :]
-            out[c.schedule.id] = yearly_cost(c, values)
+            # A made-up 2013 value drawn per path carries its made-up history (and peak) with it.
+            if c.kind == "enterprise":
+                drawn, gen = start[:, h.enterprise_leaves[c.index]], generated[h.enterprise_leaves[c.index]]
+            else:
+                # sum_rows, not BLAS: bit-identical on any number of workers
+                drawn = sum_rows(h.matrix[c.index], start[:, :, None])[:, :, 0]
+                gen = sum_rows(h.matrix[c.index], generated[:, None])[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(gen > 0, drawn / gen, 1.0)
+            out[c.schedule.id] = yearly_cost(c, values, c.peak[None, :] * scale)
     return out
 
 

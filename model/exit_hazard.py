@@ -8,12 +8,12 @@ Default (a stated assumption, ``[counts]`` of a scenario): a firm of 10亿 leave
 with probability 3 % a year, and the hazard falls with size as size^-0.3 (2.4 %
 at 20亿, 1.9 % at 50亿, 1.5 % at 100亿, 0.75 % at 1000亿). Reasoning: studies of
 China's annual survey of above-scale industrial firms (e.g. Brandt, Van
-Biesebroeck and Zhang 2012, on 1998-2007) find exit rates of several percent a
-year for the whole above-scale population, most of it small firms, and exit
-hazards that fall steeply with size, as in every firm-dynamics data set
-(Dunne, Roberts and Samuelson 1989). No exit rate is published for Jiangxi's
-firms above 10亿, so the level is an assumption: at 3 % a year about 1 in 4 of
-today's 10亿 firms is gone after ten years, and 1 in 7 of the 100亿 firms.
+Biesebroeck and Zhang 2012, on 1998-2007) document heavy entry and exit among
+above-scale firms, most of them small, and exit hazards fall with size in
+every firm-dynamics data set (Dunne, Roberts and Samuelson 1989). No exit rate
+is published for Jiangxi's firms above 10亿, so the level is an assumption, not
+an estimate: at 3 % a year about 1 in 4 of today's 10亿 firms is gone after ten
+years, and 1 in 7 of the 100亿 firms.
 
 What happens to the revenue: an exiting firm leaves the *count*, not the
 economy. Its revenue path stays in every aggregate, now as part of the

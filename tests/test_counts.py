@@ -97,3 +97,18 @@ def test_summary_and_table_report_made_up_members_of_count_targets():
     assert s["counts"]["top_tier_2013"]["firms"][0]["id"] == "E.JCC"
     table = run_table(s, "en")
     assert "JX-ENT50-2015: 38, of which 31 synthetic" in table
+
+
+def test_a_drawn_start_moves_the_historical_peak_of_reward_schedules():
+    from model.catalogue import load_fiscal_schedules
+    from model.fiscal import CompiledSchedule, yearly_cost
+
+    sch = next(s for s in load_fiscal_schedules() if s.id == "GZ-REWARD-ENTERPRISE")
+    c = CompiledSchedule(sch, "enterprise", np.array([0]), np.array([8.0]))
+    values = np.array([[[9.0, 12.0]], [[9.0, 12.0]]])
+    default = yearly_cost(c, values)
+    same = yearly_cost(c, values, np.array([[8.0], [8.0]]))
+    assert np.array_equal(default, same)
+    # a path whose made-up firm (and its made-up history) was drawn 30 % higher already passed 10亿: nothing is due for it
+    moved = yearly_cost(c, values, np.array([[8.0], [10.4]]))
+    assert moved[0].sum() == default[0].sum() and moved[1].sum() < default[1].sum()
