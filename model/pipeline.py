@@ -72,7 +72,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -822,7 +822,9 @@ class PipelineResult:
     states: dict[str, NDArray]
     signed_cumulative: dict[str, NDArray]
     timeline: Timeline | None = None
-    entrants: Any = None  # model.entrants.EntrantFirms: each new entrant as its own firm (for counts)
+    # model.entrants.EntrantFirms, each new entrant as its own firm (for enterprise counts). Set by
+    # simulate_pipeline; a ClassVar, not a field, because its padding depends on the block's paths.
+    entrants: ClassVar[Any] = None
 
     def conservation_errors(self) -> list[str]:
         """List violations of "every signed project is in exactly one stage each year end"."""
