@@ -19,6 +19,7 @@ from .artefact import load_params
 from .calibrate import GrowthParams
 from .calibration_check import artefact_path, check_as_of, fit
 from .catalogue import load_catalogue, load_fiscal_schedules
+from .counts import CountModel, attach_counts, prepare_counts
 from .data import Panel, default_data_dir, load_dataset, parse_hosts
 from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
@@ -53,6 +54,7 @@ class RunContext:
     calibration_source: str
     schedules: list[CompiledSchedule]
     data_dir: str = ""
+    counts: CountModel | None = None  # entry, exit, below-floor firms, made-up starts (model.counts)
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
@@ -123,13 +125,15 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
     catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir)
+    counts = prepare_counts(scenario, panel, h, params)
+    catalogue = attach_counts(catalogue, panel, counts)
     # The baseline scenario's pipeline (not the lever defaults: baseline.toml sets its own intake),
     # the same for every scenario so organic growth is common to all of them.
     base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), years)
     organic = _organic_shift(params, base, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
     folder = str(Path(data_dir or default_data_dir()).resolve())
-    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules, folder)
+    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules, folder, counts)
 
 
 def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:

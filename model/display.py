@@ -47,9 +47,26 @@ def run_table(summary: dict, lang: str = "zh") -> str:
     p_width = 36 if summary.get("structural") else 18
     lines.append(pad(head[0], 44) + pad(head[1], 6) + pad(head[2], 10) + pad(head[3] + (" ± MC [结构区间]" if lang == "zh" else " ± MC [structural]") * bool(summary.get("structural")), p_width) + head[4])
     lines += [_row(t, lang, p_width) for t in summary["targets"] if t["evaluable"]]
+    lines += _member_lines(summary["targets"], lang)
     lines += _not_evaluable_lines([t for t in summary["targets"] if not t["evaluable"]], lang)
     lines += _fiscal_lines(summary.get("fiscal", []), summary["years"], lang)
     return "\n".join(lines)
+
+
+def _member_lines(targets: list[dict], lang: str) -> list[str]:
+    """Count targets: members above the threshold in the last data year, and how many of them are made up."""
+    rows = [t for t in targets if t.get("members_2013")]
+    if not rows:
+        return []
+    year = rows[0]["members_2013"]["year"]
+    if lang == "zh":
+        out = ["", f"计数目标:{year}年已过门槛的成员(其中合成数据;合成成员每条路径按设定的不确定性抽取)"]
+        fmt = "  {id}: {above} 个,其中合成 {synthetic_above} 个;门槛附近(一个标准差内)的合成候选 {synthetic_near} 个"
+    else:
+        out = ["", f"Count targets: members above the threshold in {year} (of which made up; made-up values are drawn per path)"]
+        fmt = "  {id}: {above}, of which {synthetic_above} synthetic; {synthetic_near} synthetic candidates within one sd of the threshold"
+    held = "(其中 {n} 个因会改变公开数值而固定)" if lang == "zh" else " ({n} of them held fixed: drawing them would move a published value)"
+    return out + [fmt.format(id=t["id"], **t["members_2013"]) + (held.format(n=len(t["members_2013"]["synthetic_held"])) if t["members_2013"].get("synthetic_held") else "") for t in rows]
 
 
 def _not_evaluable_lines(targets: list[dict], lang: str) -> list[str]:

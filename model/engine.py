@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .context import RunContext
+from .counts import block_counts, entrants_on_sites
+from .entrants import EntrantFirms
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows
@@ -91,6 +93,9 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     h, years = ctx.hierarchy, ctx.years
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
     leaves = simulate_leaves(ctx.params, h, len(years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
+    # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
+    counted = block_counts(ctx.counts, h, leaves, seed, block)
+    leaves = counted.leaves
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
     pipe = _pipeline(ctx, block, n, seed)
@@ -98,25 +103,49 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     # sum_rows, not einsum/BLAS: bit-identical whatever the BLAS thread count (1 worker, pool, Dask)
     proj_nodes = sum_rows(h.matrix[:, h.enterprise_leaves], ent_add)
     new_nodes = sum_rows(ctx.site_matrix, site_rev)
+    # An exited firm's revenue stays in every aggregate (as remainder); it only stops being counted.
+    # Exit depends on the firm's organic size, so the organic stage is the same in every scenario (CRN).
+    alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None
+    firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
+    entrants = _entrant_firms(ctx, pipe)
     stages = [
-        Outcome(organic, ent, np.zeros_like(site_rev), flows),
-        Outcome(organic + proj_nodes, ent + ent_add, np.zeros_like(site_rev), flows),
-        Outcome(organic + proj_nodes + new_nodes, ent + ent_add, site_rev, flows),
+        Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail),
+        Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail),
+        Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants),
     ]
     res = _measure_all(ctx, stages)
     res.nodes = stages[-1].nodes[:, [h.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
     res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
     res.queues, res.lag_months = _pipeline_stats(pipe)
-    res.fiscal = _fiscal(ctx, stages[-1])
+    res.fiscal = _fiscal(ctx, stages[-1], counted.start)
     return res
 
 
-def _fiscal(ctx: RunContext, total: Outcome) -> dict[str, np.ndarray]:
+def _entrant_firms(ctx: RunContext, pipe) -> EntrantFirms | None:
+    """Each new entrant as its own firm, on the run's site axis (None: counted by site)."""
+    if ctx.counts is None or not ctx.counts.separate_entrants or pipe is None or pipe.entrants is None:
+        return None
+    index = {tuple(p): i for i, p in enumerate(ctx.site_pairs.tolist())}
+    return entrants_on_sites(pipe.entrants, np.array([index[tuple(p)] for p in pipe.site_pairs.tolist()], np.int64))
+
+
+def _fiscal(ctx: RunContext, total: Outcome, start: np.ndarray) -> dict[str, np.ndarray]:
+    h = ctx.hierarchy
+    generated = np.nan_to_num(h.history[:, -1])
     out = {}
     for c in ctx.schedules:
         if c.evaluable:
             values = total.enterprises[:, c.index, :] if c.kind == "enterprise" else total.nodes[:, c.index, :]
-            out[c.schedule.id] = yearly_cost(c, values)
+            # A made-up 2013 value drawn per path carries its made-up history (and peak) with it.
+            if c.kind == "enterprise":
+                drawn, gen = start[:, h.enterprise_leaves[c.index]], generated[h.enterprise_leaves[c.index]]
+            else:
+                # sum_rows, not BLAS: bit-identical on any number of workers
+                drawn = sum_rows(h.matrix[c.index], start[:, :, None])[:, :, 0]
+                gen = sum_rows(h.matrix[c.index], generated[:, None])[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(gen > 0, drawn / gen, 1.0)
+            out[c.schedule.id] = yearly_cost(c, values, c.peak[None, :] * scale)
     return out
 
 

@@ -59,7 +59,7 @@ def paid(table: tuple[np.ndarray, np.ndarray], value: np.ndarray) -> np.ndarray:
     return np.where(k > 0, cum[np.maximum(k - 1, 0)], 0.0)
 
 
-def yearly_cost(c: CompiledSchedule, values: np.ndarray) -> np.ndarray:
+def yearly_cost(c: CompiledSchedule, values: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
     """Reward paid each year on each path, summed over entities.
 
     Parameters
@@ -67,6 +67,9 @@ def yearly_cost(c: CompiledSchedule, values: np.ndarray) -> np.ndarray:
     c : CompiledSchedule
     values : ndarray (P, n_entities, H)
         Simulated revenue of the schedule's entities.
+    peak : ndarray (P, n_entities), optional
+        Historical peak per path (when made-up starting values are drawn per
+        path, the made-up history moves with them); default ``c.peak``.
 
     Returns
     -------
@@ -74,6 +77,7 @@ def yearly_cost(c: CompiledSchedule, values: np.ndarray) -> np.ndarray:
         In the schedule's amount unit (万元).
     """
     table = cumulative_table(c.schedule)
-    peaks = np.maximum.accumulate(np.maximum(values, c.peak[None, :, None]), axis=2)
-    before = np.concatenate([np.broadcast_to(c.peak[None, :, None], peaks[:, :, :1].shape), peaks[:, :, :-1]], axis=2)
+    base = c.peak[None, :, None] if peak is None else np.asarray(peak)[:, :, None]
+    peaks = np.maximum.accumulate(np.maximum(values, base), axis=2)
+    before = np.concatenate([np.broadcast_to(base, peaks[:, :, :1].shape), peaks[:, :, :-1]], axis=2)
     return (paid(table, peaks) - paid(table, before)).sum(axis=1)

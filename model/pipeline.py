@@ -72,13 +72,14 @@ import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from .levers import PROGRAMMES, validate_levers
+from .entrants import entrant_firms
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -821,6 +822,9 @@ class PipelineResult:
     states: dict[str, NDArray]
     signed_cumulative: dict[str, NDArray]
     timeline: Timeline | None = None
+    # model.entrants.EntrantFirms, each new entrant as its own firm (for enterprise counts). Set by
+    # simulate_pipeline; a ClassVar, not a field, because its padding depends on the block's paths.
+    entrants: ClassVar[Any] = None
 
     def conservation_errors(self) -> list[str]:
         """List violations of "every signed project is in exactly one stage each year end"."""
@@ -1160,4 +1164,7 @@ def simulate_pipeline(
     dest = _index_destinations(destinations, params.names)
     draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
     tl = fast_timeline(draws, params)
-    return aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)
+    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)
+    # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
+    result.entrants = entrant_firms(draws, tl, params.ramp_start_share)
+    return result

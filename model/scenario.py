@@ -79,6 +79,16 @@ SCHEMA: dict[str, dict[str, tuple]] = {
     "pipeline": {
         "enabled": (bool, None, None, True, "simulate the project pipeline"),
     },
+    # Entry and exit for count targets (model/counts.py; README "Counts: entry, exit and made-up starting values").
+    "counts": {
+        "exit_hazard": (float, 0.0, 0.5, 0.03, "yearly exit/restructuring hazard of a 10亿 firm (0: no exit)"),
+        "exit_size_elasticity": (float, 0.0, 2.0, 0.3, "hazard ∝ size^-elasticity (0: the same for every size)"),
+        "below_floor": (bool, None, None, True, "untracked firms below the tracking floor can grow across count thresholds"),
+        "below_floor_depth": (float, 0.1, 0.95, 0.5, "below-floor firms are modelled down to this share of the floor"),
+        "separate_entrants": (bool, None, None, True, "count new entrants at one (park, cluster) site as separate firms"),
+        "synthetic_sd": (float, 0.0, 1.0, 0.3, "log-sd of a made-up (synthetic) 2013 enterprise value (0: fixed)"),
+        "synthetic_sd_aggregate": (float, 0.0, 1.0, 0.15, "log-sd of a made-up 2013 park or cluster total (0: fixed)"),
+    },
 }
 
 

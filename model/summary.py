@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .counts import members_2013
 from .engine import RunOutput, key_nodes
+from .start_values import top_tier
 from .targets import CompiledTarget
 
 __all__ = ["summarise", "target_summary", "probability", "QUANTILES", "DECISIVE_BAND"]
@@ -47,6 +49,8 @@ def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
     if c.is_count or c.flow is not None:
         values, counts = np.unique(x.astype(int), return_counts=True)
         base["distribution"] = {int(v): float(k / x.size) for v, k in zip(values, counts)}
+    if c.is_count and c.flow is None:  # made-up members above the threshold (model.counts)
+        base["members_2013"] = members_2013(c, out.context.panel, out.context.hierarchy, out.context.counts)
     base["path"] = _path(c, out)
     if c.flow is None:  # project flows are the pipeline itself: nothing to decompose
         base["decomposition"] = _decomposition(c, out)
@@ -141,6 +145,7 @@ def summarise(out: RunOutput, structural: dict | None = None) -> dict:
         "aggregates": _aggregates(out),
         "pipeline": _pipeline(out),
         "fiscal": _fiscal(out),
+        "counts": _counts(out),
     }
 
 
@@ -154,6 +159,12 @@ def _conditional_on(out: RunOutput) -> dict:
         "levers": {"scenario_files": list(sc.chain), "pipeline": sc.get("pipeline", "enabled")},
         "data": {"folder": ctx.data_dir, "illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source},
     }
+
+
+def _counts(out: RunOutput) -> dict:
+    """The count model of the run (exit, below-floor firms, entrants, drawn made-up values) and the 2013 top tier."""
+    ctx = out.context
+    return {**(ctx.counts.settings() if ctx.counts is not None else {}), "top_tier_2013": top_tier(ctx.panel)}
 
 
 def _fiscal(out: RunOutput) -> list[dict]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .catalogue import Target
 from .data import Panel
+from .entrants import EntrantFirms, count_in_sites
 from .hierarchy import Hierarchy
 
 __all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "crossing_counterfactual", "select"]
@@ -45,6 +46,8 @@ class CompiledTarget:
     sites : ndarray
         New-entrant site indices counted as enterprises (enterprise counts).
     flow : tuple of (programme, field)
+    tail : ndarray
+        Below-floor firms counted (enterprise counts; see :mod:`model.below_floor`).
     """
 
     target: Target
@@ -55,6 +58,7 @@ class CompiledTarget:
     enterprises: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     sites: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     flow: tuple[str, str] | None = None
+    tail: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # below-floor firms counted (model.counts)
 
     @property
     def is_count(self) -> bool:
@@ -75,12 +79,19 @@ class Outcome:
         New-entrant revenue per (park, cluster) site.
     flows : dict
         ``(programme, field) -> (P, H)`` project counts.
+    tail : ndarray (P, n_tail, H), optional
+        Below-floor firms of the remainders (:mod:`model.below_floor`).
+    entrants : model.entrants.EntrantFirms, optional
+        Each new entrant as its own firm; when given, enterprise counts use it
+        instead of the site sums ``sites``.
     """
 
     nodes: np.ndarray
     enterprises: np.ndarray
     sites: np.ndarray
     flows: dict[tuple[str, str], np.ndarray]
+    tail: np.ndarray | None = None
+    entrants: EntrantFirms | None = None
 
 
 def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray | None = None, programmes: tuple[str, ...] = ()) -> list[CompiledTarget]:
@@ -215,6 +226,10 @@ def measure(c: CompiledTarget, o: Outcome, year_index: int | None = None) -> np.
         thr = c.target.threshold
         n = (o.nodes[:, c.nodes, y] > thr).sum(axis=1)
         n = n + (o.enterprises[:, c.enterprises, y] > thr).sum(axis=1)
+        if o.tail is not None and len(c.tail):
+            n = n + (o.tail[:, c.tail, y] > thr).sum(axis=1)
+        if o.entrants is not None:
+            return n + count_in_sites(o.entrants, c.sites, y, thr)
         return (n + (o.sites[:, c.sites, y] > thr).sum(axis=1)).astype(float)
     return o.nodes[:, c.nodes, y].sum(axis=1)
 

@@ -27,7 +27,8 @@ def compiled(catalogue):
 
 
 def _n_candidates(c: CompiledTarget) -> int:
-    return len(c.nodes) + len(c.enterprises) + len(c.sites)
+    """Entities a count can include before new entrants (each new entrant is a firm of its own, model.entrants)."""
+    return len(c.nodes) + len(c.enterprises) + len(c.tail)
 
 
 def test_every_target_is_evaluable_or_says_why(catalogue, compiled):
@@ -102,7 +103,9 @@ def test_measured_counts_are_integers_within_candidates():
         if c.evaluable and c.is_count:
             x = out.stack("values", c.target.id)
             assert np.array_equal(x, np.round(x)), c.target.id
-            assert x.min() >= 0 and x.max() <= _n_candidates(c), c.target.id
+            before_entrants = out.stack("components", c.target.id)[:, 1]
+            assert x.min() >= 0 and before_entrants.max() <= _n_candidates(c), c.target.id
+            assert (x >= before_entrants).all() or not len(c.sites), c.target.id
             n_counts += 1
     assert n_counts >= 10
 
