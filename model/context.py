@@ -160,8 +160,10 @@ def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
 
 
 def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:
+    """Pipeline parameters of a scenario; its levers act from the first simulated year or its later ``policy_start``."""
     pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]")
-    return dataclasses.replace(pp, first_year=int(years[0]))
+    start_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
+    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (start_year - int(years[0])))
 
 
 def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:

@@ -19,10 +19,17 @@ Sources
 
 Units: counts are projects, money is 亿元, land is mu (亩), durations months.
 
-Timing: the duration/abandonment levers (green channel, construction support,
-early-production subsidy) act on approvals filed and constructions started from
-2014-01 (``PipelineParams.policy_start``); intake, capacity, financing and
-new-entrant levers apply throughout, warm-up included.
+Timing: every lever acts from the policy start (``PipelineParams.policy_start``):
+the first simulated year (2014 with data to 2013; the year after ``--as-of``), or
+a later ``[pipeline] policy_start`` of the scenario.  Intake counts by signing
+year, the new-entrant share by signing time, approval capacity and the green
+channel by when approvals start or are filed, land and loan quotas by quota year,
+financing success by when financing starts, construction support and the
+early-production subsidy by construction start.  The warm-up before it (2008 to
+the last data year) runs on the settings history implies, ``[history]`` in
+``calibration/pipeline_defaults.toml``, the same for every scenario: the lever
+defaults except 40 listings and 40 Ganzhou signings a year (not the decreed 100)
+and no green channel, subsidy or construction support (decreed in 2013-2014).
 """
 
 from __future__ import annotations

@@ -61,6 +61,9 @@ Modelling choices (numbers in ``calibration/pipeline_defaults.toml`` and
 * Investment: spent linearly between 开工 and 竣工 (or abandonment).
 * Warm-up: the pipeline starts 6 years before 2014 so that queues and stocks are
   in steady state; warm-up cohorts appear in ``states`` and queues, not in flows.
+  Every lever acts from ``policy_start`` (the first simulated year, or later);
+  the warm-up runs on each programme's ``history`` settings (``[history]`` in the
+  calibration file), the same for every scenario, so no lever rewrites the past.
 * Not modelled: contention between programmes (each has its own queues), capacity
   that changes over the years, correlated shocks across projects (macro cycles),
   reallocation of lapsed quota, exits of producing projects.
@@ -96,6 +99,7 @@ __all__ = [
     "Timeline",
     "PipelineResult",
     "path_seed_sequences",
+    "history_levers",
     "draw_projects",
     "fast_timeline",
     "aggregate",
@@ -150,9 +154,14 @@ class ProgrammeParams:
     within the year (``None``: uniform); ``poisson`` chooses Poisson or fixed
     yearly intake.
 
-    The ``*_multiplier`` fields are policy effects: they apply to approvals filed
-    and constructions started from ``PipelineParams.policy_start`` on; earlier
-    (warm-up) projects use the calibrated, pre-policy values.
+    Every field set by a lever acts from ``PipelineParams.policy_start`` on:
+    intake by signing year, new-entrant share by signing time, approval capacity
+    and duration by the time an approval starts or is filed, land and loan quotas by
+    quota year, financing success by the time financing starts, construction
+    duration and abandonment by the construction start.  Before it the programme
+    runs on ``history`` (the settings history implies, ``[history]`` of the
+    calibration file); with ``history=None`` (hand-built parameters) only the
+    duration multipliers switch and the rest applies throughout.
     """
 
     name: str
@@ -179,6 +188,14 @@ class ProgrammeParams:
     loan_pool: float = math.inf
     poisson: bool = True
     sign_month_fraction: float | None = None
+    history: "ProgrammeParams | None" = None
+
+    @property
+    def pre(self) -> "ProgrammeParams":
+        """Settings before the policy start (the warm-up)."""
+        if self.history is not None:
+            return self.history
+        return replace(self, approval_multiplier=1.0, construction_multiplier=1.0, abandon_construction_multiplier=1.0)
 
 
 @dataclass(frozen=True)
@@ -188,10 +205,10 @@ class PipelineParams:
     Build with :meth:`from_levers`; tweak with :func:`dataclasses.replace` or
     :meth:`with_programme` (tests use this for fixed durations or unlimited capacity).
 
-    ``policy_start`` (months since 2014-01, default 0) is when the duration and
-    abandonment levers (green channel, construction support, early-production
-    subsidy) take effect; before it the warm-up runs at pre-policy values, so the
-    levers show up as a change in flows rather than a shifted steady state.
+    ``policy_start`` (months since ``first_year``-01, default 0, never negative)
+    is when every lever takes effect; before it the warm-up runs on each
+    programme's ``history`` settings, the same for every scenario, so the levers
+    show up as a change in flows rather than a rewritten past.
     """
 
     programmes: tuple[ProgrammeParams, ...]
@@ -230,9 +247,15 @@ class PipelineParams:
             Unknown lever, wrong type or out-of-range value (message names ``where``).
         """
         lev = validate_levers(mapping, where)
+        cal_where = "calibration" if isinstance(calibration, Mapping) else str(calibration or DEFAULT_CALIBRATION)
         cal = calibration if isinstance(calibration, Mapping) else load_calibration(calibration)
         gen, ind = cal["general"], cal["industries"]
-        progs = tuple(_programme_from(cal["programmes"][name], name, lev) for name in PROGRAMMES)
+        hist = history_levers(cal, cal_where)
+        progs = tuple(
+            replace(_programme_from(cal["programmes"][name], name, lev),
+                    history=_programme_from(cal["programmes"][name], name, hist))
+            for name in PROGRAMMES
+        )
         return cls(
             programmes=progs,
             industries=tuple(ind["names"]),
@@ -257,6 +280,18 @@ class PipelineParams:
         """Return a copy with fields of programme ``name`` replaced."""
         progs = tuple(replace(p, **changes) if p.name == name else p for p in self.programmes)
         return replace(self, programmes=progs)
+
+
+def history_levers(cal: Mapping[str, Any], where: str = "calibration") -> dict[str, float]:
+    """Lever values of the warm-up: ``[history]`` of the calibration over the lever defaults.
+
+    Raises
+    ------
+    ValueError
+        An unknown lever or an out-of-range value in ``[history]`` (names ``where``).
+    """
+    table = {k: v for k, v in cal.get("history", {}).items() if k != "source"}
+    return validate_levers(table, f"{where} [history]")
 
 
 def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float]) -> ProgrammeParams:
@@ -426,8 +461,10 @@ class ProjectDraws:
     """All random project attributes of a block of paths, shape ``(paths, projects)``.
 
     Padding slots (``valid`` False) exist because paths sign different numbers of
-    projects.  Durations already include lever multipliers.  ``n_fin`` is the number
-    of financing rounds until success (may exceed the allowed maximum → abandoned).
+    projects.  Durations already include lever multipliers (``*_pre``: history
+    values).  ``n_fin`` is the number of financing rounds until success (may exceed
+    the allowed maximum → abandoned).  ``land_need``/``loan_need`` are raw claims;
+    :func:`claim` caps them at the quota of the year they are made in.
     """
 
     valid: NDArray[np.bool_]
@@ -442,6 +479,7 @@ class ProjectDraws:
     loan_need: NDArray[np.float64]
     d: dict[str, NDArray[np.float64]]
     n_fin: NDArray[np.int64]
+    n_fin_pre: NDArray[np.int64]  # rounds at the history success probability (financing before the policy start)
     ab_reserve: NDArray[np.bool_]
     ab_approval: NDArray[np.bool_]
     ab_construction: NDArray[np.bool_]
@@ -480,13 +518,16 @@ def _uniform_block(
     """
     from scipy.stats import poisson
 
-    lam = np.array([p.signed_per_year for p in params.programmes])
-    fixed = np.array([not p.poisson for p in params.programmes])
+    # Intake of a calendar year: the lever from the policy start on, history before it.
     first_cal = params.first_year - params.warmup_years
+    year_start = 12.0 * (np.arange(n_years_total) - params.warmup_years)
+    post = year_start >= params.policy_start
+    lam = np.array([np.where(post, p.signed_per_year, p.pre.signed_per_year) for p in params.programmes])
+    fixed = np.array([not p.poisson for p in params.programmes])
     n_prog = len(lam)
     u_cnt = np.stack([_child(ss, 0).random((n_prog, n_years_total)) for ss in seeds]) if seeds else np.zeros((0, n_prog, n_years_total))
-    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None, :, None]), 0).astype(np.int64)
-    all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None, :, None]
+    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None]), 0).astype(np.int64)
+    all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None]
     n_cols = len(_U_COLS)
     width = [int(all_counts[:, k].sum(-1).max(initial=0)) for k in range(n_prog)]
     starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
@@ -528,14 +569,16 @@ def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
 
 
 def _destinations_and_ratio(
-    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any
+    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any, post: NDArray | None = None
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Industry output ratio, new-entrant flag and destination position per project.
 
     A project is a new entrant with probability ``new_entrant_share`` (1 if the
     programme has no host candidates, 0 if it has no sites); its destination is
-    drawn by weight among the programme's sites, else among its hosts.
+    drawn by weight among the programme's sites, else among its hosts.  Projects
+    signed before the policy start (``post`` False) use the history share.
     """
+    post = np.ones(prog.shape, bool) if post is None else post
     ratio_tab = np.asarray(params.output_ratio)
     shape = prog.shape
     ratio = np.empty(shape)
@@ -547,7 +590,7 @@ def _destinations_and_ratio(
         ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
         ratio[m] = ratio_tab[ind]
         has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
-        share = p.new_entrant_share if (has_h and has_s) else (1.0 if has_s else 0.0)
+        share = np.where(post[m], p.new_entrant_share, p.pre.new_entrant_share) if (has_h and has_s) else (1.0 if has_s else 0.0)
         new_k = col("new_entrant")[m] < share
         ud = col("destination")[m]
         pos = np.zeros(ud.shape, np.int64)
@@ -607,39 +650,47 @@ def draw_projects(
     lo, hi, a = per("size_min"), per("size_max"), per("size_alpha")
     inv = lo * (1.0 - col("size") * (1.0 - (lo / hi) ** a)) ** (-1.0 / a)
 
-    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col)
+    signed_post = -12.0 * wy + off_sign >= params.policy_start
+    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col, signed_post)
+
+    def pre(attr: str) -> NDArray:  # the programme's warm-up (history) value per project
+        return np.array([getattr(p.pre, attr) for p in P], float)[prog]
 
     # New entrants always need land; expansions only when not renovating on own land.
     needs_land = is_new | (col("land_need") < per("land_need_share_expansion"))
-    # A single claim never exceeds a year's quota (big projects are phased).
-    land_need = np.minimum(inv / params.land_intensity, params.max_claim_share * per("land_quota"))
-    loan_need = np.minimum(inv * per("guaranteed_loan_share"), params.max_claim_share * per("loan_pool"))
+    # Raw claims; the timeline caps each at a share of the quota of the year it is
+    # made in (big projects are phased), so the cap follows the policy start too.
+    land_need = inv / params.land_intensity
+    loan_need = inv * per("guaranteed_loan_share")
 
     d = {}
     for name in _DURATIONS:
         med = np.array([p.durations[name][0] for p in P])[prog]
         sig = np.array([p.durations[name][1] for p in P])[prog]
         d[name] = _lognormal(col(name), med, sig)
-    # Policy levers act only from policy_start; keep the pre-policy duration too.
-    d["approval_pre"] = d["approval"]
-    d["approval"] = d["approval"] * per("approval_multiplier")
+    # Policy levers act only from policy_start; the warm-up runs on the history values.
+    base_approval = d["approval"]
+    d["approval_pre"] = base_approval * pre("approval_multiplier")
+    d["approval"] = base_approval * per("approval_multiplier")
     # Bigger projects take longer to build: median × (size/size_min)^elasticity.
-    d["construction_pre"] = d["construction"] * (inv / lo) ** per("construction_size_elasticity")
-    d["construction"] = d["construction_pre"] * per("construction_multiplier")
+    base_con = d["construction"] * (inv / lo) ** per("construction_size_elasticity")
+    d["construction_pre"] = base_con * pre("construction_multiplier")
+    d["construction"] = base_con * per("construction_multiplier")
     ab_con = per("abandon_construction")
 
-    ps = per("financing_success")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
-    n_fin = np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
+    def rounds(ps: NDArray) -> NDArray:  # financing rounds until success, from one uniform
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
+        return np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
 
     return ProjectDraws(
         valid=valid, prog=prog, off_sign=off_sign, inv=inv, ratio=ratio, is_new=is_new, dest=dest_pos,
-        needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d, n_fin=n_fin,
+        needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d,
+        n_fin=rounds(per("financing_success")), n_fin_pre=rounds(pre("financing_success")),
         ab_reserve=col("ab_reserve") < per("abandon_reserve"),
         ab_approval=col("ab_approval") < per("abandon_approval"),
         ab_construction=col("ab_construction") < np.minimum(1.0, ab_con * per("abandon_construction_multiplier")),
-        ab_construction_pre=col("ab_construction") < ab_con,
+        ab_construction_pre=col("ab_construction") < np.minimum(1.0, ab_con * pre("abandon_construction_multiplier")),
         ab_fraction=col("ab_fraction").copy(),
         t0=-12.0 * wy, horizon=12.0 * n_years, n_years=n_years, slices=slices, policy_start=params.policy_start,
     )
@@ -674,7 +725,7 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     The arithmetic (order of additions included) mirrors the SimPy processes of
     :func:`model.pipeline_des.simulate_plain`, so both give identical floats.
     """
-    from .pipeline_des import fifo_servers, yearly_quota  # queue kernels live with the DES code
+    from .pipeline_des import fifo_servers, quota_at, yearly_quota  # queue kernels live with the DES code
 
     tl = Timeline.empty(draws.shape)
     M, d, v = tl.times, draws.d, draws.valid
@@ -693,8 +744,9 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     # Green channel applies to approvals filed from policy_start on.
     d_appr = np.where(M[..., 1] >= draws.policy_start, d["approval"], d["approval_pre"])
     start = np.full(draws.shape, inf)
+    ps = draws.policy_start
     for p, sl in zip(params.programmes, draws.slices):
-        start[:, sl] = fifo_servers(M[:, sl, 1], d_appr[:, sl], p.approval_capacity)
+        start[:, sl] = fifo_servers(M[:, sl, 1], d_appr[:, sl], p.approval_capacity, p.pre.approval_capacity, ps)
     M[..., 2] = start
     t3 = start + d_appr
     abandon(np.isfinite(start) & draws.ab_approval, t3, ABANDON_STAGES["approval"])
@@ -705,23 +757,29 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     for p, sl in zip(params.programmes, draws.slices):
         m = draws.needs_land[:, sl]
         arr = np.where(m, M[:, sl, 3], inf)
-        grant[:, sl] = np.where(m, yearly_quota(arr, draws.land_need[:, sl], p.land_quota, draws.t0), grant[:, sl])
+        # A single claim never exceeds a share of the year's quota (big projects are phased).
+        need = np.minimum(draws.land_need[:, sl], params.max_claim_share * quota_at(arr, draws.t0, p.pre.land_quota, p.land_quota, ps))
+        grant[:, sl] = np.where(m, yearly_quota(arr, need, p.land_quota, draws.t0, p.pre.land_quota, ps), grant[:, sl])
     M[..., 4] = grant
 
     # Financing rounds: repeated additions, exactly as the DES adds one timeout per round.
+    # The success probability is the one in force when financing starts.
+    n_fin = np.where(M[..., 4] >= ps, draws.n_fin, draws.n_fin_pre)
     t = M[..., 4].copy()
     kmax = np.array([p.financing_max_attempts for p in params.programmes])[draws.prog]
     for r in range(1, int(kmax.max(initial=0)) + 1):
-        step = np.isfinite(t) & (draws.n_fin >= r) & (kmax >= r)
+        step = np.isfinite(t) & (n_fin >= r) & (kmax >= r)
         t[step] = t[step] + d["financing"][step]
-    ok = draws.n_fin <= kmax
+    ok = n_fin <= kmax
     abandon(np.isfinite(t) & ~ok, t, ABANDON_STAGES["financing"])
     M[..., 5] = np.where(ok, t, inf)
 
     # Guaranteed-loan pool: yearly quota.
     loan = np.full(draws.shape, inf)
     for p, sl in zip(params.programmes, draws.slices):
-        loan[:, sl] = yearly_quota(M[:, sl, 5], draws.loan_need[:, sl], p.loan_pool, draws.t0)
+        arr = M[:, sl, 5]
+        need = np.minimum(draws.loan_need[:, sl], params.max_claim_share * quota_at(arr, draws.t0, p.pre.loan_pool, p.loan_pool, ps))
+        loan[:, sl] = yearly_quota(arr, need, p.loan_pool, draws.t0, p.pre.loan_pool, ps)
     M[..., 6] = loan
     M[..., 7] = M[..., 6] + d["start_prep"]
 

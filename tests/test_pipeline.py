@@ -225,12 +225,23 @@ def test_years_must_start_at_first_year():
 
 
 def test_no_intake_gives_empty_but_consistent_result():
-    r = simulate_pipeline(PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0}),
-                          Destinations.synthetic(), 2, 3, 0)
+    p = PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0})
+    r = simulate_pipeline(replace(p, warmup_years=0), Destinations.synthetic(), 2, 3, 0)
     assert r.states_ok
     for n in r.programmes:
         assert r.signed[n].sum() == 0 and r.completions[n].sum() == 0
     assert r.revenue_to_existing.sum() == 0
+
+
+def test_no_intake_from_the_policy_start_leaves_the_warm_up_cohorts():
+    """Intake 0 acts from 2014 only: projects signed in the warm-up still start and complete."""
+    r = simulate_pipeline(PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0}),
+                          Destinations.synthetic(), 2, 4, 0)
+    assert r.states_ok
+    for n in r.programmes:
+        assert r.signed[n].sum() == 0
+        assert r.completions[n][:, :2].sum() > 0  # the 2012-2013 cohorts finish in 2014-2015
+        assert r.completions[n][:, -1].sum() < r.completions[n][:, 0].sum()  # and die out
 
 
 def test_output_ratio_override_and_bad_destinations():
