@@ -123,6 +123,11 @@ def _programme_levers() -> list[Lever]:
         Lever("signed_per_year_jx_major", "projects/yr", 0, 400, 100,
               "Mean number of ≥10亿 projects entering the provincial list a year (Poisson).",
               f"{_JX} (paraphrase): 100 major industrial projects ≥10亿 scheduled each year"),
+        Lever("list_length_jx_major", "projects", 0, 400, 100,
+              "Length of the yearly provincial list drawn in Q1 from the stock of ≥10亿 projects "
+              "(continuing ones first); the ≥30 starts and ≥50 completions are counted among listed projects.",
+              f"{_JX} 百项方案 一、二(一) (paraphrase): 100 projects ≥10亿 scheduled each year, selected in Q1, "
+              "build time about three years, dynamic management, cities add newly settled projects that have started", True),
         Lever("signed_per_year_gz_1yi", "projects/yr", 0, 600, 100,
               "Mean number of newly signed >1亿 projects in Ganzhou a year (Poisson).",
               f"{_GZ} (paraphrase): ≥100 newly signed projects >1亿 a year, ≥200 in reserve"),
