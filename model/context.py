@@ -1,10 +1,15 @@
 """Everything a run needs, built once and shipped to every worker.
 
 Why the organic adjustment: the macro trend is fitted to history, and history
-already contains the revenue of the projects completed in 2009-2013. The
-baseline pipeline's expected revenue is therefore taken *out* of the trend
-(organic growth = trend minus baseline projects) so that the baseline total
-equals the trend, a stronger pipeline raises it and "organic only" lowers it.
+already contains the revenue of the projects completed in 2009-2013. How much
+of each city's 2008-2013 growth came from projects like the simulated ones is
+estimated from history: the pipeline's warm-up, run on the settings history
+implies, gives the revenue its projects added by the last data year, and the
+observed growth of the city's firms gives the total. Existing firms then grow
+by the rest of the trend (organic growth = the trend's growth × the city's
+historical organic share); the simulated projects add their own revenue on top.
+A pipeline like history's gives about the trend, a stronger one more, "organic
+only" less, and no city's existing firms are left without growth.
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ from .catalogue import load_catalogue, load_fiscal_schedules
 from .counts import CountModel, attach_counts, prepare_counts
 from .data import Panel, default_data_dir, load_dataset, parse_hosts
 from .errors import DataError
+from .dynamics import damped_growth
 from .hierarchy import Hierarchy, build_hierarchy
 from .macro_view import MacroView, macro_posterior
-from .pipeline import Destinations, PipelineParams, simulate_pipeline
+from .pipeline import Destinations, PipelineParams, history_levers, load_calibration, simulate_pipeline
 from .scenario import Scenario, default_scenario_dir, load_scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 
-__all__ = ["RunContext", "prepare", "calibrated_params", "destinations_for", "with_macro_view"]
+__all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view"]
 
 _PILOT_PATHS = 200
 _PILOT_SEED = 7
@@ -55,6 +61,8 @@ class RunContext:
     schedules: list[CompiledSchedule]
     data_dir: str = ""
     counts: CountModel | None = None  # entry, exit, below-floor firms, made-up starts (model.counts)
+    cycle_trend: np.ndarray | None = None
+    organic_split: "OrganicSplit | None" = None
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
@@ -127,13 +135,13 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir)
     counts = prepare_counts(scenario, panel, h, params)
     catalogue = attach_counts(catalogue, panel, counts)
-    # The baseline scenario's pipeline (not the lever defaults: baseline.toml sets its own intake),
-    # the same for every scenario so organic growth is common to all of them.
-    base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), years)
-    organic = _organic_shift(params, base, dests, panel, h, years)
+    # The split between existing firms and projects comes from history (the pipeline's warm-up
+    # on the settings history implies), the same for every scenario.
+    split = organic_split(params, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
     folder = str(Path(data_dir or default_data_dir()).resolve())
-    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), organic, source, schedules, folder, counts)
+    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), split.shift, source, schedules, folder,
+                      counts, cycle_trend(params, h, split.shift, len(years)), split)
 
 
 def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
@@ -144,7 +152,7 @@ def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
 
 
 def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
-    """The same run under another macro view (posterior and organic adjustment recomputed).
+    """The same run under another macro view (posterior, organic split and cycle trend recomputed).
 
     Parameters
     ----------
@@ -158,9 +166,9 @@ def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
     params = _with_view(ctx.params, view)
     if params is ctx.params:
         return ctx
-    base = _pipeline_params(load_scenario(default_scenario_dir() / "baseline.toml"), ctx.years)
-    organic = _organic_shift(params, base, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years)
-    return dataclasses.replace(ctx, params=params, organic_shift=organic)
+    split = organic_split(params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years)
+    trend = cycle_trend(params, ctx.hierarchy, split.shift, len(ctx.years))
+    return dataclasses.replace(ctx, params=params, organic_shift=split.shift, cycle_trend=trend, organic_split=split)
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
@@ -192,8 +200,10 @@ def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
 
 
 def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:
+    """Pipeline parameters of a scenario; its levers act from the first simulated year or its later ``policy_start``."""
     pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]")
-    return dataclasses.replace(pp, first_year=int(years[0]))
+    start_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
+    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (start_year - int(years[0])))
 
 
 def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:
@@ -269,34 +279,94 @@ def _chain(node: str, parent: dict[str, str]) -> list[str]:
     return out
 
 
-def _organic_shift(params: GrowthParams, base: PipelineParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray) -> np.ndarray:
-    """Per-leaf growth shift removing the baseline pipeline's expected revenue from the trend.
+@dataclass(frozen=True)
+class OrganicSplit:
+    """Each city's 2008-last-data-year growth split into existing firms and projects.
 
-    The removal is made city by city, where the projects land: Ganzhou's >1亿
-    programme comes out of Ganzhou's trend, not the province's, so a city is not
-    credited twice with the projects its own history already contains.
+    Attributes
+    ----------
+    cities : list of str
+        City ids (the last group, ``""``, holds leaves above city level).
+    observed_growth : ndarray (n_groups,)
+        Revenue added by the group's firms from the first to the last data year (亿元).
+    project_growth : ndarray (n_groups,)
+        Revenue by the last data year of the warm-up projects reaching 投产 after the first
+        data year (mean of the pilot paths, 亿元).
+    project_share : ndarray (n_groups,)
+        ``project_growth / observed_growth``, clipped to [0, 0.9].
+    yearly_organic_share : ndarray (n_groups, n_history_years - 1)
+        Each history year's share of the group's growth not made by those projects.
+    shift : ndarray (n_leaves, n_years)
+        Log-growth shift of each leaf in each simulated year.
+    """
+
+    cities: list[str]
+    observed_growth: np.ndarray
+    project_growth: np.ndarray
+    project_share: np.ndarray
+    yearly_organic_share: np.ndarray
+    shift: np.ndarray
+
+
+def history_pipeline(panel: Panel, dests: dict[str, Destinations], n_paths: int = _PILOT_PATHS, seed: int = _PILOT_SEED):
+    """The pipeline over the data years on the settings history implies (``[history]``).
+
+    Simulated years are the second to the last data year, with the usual warm-up
+    before them; every lever takes its history value, so the result is the same for
+    every scenario.
+    """
+    cal = load_calibration()
+    hist = PipelineParams.from_levers(history_levers(cal), where="calibration/pipeline_defaults.toml [history]")
+    first = int(panel.years[0]) + 1
+    years = np.arange(first, int(panel.years[-1]) + 1)
+    return simulate_pipeline(dataclasses.replace(hist, first_year=first), dests, n_paths, years, seed)
+
+
+def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray) -> OrganicSplit:
+    """How much of each city's historical growth came from projects, and the leaf shift it implies.
+
+    The trend (the calibrated macro path with zero shocks) is the growth history
+    shows, projects included.  A city whose projects made a share ``s`` of its growth
+    in the data years keeps ``1 − s`` of the trend's growth for its existing firms:
+    organic level ratio ``1 + (1 − s)(R_t − 1)`` for a trend level ratio ``R_t``.
 
     Returns
     -------
-    ndarray, shape (n_leaves, n_years)
-        Log-growth shift of each leaf in each year.
+    OrganicSplit
     """
-    pilot = simulate_pipeline(base, dests, _PILOT_PATHS, years, _PILOT_SEED)
     city, n_city = _leaf_cities(panel, h)
-    added = np.zeros((n_city, len(years)))
+    cities = list(panel.regions.index[panel.regions["level"] == "city"]) + [""]
+    hist = np.nan_to_num(h.history)
+    level = np.zeros((n_city, hist.shape[1]))
+    np.add.at(level, city, hist)
+    pilot = history_pipeline(panel, dests)
+    added = np.zeros((n_city, len(pilot.years)))
     np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
     parks = list(panel.parks.index)
     site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
     np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
-    level = np.nan_to_num(h.history[:, -1])
-    weight = np.bincount(city, weights=level, minlength=n_city) / level.sum()
-    m = params.macro
-    trend = weight[:, None] * (m.last_level * np.exp(np.cumsum(m.median_growth(len(years)))))[None, :]
+    observed = level[:, -1] - level[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.clip(np.where(trend > 0, added / trend, 0.0), 0.0, 0.9)
-    log_organic = np.log1p(-share)
-    shift = np.diff(np.concatenate([np.zeros((n_city, 1)), log_organic], axis=1), axis=1)
-    return shift[city]
+        share = np.clip(np.where(observed > 0, added[:, -1] / observed, 0.0), 0.0, 0.9)
+        proj = np.concatenate([np.zeros((n_city, 1)), added], axis=1)  # projects before year 2 of the data: none
+        d_level, d_proj = np.diff(level, axis=1), np.diff(proj, axis=1)
+        yearly = np.where(d_level > 0, 1.0 - d_proj / d_level, np.nan)
+    trend = np.cumsum(damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(len(years))))
+    ratio = np.exp(trend)[None, :]
+    cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
+    shift = np.diff(np.concatenate([np.zeros((n_city, 1)), cum], axis=1), axis=1)
+    return OrganicSplit(cities, observed, added[:, -1], share, yearly, shift[city])
+
+
+def cycle_trend(params: GrowthParams, h: Hierarchy, shift: np.ndarray, horizon: int) -> np.ndarray:
+    """Central log growth of the province's organic revenue each year (zero shocks, with the organic shift).
+
+    The pipeline's cycle is a path's organic growth minus this trend.
+    """
+    centre = damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(horizon))
+    level = np.nan_to_num(h.history[:, -1])
+    cum = np.log((level[:, None] * np.exp(np.cumsum(shift, axis=1))).sum(0) / level.sum())
+    return centre + np.diff(np.concatenate([[0.0], cum]))
 
 
 def _city_of(panel: Panel, geo: str) -> tuple[str, int]:

@@ -50,6 +50,7 @@ def run_table(summary: dict, lang: str = "zh") -> str:
     lines += _member_lines(summary["targets"], lang)
     lines += _not_evaluable_lines([t for t in summary["targets"] if not t["evaluable"]], lang)
     lines += _fiscal_lines(summary.get("fiscal", []), summary["years"], lang)
+    lines += _list_lines(summary.get("pipeline", {}).get("provincial_list", {}), lang)
     return "\n".join(lines)
 
 
@@ -67,6 +68,24 @@ def _member_lines(targets: list[dict], lang: str) -> list[str]:
         fmt = "  {id}: {above}, of which {synthetic_above} synthetic; {synthetic_near} synthetic candidates within one sd of the threshold"
     held = "(其中 {n} 个因会改变公开数值而固定)" if lang == "zh" else " ({n} of them held fixed: drawing them would move a published value)"
     return out + [fmt.format(id=t["id"], **t["members_2013"]) + (held.format(n=len(t["members_2013"]["synthetic_held"])) if t["members_2013"].get("synthetic_held") else "") for t in rows]
+
+
+def _list_lines(lst: dict, lang: str) -> list[str]:
+    """The 百项 list's composition and flows (path means) for each simulated year."""
+    if not lst:
+        return []
+    m, years = lst["mean"], lst["years"]
+    if lang == "zh":
+        head = f"百项重大工业项目年度计划(列表长度 {lst['length']},各路径均值):新开工/续建/当年投产 = 列入 + 补充;开工、投产按列入项目计"
+        cols = ("年份", "列入", "补充", "新建", "续建", "当年投产", "开工", "投产")
+    else:
+        head = f"Provincial list of major projects (length {lst['length']}, path means): new + continuing + completing = listed + added; starts and completions counted among them"
+        cols = ("year", "listed", "added", "new", "contin.", "complet.", "starts", "compl.")
+    keys = ("listed", "added", "new", "continuing", "completing", "starts", "completions")
+    out = ["", head, "".join(pad(c, 9) for c in cols)]
+    for i, y in enumerate(years):
+        out.append(pad(str(y), 9) + "".join(pad(f"{m[k][i]:.1f}", 9) for k in keys))
+    return out
 
 
 def _not_evaluable_lines(targets: list[dict], lang: str) -> list[str]:

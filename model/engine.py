@@ -23,10 +23,10 @@ from .entrants import EntrantFirms
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows
-from .pipeline import simulate_pipeline
+from .pipeline import LIST_FIELDS, simulate_pipeline
 from .targets import Outcome, crossing_counterfactual, measure
 
-__all__ = ["BlockResult", "RunOutput", "simulate_block", "run_blocks", "block_plan"]
+__all__ = ["BlockResult", "RunOutput", "simulate_block", "run_blocks", "block_plan", "pipeline_cycle"]
 
 #: Region-like aggregates whose full path distributions are kept.
 _FLOW_FIELDS = ("signed", "starts", "completions", "reserve", "in_production", "new_enterprises")
@@ -98,7 +98,7 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     leaves = counted.leaves
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
-    pipe = _pipeline(ctx, block, n, seed)
+    pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves))
     ent_add, site_rev, flows = _pipeline_parts(ctx, pipe, n)
     # sum_rows, not einsum/BLAS: bit-identical whatever the BLAS thread count (1 worker, pool, Dask)
     proj_nodes = sum_rows(h.matrix[:, h.enterprise_leaves], ent_add)
@@ -149,12 +149,26 @@ def _fiscal(ctx: RunContext, total: Outcome, start: np.ndarray) -> dict[str, np.
     return out
 
 
-def _pipeline(ctx: RunContext, block: int, n: int, seed: int):
+def pipeline_cycle(ctx: RunContext, leaves: np.ndarray) -> np.ndarray | None:
+    """The paths' business cycle for the pipeline: province organic log growth minus its central trend, (P, H).
+
+    It carries the path's macro shocks, its drawn trend parameters and the
+    scenario's macro shift (a slowdown is felt by producing projects too).
+    """
+    if ctx.pipeline is None or ctx.cycle_trend is None:
+        return None
+    start = np.nansum(ctx.hierarchy.history[:, -1])
+    total = leaves.sum(axis=1)
+    growth = np.diff(np.log(np.concatenate([np.full((total.shape[0], 1), start), total], axis=1)), axis=1)
+    return growth - ctx.cycle_trend[None, :]
+
+
+def _pipeline(ctx: RunContext, block: int, n: int, seed: int, cycle: np.ndarray | None = None):
     if ctx.pipeline is None:
         return None
     root = np.random.SeedSequence(seed, spawn_key=(1,))
     # Monthly 月调度 snapshots are kept for the first block's first paths only: the engine needs yearly figures.
-    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0)
+    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle)
 
 
 def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -166,6 +180,8 @@ def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarr
         for prog in ("jx_major", "gz_1yi"):
             for f in _FLOW_FIELDS + ("scheduled",):
                 flows[(prog, f)] = np.zeros((n, hz))
+        for f in LIST_FIELDS:
+            flows[("jx_major", f"list_{f}")] = np.zeros((n, hz))
         return ent_add, site_rev, flows
     ent_add[:, pipe.host_ids, :] = pipe.revenue_to_existing
     index = {tuple(p): i for i, p in enumerate(ctx.site_pairs.tolist())}
@@ -178,6 +194,9 @@ def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarr
         # year end (any stage up to commissioning) plus those that reached production in it.
         before = pipe.states[prog][..., : pipe.stages.index("commissioning") + 1].sum(axis=-1)
         flows[(prog, "scheduled")] = (before + pipe.completions[prog]).astype(float)
+        # The yearly 百项 list drawn from the stock (composition and the flows counted among it).
+        for f, arr in pipe.provincial_list.get(prog, {}).items():
+            flows[(prog, f"list_{f}")] = arr.astype(float)
     return ent_add, site_rev, flows
 
 

@@ -19,10 +19,17 @@ Sources
 
 Units: counts are projects, money is 亿元, land is mu (亩), durations months.
 
-Timing: the duration/abandonment levers (green channel, construction support,
-early-production subsidy) act on approvals filed and constructions started from
-2014-01 (``PipelineParams.policy_start``); intake, capacity, financing and
-new-entrant levers apply throughout, warm-up included.
+Timing: every lever acts from the policy start (``PipelineParams.policy_start``):
+the first simulated year (2014 with data to 2013; the year after ``--as-of``), or
+a later ``[pipeline] policy_start`` of the scenario.  Intake counts by signing
+year, the new-entrant share by signing time, approval capacity and the green
+channel by when approvals start or are filed, land and loan quotas by quota year,
+financing success by when financing starts, construction support and the
+early-production subsidy by construction start.  The warm-up before it (2008 to
+the last data year) runs on the settings history implies, ``[history]`` in
+``calibration/pipeline_defaults.toml``, the same for every scenario: the lever
+defaults except 40 listings and 40 Ganzhou signings a year (not the decreed 100)
+and no green channel, subsidy or construction support (decreed in 2013-2014).
 """
 
 from __future__ import annotations
@@ -116,6 +123,11 @@ def _programme_levers() -> list[Lever]:
         Lever("signed_per_year_jx_major", "projects/yr", 0, 400, 100,
               "Mean number of ≥10亿 projects entering the provincial list a year (Poisson).",
               f"{_JX} (paraphrase): 100 major industrial projects ≥10亿 scheduled each year"),
+        Lever("list_length_jx_major", "projects", 0, 400, 100,
+              "Length of the yearly provincial list drawn in Q1 from the stock of ≥10亿 projects "
+              "(continuing ones first); the ≥30 starts and ≥50 completions are counted among listed projects.",
+              f"{_JX} 百项方案 一、二(一) (paraphrase): 100 projects ≥10亿 scheduled each year, selected in Q1, "
+              "build time about three years, dynamic management, cities add newly settled projects that have started", True),
         Lever("signed_per_year_gz_1yi", "projects/yr", 0, 600, 100,
               "Mean number of newly signed >1亿 projects in Ganzhou a year (Poisson).",
               f"{_GZ} (paraphrase): ≥100 newly signed projects >1亿 a year, ≥200 in reserve"),

@@ -32,10 +32,11 @@ changing a duration lever keeps common random numbers.
 Modelling choices (numbers in ``calibration/pipeline_defaults.toml`` and
 :mod:`model.levers`, each with its source or marked as a stated assumption)
 ---------------------------------------------------------------------------
-* Intake: Poisson number of projects a year per programme (mean = lever, 100 for
-  both, as decreed), signing month uniform in the year.  ``jx_major`` is read as
-  "projects entering the provincial list each year"; the decree's "≥30 start, ≥50
-  complete" then compare with ``starts``/``completions``.
+* Intake: Poisson number of projects a year per programme (mean = lever from the
+  policy start, history's value before it), signing month uniform in the year.
+  ``jx_major`` holds every ≥10亿 project in the province's pipeline; the yearly
+  百项 list is drawn from its stock (:func:`provincial_list`) and the decree's "≥30
+  start, ≥50 complete" are counted among the listed projects.
 * Size: truncated Pareto; tail index 1.026 from the 2010 anchor (1454 projects
   ≥1亿 of which 137 ≥10亿); ``jx_major`` on [10, 300]亿, ``gz_1yi`` on [1, 100]亿.
   A Ganzhou project ≥10亿 may also be on the provincial list: avoid double counting
@@ -56,13 +57,20 @@ Modelling choices (numbers in ``calibration/pipeline_defaults.toml`` and
   land need = investment ÷ 200万元/亩.
 * Output: full-capacity revenue = investment × output/investment ratio (industry
   table anchored on 300万元/亩 ÷ 200万元/亩 = 1.5); production starts at 30 % of
-  capacity at 投产 and ramps linearly to 100 % at 达产.  Only projects reaching 投产
-  from 2014 on add revenue (earlier ones are in the 2013 base data).
+  capacity at 投产 and ramps linearly to 100 % at 达产.  Projects reaching 投产 from
+  2014 on add their revenue; earlier ones are in the 2013 base data at their 2013
+  level and add only what they gain by ramping up further.  Given the
+  path's cycle (from the growth layer), utilisation and ramp-up speed respond to it
+  (:class:`CycleParams`, ``[cycle]`` of the calibration file); milestones do not.
 * Investment: spent linearly between 开工 and 竣工 (or abandonment).
 * Warm-up: the pipeline starts 6 years before 2014 so that queues and stocks are
   in steady state; warm-up cohorts appear in ``states`` and queues, not in flows.
+  Every lever acts from ``policy_start`` (the first simulated year, or later);
+  the warm-up runs on each programme's ``history`` settings (``[history]`` in the
+  calibration file), the same for every scenario, so no lever rewrites the past.
 * Not modelled: contention between programmes (each has its own queues), capacity
-  that changes over the years, correlated shocks across projects (macro cycles),
+  that changes over the years other than at the policy start, cycles in milestone
+  timing (the cycle acts on revenue only), industry (cluster) shocks on projects,
   reallocation of lapsed quota, exits of producing projects.
 """
 
@@ -86,17 +94,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "MILESTONES",
+    "LIST_FIELDS",
+    "provincial_list",
     "STAGES",
     "ABANDON_STAGES",
     "DEFAULT_CALIBRATION",
     "load_calibration",
     "ProgrammeParams",
     "PipelineParams",
+    "CycleParams",
     "Destinations",
     "ProjectDraws",
     "Timeline",
     "PipelineResult",
     "path_seed_sequences",
+    "history_levers",
     "draw_projects",
     "fast_timeline",
     "aggregate",
@@ -151,9 +163,14 @@ class ProgrammeParams:
     within the year (``None``: uniform); ``poisson`` chooses Poisson or fixed
     yearly intake.
 
-    The ``*_multiplier`` fields are policy effects: they apply to approvals filed
-    and constructions started from ``PipelineParams.policy_start`` on; earlier
-    (warm-up) projects use the calibrated, pre-policy values.
+    Every field set by a lever acts from ``PipelineParams.policy_start`` on:
+    intake by signing year, new-entrant share by signing time, approval capacity
+    and duration by the time an approval starts or is filed, land and loan quotas by
+    quota year, financing success by the time financing starts, construction
+    duration and abandonment by the construction start.  Before it the programme
+    runs on ``history`` (the settings history implies, ``[history]`` of the
+    calibration file); with ``history=None`` (hand-built parameters) only the
+    duration multipliers switch and the rest applies throughout.
     """
 
     name: str
@@ -180,6 +197,48 @@ class ProgrammeParams:
     loan_pool: float = math.inf
     poisson: bool = True
     sign_month_fraction: float | None = None
+    history: "ProgrammeParams | None" = None
+    list_length: int = 0
+    list_selection_month: float = 3.0
+    list_max_build_months: float = math.inf
+
+    @property
+    def pre(self) -> "ProgrammeParams":
+        """Settings before the policy start (the warm-up)."""
+        if self.history is not None:
+            return self.history
+        return replace(self, approval_multiplier=1.0, construction_multiplier=1.0, abandon_construction_multiplier=1.0)
+
+
+@dataclass(frozen=True)
+class CycleParams:
+    """How producing projects respond to the path's cycle (``[cycle]`` of the calibration file).
+
+    A path's cycle is the deviation of its demand growth from the trend, per year;
+    ``gap_t = persistence · gap_{t−1} + deviation_t``.  Utilisation of a producing
+    project = ``clip(exp(utilisation_elasticity · gap_t), utilisation_min,
+    utilisation_max)``; its ramp-up lasts ``exp(−ramp_elasticity · gap)`` times the
+    planned one, the gap taken in its 投产 year.
+    """
+
+    utilisation_elasticity: float = 1.0
+    ramp_elasticity: float = 2.0
+    persistence: float = 0.5
+    utilisation_min: float = 0.3
+    utilisation_max: float = 1.15
+
+    def gap(self, deviation: NDArray) -> NDArray:
+        """Demand gap (P, Y) from growth deviations (P, Y)."""
+        gap = np.empty_like(deviation, dtype=float)
+        g = np.zeros(deviation.shape[0])
+        for t in range(deviation.shape[1]):  # years, vectorised over paths
+            g = self.persistence * g + deviation[:, t]
+            gap[:, t] = g
+        return gap
+
+    def utilisation(self, gap: NDArray) -> NDArray:
+        """Capacity utilisation for a demand gap."""
+        return np.clip(np.exp(self.utilisation_elasticity * gap), self.utilisation_min, self.utilisation_max)
 
 
 @dataclass(frozen=True)
@@ -189,10 +248,10 @@ class PipelineParams:
     Build with :meth:`from_levers`; tweak with :func:`dataclasses.replace` or
     :meth:`with_programme` (tests use this for fixed durations or unlimited capacity).
 
-    ``policy_start`` (months since 2014-01, default 0) is when the duration and
-    abandonment levers (green channel, construction support, early-production
-    subsidy) take effect; before it the warm-up runs at pre-policy values, so the
-    levers show up as a change in flows rather than a shifted steady state.
+    ``policy_start`` (months since ``first_year``-01, default 0, never negative)
+    is when every lever takes effect; before it the warm-up runs on each
+    programme's ``history`` settings, the same for every scenario, so the levers
+    show up as a change in flows rather than a rewritten past.
     """
 
     programmes: tuple[ProgrammeParams, ...]
@@ -205,6 +264,7 @@ class PipelineParams:
     first_year: int = 2014
     policy_start: float = 0.0
     levers: Mapping[str, float] = field(default_factory=dict)
+    cycle: "CycleParams" = field(default_factory=lambda: CycleParams())
 
     @classmethod
     def from_levers(
@@ -231,9 +291,15 @@ class PipelineParams:
             Unknown lever, wrong type or out-of-range value (message names ``where``).
         """
         lev = validate_levers(mapping, where)
+        cal_where = "calibration" if isinstance(calibration, Mapping) else str(calibration or DEFAULT_CALIBRATION)
         cal = calibration if isinstance(calibration, Mapping) else load_calibration(calibration)
         gen, ind = cal["general"], cal["industries"]
-        progs = tuple(_programme_from(cal["programmes"][name], name, lev) for name in PROGRAMMES)
+        hist = history_levers(cal, cal_where)
+        progs = tuple(
+            replace(_programme_from(cal["programmes"][name], name, lev),
+                    history=_programme_from(cal["programmes"][name], name, hist))
+            for name in PROGRAMMES
+        )
         return cls(
             programmes=progs,
             industries=tuple(ind["names"]),
@@ -243,6 +309,7 @@ class PipelineParams:
             ramp_start_share=float(gen["ramp_start_share"]),
             max_claim_share=float(gen["max_claim_share_of_quota"]),
             levers=lev,
+            cycle=CycleParams(**{k: float(v) for k, v in cal.get("cycle", {}).items() if k != "source"}),
         )
 
     @property
@@ -260,6 +327,18 @@ class PipelineParams:
         return replace(self, programmes=progs)
 
 
+def history_levers(cal: Mapping[str, Any], where: str = "calibration") -> dict[str, float]:
+    """Lever values of the warm-up: ``[history]`` of the calibration over the lever defaults.
+
+    Raises
+    ------
+    ValueError
+        An unknown lever or an out-of-range value in ``[history]`` (names ``where``).
+    """
+    table = {k: v for k, v in cal.get("history", {}).items() if k != "source"}
+    return validate_levers(table, f"{where} [history]")
+
+
 def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float]) -> ProgrammeParams:
     """Combine one programme's calibration table with the lever values."""
     sub = cal["subsidy"]
@@ -268,6 +347,7 @@ def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float])
     con_sub = 1.0 + s * (float(sub["construction_multiplier_at_full"]) - 1.0)
     ab_sub = 1.0 + s * (float(sub["abandonment_multiplier_at_full"]) - 1.0)
     ab = cal["abandonment"]
+    lst = cal.get("list", {})
     return ProgrammeParams(
         name=name,
         signed_per_year=lev[f"signed_per_year_{name}"],
@@ -291,6 +371,9 @@ def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float])
         approval_capacity=lev[f"approval_capacity_{name}"],
         land_quota=lev[f"land_quota_{name}"],
         loan_pool=lev[f"guarantee_capital_{name}"] * lev["guarantee_multiplier"],
+        list_length=int(lev.get(f"list_length_{name}", 0)) if lst else 0,
+        list_selection_month=float(lst.get("selection_month", 3.0)),
+        list_max_build_months=float(lst.get("max_build_months", math.inf)),
     )
 
 
@@ -427,8 +510,10 @@ class ProjectDraws:
     """All random project attributes of a block of paths, shape ``(paths, projects)``.
 
     Padding slots (``valid`` False) exist because paths sign different numbers of
-    projects.  Durations already include lever multipliers.  ``n_fin`` is the number
-    of financing rounds until success (may exceed the allowed maximum → abandoned).
+    projects.  Durations already include lever multipliers (``*_pre``: history
+    values).  ``n_fin`` is the number of financing rounds until success (may exceed
+    the allowed maximum → abandoned).  ``land_need``/``loan_need`` are raw claims;
+    :func:`claim` caps them at the quota of the year they are made in.
     """
 
     valid: NDArray[np.bool_]
@@ -443,6 +528,7 @@ class ProjectDraws:
     loan_need: NDArray[np.float64]
     d: dict[str, NDArray[np.float64]]
     n_fin: NDArray[np.int64]
+    n_fin_pre: NDArray[np.int64]  # rounds at the history success probability (financing before the policy start)
     ab_reserve: NDArray[np.bool_]
     ab_approval: NDArray[np.bool_]
     ab_construction: NDArray[np.bool_]
@@ -481,13 +567,16 @@ def _uniform_block(
     """
     from scipy.stats import poisson
 
-    lam = np.array([p.signed_per_year for p in params.programmes])
-    fixed = np.array([not p.poisson for p in params.programmes])
+    # Intake of a calendar year: the lever from the policy start on, history before it.
     first_cal = params.first_year - params.warmup_years
+    year_start = 12.0 * (np.arange(n_years_total) - params.warmup_years)
+    post = year_start >= params.policy_start
+    lam = np.array([np.where(post, p.signed_per_year, p.pre.signed_per_year) for p in params.programmes])
+    fixed = np.array([not p.poisson for p in params.programmes])
     n_prog = len(lam)
     u_cnt = np.stack([_child(ss, 0).random((n_prog, n_years_total)) for ss in seeds]) if seeds else np.zeros((0, n_prog, n_years_total))
-    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None, :, None]), 0).astype(np.int64)
-    all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None, :, None]
+    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None]), 0).astype(np.int64)
+    all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None]
     n_cols = len(_U_COLS)
     width = [int(all_counts[:, k].sum(-1).max(initial=0)) for k in range(n_prog)]
     starts = np.concatenate([[0], np.cumsum(width)]).astype(int)
@@ -529,14 +618,16 @@ def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
 
 
 def _destinations_and_ratio(
-    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any
+    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any, post: NDArray | None = None
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Industry output ratio, new-entrant flag and destination position per project.
 
     A project is a new entrant with probability ``new_entrant_share`` (1 if the
     programme has no host candidates, 0 if it has no sites); its destination is
-    drawn by weight among the programme's sites, else among its hosts.
+    drawn by weight among the programme's sites, else among its hosts.  Projects
+    signed before the policy start (``post`` False) use the history share.
     """
+    post = np.ones(prog.shape, bool) if post is None else post
     ratio_tab = np.asarray(params.output_ratio)
     shape = prog.shape
     ratio = np.empty(shape)
@@ -548,7 +639,7 @@ def _destinations_and_ratio(
         ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
         ratio[m] = ratio_tab[ind]
         has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
-        share = p.new_entrant_share if (has_h and has_s) else (1.0 if has_s else 0.0)
+        share = np.where(post[m], p.new_entrant_share, p.pre.new_entrant_share) if (has_h and has_s) else (1.0 if has_s else 0.0)
         new_k = col("new_entrant")[m] < share
         ud = col("destination")[m]
         pos = np.zeros(ud.shape, np.int64)
@@ -608,39 +699,47 @@ def draw_projects(
     lo, hi, a = per("size_min"), per("size_max"), per("size_alpha")
     inv = lo * (1.0 - col("size") * (1.0 - (lo / hi) ** a)) ** (-1.0 / a)
 
-    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col)
+    signed_post = -12.0 * wy + off_sign >= params.policy_start
+    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col, signed_post)
+
+    def pre(attr: str) -> NDArray:  # the programme's warm-up (history) value per project
+        return np.array([getattr(p.pre, attr) for p in P], float)[prog]
 
     # New entrants always need land; expansions only when not renovating on own land.
     needs_land = is_new | (col("land_need") < per("land_need_share_expansion"))
-    # A single claim never exceeds a year's quota (big projects are phased).
-    land_need = np.minimum(inv / params.land_intensity, params.max_claim_share * per("land_quota"))
-    loan_need = np.minimum(inv * per("guaranteed_loan_share"), params.max_claim_share * per("loan_pool"))
+    # Raw claims; the timeline caps each at a share of the quota of the year it is
+    # made in (big projects are phased), so the cap follows the policy start too.
+    land_need = inv / params.land_intensity
+    loan_need = inv * per("guaranteed_loan_share")
 
     d = {}
     for name in _DURATIONS:
         med = np.array([p.durations[name][0] for p in P])[prog]
         sig = np.array([p.durations[name][1] for p in P])[prog]
         d[name] = _lognormal(col(name), med, sig)
-    # Policy levers act only from policy_start; keep the pre-policy duration too.
-    d["approval_pre"] = d["approval"]
-    d["approval"] = d["approval"] * per("approval_multiplier")
+    # Policy levers act only from policy_start; the warm-up runs on the history values.
+    base_approval = d["approval"]
+    d["approval_pre"] = base_approval * pre("approval_multiplier")
+    d["approval"] = base_approval * per("approval_multiplier")
     # Bigger projects take longer to build: median × (size/size_min)^elasticity.
-    d["construction_pre"] = d["construction"] * (inv / lo) ** per("construction_size_elasticity")
-    d["construction"] = d["construction_pre"] * per("construction_multiplier")
+    base_con = d["construction"] * (inv / lo) ** per("construction_size_elasticity")
+    d["construction_pre"] = base_con * pre("construction_multiplier")
+    d["construction"] = base_con * per("construction_multiplier")
     ab_con = per("abandon_construction")
 
-    ps = per("financing_success")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
-    n_fin = np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
+    def rounds(ps: NDArray) -> NDArray:  # financing rounds until success, from one uniform
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
+        return np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
 
     return ProjectDraws(
         valid=valid, prog=prog, off_sign=off_sign, inv=inv, ratio=ratio, is_new=is_new, dest=dest_pos,
-        needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d, n_fin=n_fin,
+        needs_land=needs_land, land_need=land_need, loan_need=loan_need, d=d,
+        n_fin=rounds(per("financing_success")), n_fin_pre=rounds(pre("financing_success")),
         ab_reserve=col("ab_reserve") < per("abandon_reserve"),
         ab_approval=col("ab_approval") < per("abandon_approval"),
         ab_construction=col("ab_construction") < np.minimum(1.0, ab_con * per("abandon_construction_multiplier")),
-        ab_construction_pre=col("ab_construction") < ab_con,
+        ab_construction_pre=col("ab_construction") < np.minimum(1.0, ab_con * pre("abandon_construction_multiplier")),
         ab_fraction=col("ab_fraction").copy(),
         t0=-12.0 * wy, horizon=12.0 * n_years, n_years=n_years, slices=slices, policy_start=params.policy_start,
     )
@@ -675,7 +774,7 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     The arithmetic (order of additions included) mirrors the SimPy processes of
     :func:`model.pipeline_des.simulate_plain`, so both give identical floats.
     """
-    from .pipeline_des import fifo_servers, yearly_quota  # queue kernels live with the DES code
+    from .pipeline_des import fifo_servers, quota_at, yearly_quota  # queue kernels live with the DES code
 
     tl = Timeline.empty(draws.shape)
     M, d, v = tl.times, draws.d, draws.valid
@@ -694,8 +793,9 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     # Green channel applies to approvals filed from policy_start on.
     d_appr = np.where(M[..., 1] >= draws.policy_start, d["approval"], d["approval_pre"])
     start = np.full(draws.shape, inf)
+    ps = draws.policy_start
     for p, sl in zip(params.programmes, draws.slices):
-        start[:, sl] = fifo_servers(M[:, sl, 1], d_appr[:, sl], p.approval_capacity)
+        start[:, sl] = fifo_servers(M[:, sl, 1], d_appr[:, sl], p.approval_capacity, p.pre.approval_capacity, ps)
     M[..., 2] = start
     t3 = start + d_appr
     abandon(np.isfinite(start) & draws.ab_approval, t3, ABANDON_STAGES["approval"])
@@ -706,23 +806,29 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     for p, sl in zip(params.programmes, draws.slices):
         m = draws.needs_land[:, sl]
         arr = np.where(m, M[:, sl, 3], inf)
-        grant[:, sl] = np.where(m, yearly_quota(arr, draws.land_need[:, sl], p.land_quota, draws.t0), grant[:, sl])
+        # A single claim never exceeds a share of the year's quota (big projects are phased).
+        need = np.minimum(draws.land_need[:, sl], params.max_claim_share * quota_at(arr, draws.t0, p.pre.land_quota, p.land_quota, ps))
+        grant[:, sl] = np.where(m, yearly_quota(arr, need, p.land_quota, draws.t0, p.pre.land_quota, ps), grant[:, sl])
     M[..., 4] = grant
 
     # Financing rounds: repeated additions, exactly as the DES adds one timeout per round.
+    # The success probability is the one in force when financing starts.
+    n_fin = np.where(M[..., 4] >= ps, draws.n_fin, draws.n_fin_pre)
     t = M[..., 4].copy()
     kmax = np.array([p.financing_max_attempts for p in params.programmes])[draws.prog]
     for r in range(1, int(kmax.max(initial=0)) + 1):
-        step = np.isfinite(t) & (draws.n_fin >= r) & (kmax >= r)
+        step = np.isfinite(t) & (n_fin >= r) & (kmax >= r)
         t[step] = t[step] + d["financing"][step]
-    ok = draws.n_fin <= kmax
+    ok = n_fin <= kmax
     abandon(np.isfinite(t) & ~ok, t, ABANDON_STAGES["financing"])
     M[..., 5] = np.where(ok, t, inf)
 
     # Guaranteed-loan pool: yearly quota.
     loan = np.full(draws.shape, inf)
     for p, sl in zip(params.programmes, draws.slices):
-        loan[:, sl] = yearly_quota(M[:, sl, 5], draws.loan_need[:, sl], p.loan_pool, draws.t0)
+        arr = M[:, sl, 5]
+        need = np.minimum(draws.loan_need[:, sl], params.max_claim_share * quota_at(arr, draws.t0, p.pre.loan_pool, p.loan_pool, ps))
+        loan[:, sl] = yearly_quota(arr, need, p.loan_pool, draws.t0, p.pre.loan_pool, ps)
     M[..., 6] = loan
     M[..., 7] = M[..., 6] + d["start_prep"]
 
@@ -736,6 +842,94 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
     M[..., 9] = M[..., 8] + d["commissioning"]
     M[..., 10] = M[..., 9] + d["ramp_up"]
     return tl
+
+
+# ----------------------------------------------------------------------------- the provincial list
+
+#: Composition and flows of the yearly provincial list (keys of ``PipelineResult.provincial_list``).
+LIST_FIELDS: tuple[str, ...] = ("listed", "added", "new", "continuing", "completing", "starts", "completions")
+
+
+def provincial_list(
+    times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, n_years: int,
+    length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
+) -> dict[str, NDArray]:
+    """The yearly 百项 list drawn from the stock of one programme's projects, and its flows.
+
+    Document 000 (关于全省百项重大工业项目调度推进工作方案, 二(一)): each first quarter the
+    cities report their ≥10亿 projects with a build time of about three years, the
+    province selects the year's list of 100, the list is managed dynamically and cities
+    add newly settled projects that have started.  Read as a rule on the simulated stock:
+
+    * at the selection date (``selection_month`` months into year ``y``) a project is a
+      candidate if it was signed, is neither abandoned nor producing (投产) yet, and its
+      planned build time is at most ``max_build_months``;
+    * candidates are ranked in the order the plan counts them: first projects due to
+      be built within the year (built and awaiting 投产, or under construction with the
+      planned 竣工 before the year end), then projects ready to start (approved: 前期基础好),
+      then the other projects under construction (续建), then earlier stages; within a
+      class by how far they have come and, in a stage, by when they entered it
+      (earliest first); the first ``length`` form the list;
+    * projects signed (落户) after the selection date that start construction within
+      the year are added (cities' additions of newly settled projects that have started);
+    * starts and completions are counted among the listed and added projects: 开工 and
+      投产 in the calendar year.
+
+    Parameters
+    ----------
+    times : ndarray (P, n, 11)
+        Milestone times (months since the first simulated year).
+    abandon_time : ndarray (P, n)
+    valid : ndarray (P, n) bool
+    build_months : ndarray (P, n)
+        Planned construction duration of each project.
+    n_years : int
+    length : int
+        List length at selection (lever ``list_length_jx_major``).
+    selection_month, max_build_months : float
+
+    Returns
+    -------
+    dict of (P, Y) int64
+        ``listed`` (selected in Q1), ``added`` (during the year), ``new`` (on the list,
+        construction not started before the year, not producing in it), ``continuing``
+        (started before the year, not producing in it, 续建), ``completing`` (reaching
+        投产 in the year), ``starts``, ``completions``.  ``new + continuing + completing
+        = listed + added``.
+    """
+    P, n = valid.shape
+    out = {k: np.zeros((P, n_years), np.int64) for k in LIST_FIELDS}
+    if n == 0:
+        return out
+    M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
+    buildable = valid & ~(build_months > max_build_months)
+    for y in range(n_years):
+        y0, y1 = 12.0 * y, 12.0 * (y + 1)
+        sel = y0 + selection_month
+        cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
+        stage = (times[..., :9] < sel).sum(-1)  # milestones reached: 9 = built, awaiting 投产
+        entered = np.take_along_axis(times, np.maximum(stage - 1, 0)[..., None], -1)[..., 0]
+        # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
+        building = stage >= 8
+        due = building & (times[..., 8] < y1)
+        klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
+        key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
+        order = np.argsort(key, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.broadcast_to(np.arange(n), order.shape), 1)
+        listed = cand & (rank < length)
+        added = valid & (M0 >= sel) & (M7 >= sel) & (M7 < y1)
+        on = listed | added
+        completing = on & (M9 >= y0) & (M9 < y1)
+        continuing = on & ~completing & (M7 < y0)
+        out["listed"][:, y] = listed.sum(1)
+        out["added"][:, y] = added.sum(1)
+        out["completing"][:, y] = completing.sum(1)
+        out["continuing"][:, y] = continuing.sum(1)
+        out["new"][:, y] = (on & ~completing & ~(M7 < y0)).sum(1)
+        out["starts"][:, y] = (on & (M7 >= y0) & (M7 < y1)).sum(1)
+        out["completions"][:, y] = completing.sum(1)
+    return out
 
 
 # ----------------------------------------------------------------------------- aggregation
@@ -771,7 +965,8 @@ class PipelineResult:
         New-entrant projects reaching 投产 in the year (each founds an enterprise).
     revenue_to_existing : ndarray (P, n_hosts, Y)
         Revenue (亿元 in that year: a level, not an increment) that expansion projects
-        of all programmes reaching 投产 from 2014 on add to host enterprises
+        of all programmes reaching 投产 from 2014 on (and projects producing earlier, with
+        what they gain over their 2013 revenue by ramping up) add to host enterprises
         ``host_ids``; each project's full-capacity revenue = investment × output/
         investment ratio, ramped from ``ramp_start_share`` at 投产 to 1 at 达产.
         Gross of any growth the caller's enterprise model already projects.
@@ -797,6 +992,10 @@ class PipelineResult:
         Projects signed up to each year end (warm-up included) = ``states.sum(-1)``.
     timeline : Timeline or None
         Per-project milestones (only with ``keep_timeline=True``).
+    provincial_list : dict programme → dict of (P, Y) int
+        For programmes with a yearly list (``jx_major``: the 百项 list): its
+        composition and flows, keys :data:`LIST_FIELDS` (see :func:`provincial_list`).
+        A layer on top of the timelines: it changes no milestone.
     """
 
     years: NDArray[np.int64]
@@ -822,6 +1021,7 @@ class PipelineResult:
     states: dict[str, NDArray]
     signed_cumulative: dict[str, NDArray]
     timeline: Timeline | None = None
+    provincial_list: dict[str, dict[str, NDArray]] = field(default_factory=dict)
     # model.entrants.EntrantFirms, each new entrant as its own firm (for enterprise counts). Set by
     # simulate_pipeline; a ClassVar, not a field, because its padding depends on the block's paths.
     entrants: ClassVar[Any] = None
@@ -899,8 +1099,13 @@ def aggregate(
     years: Sequence[int],
     monthly_paths: int | None = None,
     keep_timeline: bool = False,
+    cycle: NDArray | None = None,
 ) -> PipelineResult:
     """Turn per-project milestones into yearly, monthly and per-destination arrays.
+
+    ``cycle`` (P, Y): the path's demand-growth deviation from trend each year; when
+    given, producing projects' utilisation and ramp-up respond to it (see
+    :class:`CycleParams`), a layer on top of the timelines.
 
     Year-end stocks and yearly flows come from one histogram per programme of the
     month each milestone (and abandonment) falls in; the month-by-month stage
@@ -920,7 +1125,8 @@ def aggregate(
         "monthly", "monthly_investment", "states", "signed_cumulative")}
     queue: dict[str, dict[str, NDArray]] = {}
     n_host, n_site = len(dest.host_ids), len(dest.site_pairs)
-    rev_old, rev_new = _revenue(draws, M, params.ramp_start_share, H, n_host, n_site)
+    gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
+    rev_old, rev_new = _revenue(draws, M, params.ramp_start_share, H, n_host, n_site, gap, params.cycle)
     n_ms, n_st = len(MILESTONES), len(STAGES)
     ab_stages = list(ABANDON_STAGES.values())
     # Month index → histogram bin: 0 = before 2014, 1 + year, Y + 1 = at/after the horizon
@@ -988,10 +1194,16 @@ def aggregate(
             waiting = np.cumsum(mh[:, ia - 1, :H] - mh[:, ib - 1, :H], axis=1)
             queue[f"{name}.{res}"] = _queue_stats_fast(Ms[..., ia], Ms[..., ib], pm, waiting, Y)
 
+    lists = {}
+    for p, sl in zip(params.programmes, draws.slices):
+        if p.list_length > 0:
+            build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
+            lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, p.list_length,
+                                            p.list_selection_month, p.list_max_build_months)
     return PipelineResult(
         years=np.asarray(years, np.int64), programmes=names, stages=STAGES,
         revenue_to_existing=rev_old, host_ids=dest.host_ids, revenue_to_new=rev_new, site_pairs=dest.site_pairs,
-        queue=queue, timeline=tl if keep_timeline else None, **out,
+        queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out,
     )
 
 
@@ -1038,10 +1250,14 @@ def _spend_curve(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, H: int) -
     return S
 
 
-def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_site: int) -> tuple[NDArray, NDArray]:
+def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_site: int,
+             gap: NDArray | None = None, cyc: CycleParams | None = None) -> tuple[NDArray, NDArray]:
     """Ramped revenue of projects producing from 2014 on, by host and by site, (P, n, Y).
 
-    Projects producing before 2014 are part of the 2013 base data and are skipped.
+    Projects producing before 2014 are part of the 2013 base data; only what they
+    still gain from ramping up after 2013 is added (:func:`_ramp_tail`).  With a demand ``gap`` (P, Y) each project's ramp-up is stretched or shortened by
+    the gap of its 投产 year and each year's revenue is scaled by that year's
+    utilisation (:class:`CycleParams`); without it the arithmetic is unchanged.
     A project adds ``full × (I(year end) − I(year start)) / 12`` to each year, ``I``
     being :func:`_ramp_integral`; years ending before it produces add exactly 0
     and are skipped.  Each (path, destination, year) sum keeps the project order
@@ -1054,6 +1270,9 @@ def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_
     full = (draws.inv * draws.ratio)[sel]
     new, pos = draws.is_new[sel], draws.dest[sel]
     ramp = p10 - p9
+    if gap is not None and cyc is not None:
+        y_prod = np.clip(np.floor(p9 / 12.0), 0, Y - 1).astype(np.int64)
+        ramp = ramp * np.exp(-cyc.ramp_elasticity * gap[rows, y_prod])
     # First year that may be non-zero (one year of margin against rounding of p9 / 12).
     y0 = np.clip(np.floor(p9 / 12.0) - 1.0, 0, Y).astype(np.int64)
     cnt = Y + 1 - y0  # year boundaries y0 .. Y per project
@@ -1068,14 +1287,47 @@ def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_
     e_hi = e[hi]
     val = full[e_hi] * ((integ[hi] - integ[hi - 1]) / 12.0)
     y = k[hi] - 1
+    if gap is not None and cyc is not None:
+        val = val * cyc.utilisation(gap)[rows[e_hi], y]
     res = []
-    for n_out, m in ((n_host, ~new[e_hi]), (n_site, new[e_hi])):
+    t_rows, t_pos, t_new, t_y, t_val = _ramp_tail(draws, M, r0, Y, gap, cyc)
+    for n_out, m, mt in ((n_host, ~new[e_hi], ~t_new), (n_site, new[e_hi], t_new)):
         if n_out:
             idx = (rows[e_hi[m]] * n_out + pos[e_hi[m]]) * Y + y[m]
-            res.append(np.bincount(idx, weights=val[m], minlength=P * n_out * Y).reshape(P, n_out, Y))
+            out = np.bincount(idx, weights=val[m], minlength=P * n_out * Y).reshape(P, n_out, Y)
+            if mt.any():
+                idx_t = (t_rows[mt] * n_out + t_pos[mt]) * Y + t_y[mt]
+                out = out + np.bincount(idx_t, weights=t_val[mt], minlength=P * n_out * Y).reshape(P, n_out, Y)
+            res.append(out)
         else:
             res.append(np.zeros((P, 0, Y)))
     return res[0], res[1]
+
+
+def _ramp_tail(draws: ProjectDraws, M: NDArray, r0: float, Y: int, gap: NDArray | None,
+               cyc: CycleParams | None) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Revenue gained after 2013 by projects producing before 2014 and still ramping up in 2013.
+
+    Their 2013 revenue is in the base data; what they add later is the rest of
+    their ramp-up: ``full × ((I(y end) − I(y start)) − (I(0) − I(−12))) / 12`` in year
+    ``y`` (``I``: :func:`_ramp_integral`), scaled by the year's utilisation when a
+    cycle is given.  Returns (path row, destination, new-entrant flag, year, value)
+    per (project, year).
+    """
+    sel = (M[..., 9] < 0) & (M[..., 10] > -12.0) & draws.valid
+    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
+    p9, p10 = M[..., 9][sel], M[..., 10][sel]
+    full = (draws.inv * draws.ratio)[sel]
+    ramp = p10 - p9
+    base = _ramp_integral(0.0, p9, ramp, r0) - _ramp_integral(-12.0, p9, ramp, r0)
+    k = 12.0 * np.arange(Y + 1)
+    integ = _ramp_integral(k[None, :], p9[:, None], ramp[:, None], r0)  # (n, Y + 1)
+    val = full[:, None] * ((np.diff(integ, axis=1) - base[:, None]) / 12.0)
+    if gap is not None and cyc is not None:
+        val = val * cyc.utilisation(gap)[rows]
+    n = len(p9)
+    return (np.repeat(rows, Y), np.repeat(draws.dest[sel], Y), np.repeat(draws.is_new[sel], Y),
+            np.tile(np.arange(Y), n), val.ravel())
 
 
 def _queue_stats_fast(arr: NDArray, start: NDArray, mask: NDArray, waiting: NDArray, Y: int) -> dict[str, NDArray]:
@@ -1132,6 +1384,7 @@ def simulate_pipeline(
     path_offset: int = 0,
     monthly_paths: int | None = None,
     keep_timeline: bool = False,
+    cycle: NDArray | None = None,
 ) -> PipelineResult:
     """Simulate the major-project pipeline for a block of Monte Carlo paths.
 
@@ -1153,6 +1406,10 @@ def simulate_pipeline(
         Keep the monthly snapshot for the first ``monthly_paths`` paths only.
     keep_timeline : bool
         Keep per-project milestone times in ``result.timeline``.
+    cycle : ndarray (n_paths, years), optional
+        The paths' business cycle from the growth layer: deviation of demand log growth
+        from its trend each year.  Producing projects' utilisation and ramp-up respond
+        to it (:class:`CycleParams`); ``None``: no response (the SimPy reference's case).
 
     Returns
     -------
@@ -1164,7 +1421,9 @@ def simulate_pipeline(
     dest = _index_destinations(destinations, params.names)
     draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
     tl = fast_timeline(draws, params)
-    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)
+    if cycle is not None and np.shape(cycle) != (n_paths, len(ys)):
+        raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, len(ys))}, got {np.shape(cycle)}")
+    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline, cycle)
     # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
     result.entrants = entrant_firms(draws, tl, params.ramp_start_share)
     return result

@@ -26,8 +26,13 @@ Ties (two requests at the same instant) are resolved by project order in both
 implementations; with continuous durations they have probability zero.
 
 Policy timing is decided identically in both: the approval duration by the
-filing time (``>= policy_start``), the construction duration and abandonment by
-the construction start time.
+filing time (``>= policy_start``), the financing success by the time financing
+starts, the construction duration and abandonment by the construction start
+time; a quota (and the cap on one claim) by the quota year, which is a policy
+year when it starts at or after the policy start; the number of approval servers
+changes at the policy start (more servers: the extra ones open then; fewer: the
+first servers to fall free from then on close, before any waiting project is served,
+as if a higher-priority request held them).
 """
 
 from __future__ import annotations
@@ -42,7 +47,18 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Destinations, PipelineParams, PipelineResult, ProjectDraws, Timeline
 
-__all__ = ["fifo_servers", "yearly_quota", "YearlyQuotaGate", "simulate_plain", "plain_timeline"]
+__all__ = ["fifo_servers", "yearly_quota", "quota_at", "YearlyQuotaGate", "simulate_plain", "plain_timeline"]
+
+
+def quota_at(t: NDArray | float, t0: float, pre: float, post: float, policy_start: float) -> NDArray | float:
+    """The quota of the quota year containing ``t``: ``post`` when that year starts at or after the policy start.
+
+    Years start at ``t0 + 12·k``.  Used for the yearly quota itself and for the cap
+    on a single claim, in both implementations (same float operations).
+    """
+    start = t0 + 12.0 * np.floor((np.asarray(t, float) - t0) / 12.0)
+    out = np.where(start >= policy_start, post, pre)
+    return float(out) if out.ndim == 0 else out
 
 
 # ----------------------------------------------------------------------------- vectorised queues
@@ -81,7 +97,8 @@ def _by_length(a: NDArray) -> tuple[NDArray, NDArray]:
     return perm, n[perm]
 
 
-def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray:
+def fifo_servers(arrival: NDArray, service: NDArray, capacity: float,
+                 pre_capacity: float | None = None, policy_start: float = -math.inf) -> NDArray:
     """Start times in a FIFO queue with ``capacity`` identical servers, per path.
 
     Kiefer–Wolfowitz recursion: in arrival order, each project starts at
@@ -96,6 +113,10 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray
         Holding times.
     capacity : float
         Number of servers (``inf``: no queue).
+    pre_capacity : float, optional
+        Number of servers before ``policy_start`` (default: ``capacity`` throughout).
+    policy_start : float
+        When the number of servers changes from ``pre_capacity`` to ``capacity``.
 
     Returns
     -------
@@ -103,6 +124,8 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float) -> NDArray
         Service start times (``inf`` where ``arrival`` is ``inf``).
     """
     arrival = np.asarray(arrival, float)
+    if pre_capacity is not None and pre_capacity != capacity:
+        return _fifo_switch(arrival, np.asarray(service, float), pre_capacity, capacity, policy_start)
     order, n_act = _sorted(arrival)
     if not math.isfinite(capacity) or capacity >= n_act:
         return arrival.copy()
@@ -181,7 +204,47 @@ def _fifo_recursion(a: NDArray, s: NDArray, c: int) -> NDArray:
     return st
 
 
-def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> NDArray:
+def _fifo_switch(arrival: NDArray, service: NDArray, c_pre: float, c_post: float, ps: float) -> NDArray:
+    """FIFO servers whose number changes from ``c_pre`` to ``c_post`` at ``ps``.
+
+    More servers: the extra ones are free from ``ps``.  Fewer: when the first
+    project that cannot start before ``ps`` comes up (starts never decrease in a
+    FIFO queue, so every later one starts at ``ps`` or after too), the ``c_pre −
+    c_post`` servers that fall free first from ``ps`` on close for good.  This is
+    what :func:`_project` does with blocking requests of higher priority.
+    """
+    order, n_act = _sorted(arrival)
+    a = np.take_along_axis(arrival, order, 1)
+    s = np.take_along_axis(service, order, 1)
+    c0, c1 = (int(min(c, max(n_act, 1))) for c in (c_pre, c_post))
+    P, N = a.shape
+    free = np.full((P, max(c0, c1)), -np.inf)
+    free[:, c0:] = ps  # extra servers open at the policy start
+    closed = np.zeros(P, bool)
+    st = np.full((P, N), np.inf)
+    rows = np.arange(P)
+    for j in range(n_act):
+        live = np.isfinite(a[:, j])
+        if c1 < c0:
+            start = np.maximum(a[:, j], free.min(1))
+            close = live & ~closed & (start >= ps)
+            if close.any():
+                fc = free[close]
+                idx = np.argsort(np.maximum(fc, ps), axis=1, kind="stable")[:, : c0 - c1]
+                np.put_along_axis(fc, idx, np.inf, 1)
+                free[close] = fc
+                closed |= close
+        k = np.argmin(free, axis=1)
+        sj = np.maximum(a[:, j], free[rows, k])
+        st[live, j] = sj[live]
+        free[live, k[live]] = (sj + s[:, j])[live]
+    out = np.empty_like(st)
+    np.put_along_axis(out, order, st, 1)
+    return out
+
+
+def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float,
+                 pre_quota: float | None = None, policy_start: float = -math.inf) -> NDArray:
     """Grant times of a strict-FIFO yearly quota that lapses at year end, per path.
 
     Years start at ``t0 + 12·k`` (months).  The head request is granted at
@@ -199,6 +262,10 @@ def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> ND
         Amount available each year (``inf``: no queue).
     t0 : float
         Start of the first quota year (the warm-up start).
+    pre_quota : float, optional
+        Quota of the years starting before ``policy_start`` (default: ``quota``).
+    policy_start : float
+        First time a quota year may start with ``quota``.
 
     Returns
     -------
@@ -206,45 +273,57 @@ def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float) -> ND
         Grant times (``inf`` where ``arrival`` is ``inf``).
     """
     arrival = np.asarray(arrival, float)
-    if not math.isfinite(quota):
+    pre = quota if pre_quota is None else pre_quota
+    if not math.isfinite(quota) and not math.isfinite(pre):
         return arrival.copy()
+    Q = (quota, t0, pre, policy_start)
     order, _ = _sorted(arrival)
     a = np.take_along_axis(arrival, order, 1)
     q = np.take_along_axis(np.asarray(need, float), order, 1)
     g = a.copy()
     # Paths where every year's claims fit that year's quota are granted on arrival.
-    rows = _quota_binding_rows(a, q, quota, t0)
+    rows = _quota_binding_rows(a, q, Q)
     if len(rows):
-        g[rows] = _quota_recursion(a[rows], q[rows], quota, t0)
+        g[rows] = _quota_recursion(a[rows], q[rows], Q)
     out = np.empty_like(g)
     np.put_along_axis(out, order, g, 1)
     return out
 
 
-def _quota_binding_rows(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray:
+def _quota_of_year(y: NDArray | float, Q: tuple[float, float, float, float]) -> NDArray:
+    """Quota of quota year ``y`` (years counted from ``t0``) for ``Q = (quota, t0, pre, policy_start)``."""
+    quota, t0, pre, ps = Q
+    return np.where(t0 + 12.0 * np.asarray(y, float) >= ps, quota, pre)
+
+
+def _quota_binding_rows(a: NDArray, q: NDArray, Q: tuple[float, float, float, float]) -> NDArray:
     """Paths where some year's claims exceed that year's quota.
 
     Elsewhere every claim is granted on arrival.  The 1e-9 margin keeps rounding
     in the recursion's running subtraction from ever disagreeing with this sum.
     """
+    t0 = Q[1]
     fin = np.isfinite(a)
     if not fin.any():
         return np.zeros(0, np.int64)
     y = np.floor((np.where(fin, a, t0) - t0) / 12.0).astype(np.int64)
-    y -= y[fin].min()
+    y0 = y[fin].min()
+    y -= y0
     n_y = int(y[fin].max()) + 1
     P = a.shape[0]
     idx = (np.arange(P)[:, None] * n_y + y)[fin]
     per_year = np.bincount(idx, weights=q[fin], minlength=P * n_y).reshape(P, n_y)
-    return np.flatnonzero((per_year > quota * (1.0 - 1e-9)).any(1))
+    quota_y = _quota_of_year(np.arange(n_y) + y0, Q)
+    return np.flatnonzero((per_year > quota_y * (1.0 - 1e-9)).any(1))
 
 
-def _quota_recursion(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray:
+def _quota_recursion(a: NDArray, q: NDArray, Q: tuple[float, float, float, float]) -> NDArray:
     """Strict-FIFO yearly quota on arrival-sorted rows (``inf`` = padding).
 
     Same operations as :meth:`YearlyQuotaGate._run`; the rows still active at
     step ``j`` form a prefix of the rows sorted by length (no masks needed).
     """
+    t0 = Q[1]
     P, N = a.shape
     perm, n = _by_length(a)
     aT = np.ascontiguousarray(a[perm].T)
@@ -263,13 +342,13 @@ def _quota_recursion(a: NDArray, q: NDArray, quota: float, t0: float) -> NDArray
         y = np.floor((t - t0) / 12.0)
         newy = y > cu
         c1 = np.where(newy, y, cu)
-        r1 = np.where(newy, quota, re)
+        r1 = np.where(newy, _quota_of_year(y, Q), re)
         ok = qj <= r1
         ys = t0 + 12.0 * (c1 + 1.0)
         gj = np.where(ok, t, t + (ys - t))
         gT[j, :m] = gj
         cu[...] = np.where(ok, c1, c1 + 1.0)
-        re[...] = np.where(ok, r1 - qj, quota - qj)
+        re[...] = np.where(ok, r1 - qj, _quota_of_year(c1 + 1.0, Q) - qj)
         la[...] = gj
     g = np.empty((P, N))
     g[perm] = gT.T
@@ -293,10 +372,15 @@ class YearlyQuotaGate:
         Amount available per year.
     t0 : float
         Start of the first quota year.
+    pre_quota : float, optional
+        Quota of years starting before ``policy_start`` (default ``quota``).
+    policy_start : float
     """
 
-    def __init__(self, env: simpy.Environment, quota: float, t0: float):
+    def __init__(self, env: simpy.Environment, quota: float, t0: float,
+                 pre_quota: float | None = None, policy_start: float = -math.inf):
         self.env, self.quota, self.t0 = env, float(quota), float(t0)
+        self.pre, self.policy_start = float(quota if pre_quota is None else pre_quota), float(policy_start)
         self.store = simpy.Store(env)
         env.process(self._run())
 
@@ -306,6 +390,10 @@ class YearlyQuotaGate:
         self.store.put((need, ev))
         return ev
 
+    def of_year(self, y: float) -> float:
+        """Quota of quota year ``y`` (the policy value once the year starts at or after the policy start)."""
+        return self.quota if self.t0 + 12.0 * float(y) >= self.policy_start else self.pre
+
     def _run(self) -> Generator:
         env = self.env
         cur, rem = -math.inf, 0.0
@@ -314,19 +402,19 @@ class YearlyQuotaGate:
             now = env.now
             y = math.floor((now - self.t0) / 12.0)
             if y > cur:  # first request of a new year: fresh quota
-                cur, rem = y, self.quota
+                cur, rem = y, self.of_year(y)
             if need <= rem:
                 rem = rem - need
             else:  # wait for next year's quota; the rest of the queue waits too
                 ys = self.t0 + 12.0 * (cur + 1.0)
                 yield env.timeout(ys - now)
-                cur, rem = cur + 1.0, self.quota - need
+                cur, rem = cur + 1.0, self.of_year(cur + 1.0) - need
             ev.succeed()
 
 
 def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Timeline",
              approval: simpy.Resource | None, land: YearlyQuotaGate | None,
-             loan: YearlyQuotaGate | None, kmax: int) -> Generator:
+             loan: YearlyQuotaGate | None, kmax: int, claim_share: float = 1.0) -> Generator:
     """One project's life, every stage an event (mirrors ``fast_timeline``)."""
     from .pipeline import ABANDON_STAGES
 
@@ -357,9 +445,10 @@ def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Ti
         return drop("approval")
     M[3] = env.now
     if land is not None and dr.needs_land[i, j]:
-        yield land.request(float(dr.land_need[i, j]))
+        yield land.request(min(float(dr.land_need[i, j]), claim_share * land.of_year(math.floor((env.now - land.t0) / 12.0))))
     M[4] = env.now
-    n_fin = int(dr.n_fin[i, j])
+    # The financing success in force when financing starts.
+    n_fin = int(dr.n_fin[i, j] if env.now >= dr.policy_start else dr.n_fin_pre[i, j])
     for r in range(1, kmax + 1):
         yield env.timeout(d["financing"])
         if r == n_fin:
@@ -368,7 +457,7 @@ def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Ti
         return drop("financing")
     M[5] = env.now
     if loan is not None:
-        yield loan.request(float(dr.loan_need[i, j]))
+        yield loan.request(min(float(dr.loan_need[i, j]), claim_share * loan.of_year(math.floor((env.now - loan.t0) / 12.0))))
     M[6] = env.now
     yield env.timeout(d["start_prep"])
     M[7] = env.now
@@ -386,6 +475,33 @@ def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Ti
     M[10] = env.now
 
 
+def _approval_servers(env: simpy.Environment, c_pre: float, c_post: float, ps: float, n: int) -> simpy.Resource | None:
+    """Approval servers: ``c_pre`` before the policy start, ``c_post`` from it (``inf``: no queue).
+
+    A change is made with blocking requests: extra servers are held by blockers
+    from the start until ``ps``; servers to close are taken by blockers of higher
+    priority than any project from ``ps`` on and never released.
+    """
+    if c_pre == c_post:
+        return simpy.Resource(env, capacity=int(c_post)) if math.isfinite(c_post) else None
+    c0, c1 = (int(min(c, n)) for c in (c_pre, c_post))
+    res = simpy.PriorityResource(env, capacity=max(c0, c1))
+
+    def opening() -> Generator:  # hold a server until the policy start
+        req = res.request(priority=-1)
+        yield req
+        yield env.timeout(ps - env.now)
+        res.release(req)
+
+    def closing() -> Generator:  # from the policy start, take a server for good
+        yield env.timeout(ps - env.now)
+        yield res.request(priority=-1)
+
+    for _ in range(abs(c1 - c0)):
+        env.process(opening() if c1 > c0 else closing())
+    return res
+
+
 def plain_timeline(draws: "ProjectDraws", params: "PipelineParams") -> "Timeline":
     """Milestones from one SimPy run per path with every stage as events.
 
@@ -398,14 +514,16 @@ def plain_timeline(draws: "ProjectDraws", params: "PipelineParams") -> "Timeline
     for i in range(draws.shape[0]):
         env = simpy.Environment(initial_time=draws.t0)
         gates = []
+        ps = draws.policy_start
+        n_valid = int(draws.valid[i].sum())
         for p in params.programmes:
-            appr = simpy.Resource(env, capacity=int(p.approval_capacity)) if math.isfinite(p.approval_capacity) else None
-            land = YearlyQuotaGate(env, p.land_quota, draws.t0) if math.isfinite(p.land_quota) else None
-            loan = YearlyQuotaGate(env, p.loan_pool, draws.t0) if math.isfinite(p.loan_pool) else None
+            appr = _approval_servers(env, p.pre.approval_capacity, p.approval_capacity, ps, max(n_valid, 1))
+            land = YearlyQuotaGate(env, p.land_quota, draws.t0, p.pre.land_quota, ps) if math.isfinite(p.land_quota) or math.isfinite(p.pre.land_quota) else None
+            loan = YearlyQuotaGate(env, p.loan_pool, draws.t0, p.pre.loan_pool, ps) if math.isfinite(p.loan_pool) or math.isfinite(p.pre.loan_pool) else None
             gates.append((appr, land, loan, p.financing_max_attempts))
         for j in np.flatnonzero(draws.valid[i]):
             appr, land, loan, kmax = gates[int(draws.prog[i, j])]
-            env.process(_project(env, int(j), i, draws, tl, appr, land, loan, kmax))
+            env.process(_project(env, int(j), i, draws, tl, appr, land, loan, kmax, params.max_claim_share))
         env.run()
     return tl
 

@@ -78,6 +78,7 @@ SCHEMA: dict[str, dict[str, tuple]] = {
     },
     "pipeline": {
         "enabled": (bool, None, None, True, "simulate the project pipeline"),
+        "policy_start": (int, 0, 2030, 0, "first year the levers act (0 or a year before the first simulated year: the first simulated year)"),
     },
     # Entry and exit for count targets (model/counts.py; README "Counts: entry, exit and made-up starting values").
     "counts": {

@@ -194,4 +194,15 @@ def _pipeline(out: RunOutput) -> dict:
     for prog in out.blocks[0].lag_months:
         lag = np.concatenate([b.lag_months[prog] for b in out.blocks])
         lags[prog] = {"q10": float(np.quantile(lag, 0.1)), "q50": float(np.quantile(lag, 0.5)), "q90": float(np.quantile(lag, 0.9))} if lag.size else {}
-    return {"enabled": True, "median_flows": flows, "queues": queues, "signing_to_production_months": lags}
+    return {"enabled": True, "median_flows": flows, "queues": queues, "signing_to_production_months": lags,
+            "provincial_list": _provincial_list(out)}
+
+
+def _provincial_list(out: RunOutput) -> dict:
+    """The yearly 百项 list: its length and mean composition and flows per year (means add up)."""
+    keys = [k for k in out.blocks[0].flows if k.startswith("jx_major.list_")]
+    if not keys or out.context.pipeline is None:
+        return {}
+    prog = out.context.pipeline.programme("jx_major")
+    mean = {k.removeprefix("jx_major.list_"): out.stack("flows", k).mean(axis=0).round(1).tolist() for k in keys}
+    return {"programme": "jx_major", "length": int(prog.list_length), "years": [int(y) for y in out.context.years], "mean": mean}

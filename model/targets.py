@@ -26,6 +26,9 @@ _FLOW_METRICS = {
     "projects_reserve": "reserve",
     "projects_scheduled": "scheduled",
 }
+#: Programmes with a yearly list whose starts and completions targets count among the
+#: listed projects (document 000: "每年调度推进100个…其中开工建设30个以上、建成投产50个以上").
+_LISTED = {"jx_major": {"project_starts": "list_starts", "project_completions": "list_completions"}}
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,8 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
         prog = t.scope.programme
         if prog not in programmes:
             return CompiledTarget(t, False, f"programme '{prog}' is not simulated in this scenario")
-        return CompiledTarget(t, True, year_index=yi, flow=(prog, _FLOW_METRICS[t.metric]))
+        field_ = _LISTED.get(prog, {}).get(t.metric, _FLOW_METRICS[t.metric])
+        return CompiledTarget(t, True, year_index=yi, flow=(prog, field_))
     if t.metric != "revenue" or t.kind not in _REVENUE_KINDS:
         return CompiledTarget(t, False, f"metric '{t.metric}' with kind '{t.kind}' is not computed by the model")
     return _compile_revenue(t, geo, yi, sites)

@@ -8,9 +8,10 @@ whether the bottom-up median lies inside the top-down 80 % interval. (It used
 the M4-prior forecaster before the province's macro path stopped using M4
 priors; comparing against another prior would measure the priors' difference.)
 
-The province agrees by construction (leaf growth redistributes shares inside the
-macro path, and the organic adjustment removes the baseline pipeline from the
-trend), so its ratio is a check of the machinery. Cities, boards and counties are
+The province is close but not equal by construction: leaf growth redistributes
+shares inside the macro path, existing firms keep the share of the trend's growth
+that history left them (:func:`model.context.organic_split`) and the simulated
+projects add their own revenue. Cities, boards and counties are
 free to differ: a city whose members grew faster than its total carries that
 composition forward, which the top-down fit of the total does not see.
 """

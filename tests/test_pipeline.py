@@ -47,7 +47,7 @@ def assert_results_equal(a: PipelineResult, b: PipelineResult) -> None:
                 np.testing.assert_array_equal(x.abandon_time, y.abandon_time)
                 np.testing.assert_array_equal(x.abandon_stage, y.abandon_stage)
                 np.testing.assert_array_equal(x.construction_months, y.construction_months)
-        elif f.name == "queue":
+        elif f.name in ("queue", "provincial_list"):
             assert x.keys() == y.keys()
             for k in x:
                 for s in x[k]:
@@ -225,12 +225,23 @@ def test_years_must_start_at_first_year():
 
 
 def test_no_intake_gives_empty_but_consistent_result():
-    r = simulate_pipeline(PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0}),
-                          Destinations.synthetic(), 2, 3, 0)
+    p = PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0})
+    r = simulate_pipeline(replace(p, warmup_years=0), Destinations.synthetic(), 2, 3, 0)
     assert r.states_ok
     for n in r.programmes:
         assert r.signed[n].sum() == 0 and r.completions[n].sum() == 0
     assert r.revenue_to_existing.sum() == 0
+
+
+def test_no_intake_from_the_policy_start_leaves_the_warm_up_cohorts():
+    """Intake 0 acts from 2014 only: projects signed in the warm-up still start and complete."""
+    r = simulate_pipeline(PipelineParams.from_levers({"signed_per_year_jx_major": 0, "signed_per_year_gz_1yi": 0}),
+                          Destinations.synthetic(), 2, 4, 0)
+    assert r.states_ok
+    for n in r.programmes:
+        assert r.signed[n].sum() == 0
+        assert r.completions[n][:, :2].sum() > 0  # the 2012-2013 cohorts finish in 2014-2015
+        assert r.completions[n][:, -1].sum() < r.completions[n][:, 0].sum()  # and die out
 
 
 def test_output_ratio_override_and_bad_destinations():
@@ -247,3 +258,118 @@ def test_output_ratio_override_and_bad_destinations():
         simulate_pipeline(p, {"jx_major": ONE_HOST}, 1, 2, 0)
     with pytest.raises(ValueError, match="neither hosts nor sites"):
         simulate_pipeline(p, {"jx_major": ONE_HOST, "gz_1yi": Destinations()}, 1, 2, 0)
+
+
+# --------------------------------------------------------------------------- the provincial list
+
+
+def _project(signed, *later):
+    """Milestone times: signed, then the given milestones in order, the rest never (inf)."""
+    t = [signed, *later]
+    return t + [np.inf] * (len(MILESTONES) - len(t))
+
+
+def test_a_list_of_known_composition_gives_the_known_counts():
+    from model.pipeline import provincial_list
+
+    inf = np.inf
+    # months since the start of the (only) year; milestones 0..10, 7 = 开工, 8 = 竣工, 9 = 投产
+    rows = {
+        "A built, producing in May": _project(-40, -38, -37, -30, -29, -27, -26, -25, -2, 5, 20),
+        "H building, done in June, producing in Sept": _project(-50, -48, -47, -40, -39, -37, -36, -20, 6, 9, 30),
+        "C approved and funded, starts in April": _project(-15, -12, -11, -6, -5, -3, -2, 4, 40, 43, 60),
+        "B building until month 30": _project(-30, -28, -27, -20, -19, -17, -16, -10, 30, 33, 50),
+        "D in the reserve, no start this year": _project(-3),
+        "E abandoned last year": _project(-20, -18),
+        "F producing since last year": _project(-60, -58, -57, -50, -49, -47, -46, -40, -4, -1, 10),
+        "G signed in March, started in August": _project(2, 3, 3.5, 4, 4.5, 5, 6, 8, 40, 43, 60),
+    }
+    times = np.array(list(rows.values()), float)[None]
+    abandon = np.full((1, len(rows)), inf)
+    abandon[0, 5] = -10.0
+    valid = np.ones((1, len(rows)), bool)
+    build = np.full((1, len(rows)), 34.0)
+
+    def counts(length, build_months=build, max_build=inf):
+        out = provincial_list(times, abandon, valid, build_months, 1, length, 0.0, max_build)
+        return {k: int(v[0, 0]) for k, v in out.items()}
+
+    # Length 3: A and H (due to be built this year), then C (ready to start); G is added.
+    assert counts(3) == {"listed": 3, "added": 1, "new": 2, "continuing": 0, "completing": 2, "starts": 2, "completions": 2}
+    # Length 10: every candidate (A, H, C, B, D) is listed; B continues, D is new but does not start.
+    assert counts(10) == {"listed": 5, "added": 1, "new": 3, "continuing": 1, "completing": 2, "starts": 2, "completions": 2}
+    # B's planned build of 60 months is not "about three years": it is not listed.
+    long_b = build.copy()
+    long_b[0, 3] = 60.0
+    assert counts(10, long_b, 48.0) == {"listed": 4, "added": 1, "new": 3, "continuing": 0, "completing": 2, "starts": 2, "completions": 2}
+
+
+def test_the_list_is_drawn_every_year_and_adds_up():
+    p = PipelineParams.from_levers({"signed_per_year_jx_major": 60, "list_length_jx_major": 80})
+    r = simulate_pipeline(p, Destinations.synthetic(), 20, 5, 3)
+    lst = r.provincial_list["jx_major"]
+    assert "gz_1yi" not in r.provincial_list
+    np.testing.assert_array_equal(lst["new"] + lst["continuing"] + lst["completing"], lst["listed"] + lst["added"])
+    assert (lst["listed"] <= 80).all() and (lst["listed"] == 80).mean() > 0.9
+    assert (lst["completions"] <= r.completions["jx_major"]).all()
+    assert (lst["starts"] <= r.starts["jx_major"]).all()
+    np.testing.assert_array_equal(lst["completions"], lst["completing"])
+
+
+# --------------------------------------------------------------------------- the cycle
+
+
+def test_project_revenue_falls_in_a_path_with_a_deep_slump():
+    p = PipelineParams.from_levers({"signed_per_year_jx_major": 60})
+    d = Destinations.synthetic()
+    flat = simulate_pipeline(p, d, 2, 8, 5)
+    calm = simulate_pipeline(p, d, 2, 8, 5, cycle=np.zeros((2, 8)))
+    # A cycle of zero changes nothing, bit for bit.
+    np.testing.assert_array_equal(calm.revenue_to_existing, flat.revenue_to_existing)
+    np.testing.assert_array_equal(calm.revenue_to_new, flat.revenue_to_new)
+    slump = np.zeros((2, 8))
+    slump[0, 3:5] = -0.25  # path 0: demand growth 25 points below trend in 2017 and 2018
+    hit = simulate_pipeline(p, d, 2, 8, 5, cycle=slump)
+    total = lambda r: r.revenue_to_existing.sum(1) + r.revenue_to_new.sum(1)  # noqa: E731
+    base, got = total(flat), total(hit)
+    np.testing.assert_array_equal(got[1], base[1])  # the other path is untouched
+    np.testing.assert_array_equal(got[0, :3], base[0, :3])  # before the slump nothing changes
+    # utilisation alone: gap -0.25 in 2017 gives exp(-0.25) = 0.78 of capacity
+    assert (got[0, 3:6] < base[0, 3:6]).all()
+    assert got[0, 3] <= np.exp(-0.25) * base[0, 3] * (1 + 1e-12)
+    # the milestones do not move: the cycle is a layer on the timeline
+    np.testing.assert_array_equal(hit.completions["jx_major"], flat.completions["jx_major"])
+
+
+def test_a_boom_speeds_ramp_up_and_lifts_utilisation_within_its_bound():
+    from model.pipeline import CycleParams
+
+    c = CycleParams()
+    gap = c.gap(np.array([[0.5, 0.0, 0.0]]))
+    np.testing.assert_allclose(gap, [[0.5, 0.25, 0.125]])  # half of the gap is left a year later
+    assert c.utilisation(gap)[0, 0] == c.utilisation_max
+    p = PipelineParams.from_levers({})
+    d = Destinations.synthetic()
+    flat = simulate_pipeline(p, d, 1, 4, 2)
+    boom = simulate_pipeline(p, d, 1, 4, 2, cycle=np.full((1, 4), 0.05))
+    assert (boom.revenue_to_existing.sum(1) >= flat.revenue_to_existing.sum(1)).all()
+    assert boom.revenue_to_existing.sum() > flat.revenue_to_existing.sum()
+
+
+def test_projects_ramping_up_at_the_start_add_only_what_they_gain_after_2013():
+    """A project producing since mid-2013 is in the 2013 data at its 2013 level; its later ramp-up is new revenue."""
+    p = fixed_params()
+    # the same fixed settings in the warm-up (no history settings)
+    p = replace(p, warmup_years=5, programmes=tuple(replace(q, history=None) for q in p.programmes))
+    r = simulate_pipeline(p, ONE_HOST, 1, 4, 0)
+    full = 10.0 * 1.5
+    grid = np.arange(-12, 48, 1e-3) + 5e-4  # midpoint rule, months from 2014-01
+
+    def factor(t, p):
+        return np.where(t < p, 0.0, np.minimum(0.3 + 0.7 * (t - p) / 18.0, 1.0))
+
+    by_year = lambda p: factor(grid, p).reshape(5, -1).mean(1)  # noqa: E731  2013, 2014, ..., 2017
+    old = by_year(-6.0)  # signed 2009-07, 投产 2013-07
+    expected = full * ((old[1:] - old[0]) + sum(by_year(p)[1:] for p in (6.0, 18.0, 30.0, 42.0)))
+    np.testing.assert_allclose(r.revenue_to_existing[0, 0], expected, rtol=1e-5, atol=1e-9)
+    assert expected[0] > full * (by_year(6.0)[1])  # the old project's ramp-up does count

@@ -89,7 +89,7 @@ def test_years_outside_the_simulation_and_missing_programmes_are_explained(catal
 def test_a_run_from_2012_evaluates_the_2013_project_flows(catalogue):
     years = np.arange(2012, 2026)
     by_id = {c.target.id: c for c in compile_targets(catalogue, panel(), hierarchy(), years, None, PROGRAMMES)}
-    for tid, field in (("JX-MAJOR-START-2013", "starts"), ("JX-MAJOR-DONE-2013", "completions")):
+    for tid, field in (("JX-MAJOR-START-2013", "list_starts"), ("JX-MAJOR-DONE-2013", "list_completions")):
         c = by_id[tid]
         assert c.evaluable and c.year_index == 1 and c.flow == ("jx_major", field), tid
     assert not by_id["JX-MAJOR-SCHED-2013"].evaluable and "administratively" in by_id["JX-MAJOR-SCHED-2013"].why_not

@@ -20,10 +20,12 @@ def test_every_region_with_history_is_checked(check):
     assert set(check.index.get_level_values("year")) == set(REPORT_YEARS)
 
 
-def test_province_agrees_by_construction(check):
-    # leaf shares move inside the macro path and the baseline pipeline is taken out of the trend
+def test_province_stays_near_its_own_trend(check):
+    # Leaf shares move inside the macro path; existing firms keep the share of the trend's growth
+    # that history left them, and the projects add theirs. Not equal by construction any more:
+    # in 2015-2016 the damped boom trend still grows faster than the steady project stream adds.
     ratio = check.loc["JX", "ratio"]
-    assert ratio.loc[[2015, 2016]].between(0.97, 1.03).all(), ratio
+    assert ratio.loc[[2015, 2016]].between(0.93, 1.05).all(), ratio
 
 
 def test_ganzhou_is_not_credited_twice_with_its_own_projects(check):
