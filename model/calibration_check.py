@@ -16,6 +16,7 @@ from pathlib import Path
 from .artefact import default_artefact_path, load_params, save_params
 from .calibrate import GrowthParams, calibrate
 from .data import Panel, default_data_dir, load_dataset
+from .data_record import write_record
 from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
 from .testing import params_diff
@@ -140,7 +141,7 @@ def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_j
         return _check(params, panel, path, as_json)
     note = "fitted on ILLUSTRATIVE data (synthetic panel around published anchors)" if panel.illustrative else ""
     save_params(params, panel.data_hash(), path, note)
-    written = [str(path)]
+    written = [str(path), str(write_record(panel, path))]  # the values it saw, for `attain calibrate --compare`
     if figures is not None:
         from .diagnostics import write_figures
 

@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--check", action="store_true", help="recalibrate and compare with the stored artefact (no write)")
     cal.add_argument("--figures", type=Path, help="write diagnostic figures to this folder")
     cal.add_argument("--json", action="store_true")
+    _compare_flags(cal)
     bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS (default: on the embedded data)")
     bt.add_argument("--paths", type=int, default=1000, help="Monte Carlo paths per origin (100 to 1,000,000)")
     bt.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
@@ -64,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     m4 = bench.add_parser("m4", help="forecast skill on M4 Yearly", add_help=False)
     m4.add_argument("rest", nargs=argparse.REMAINDER)
     return p
+
+
+def _compare_flags(cal) -> None:
+    """``attain calibrate --compare OLD``: drift against a stored artefact (model.calibration_compare)."""
+    g = cal.add_argument_group("comparison with a stored calibration (--compare)")
+    g.add_argument("--compare", type=Path, metavar="OLD", help="refit and compare with the stored artefact OLD in standard errors (nothing is written)")
+    g.add_argument("--old-data", type=Path, metavar="DIR", help="dataset OLD was fitted on, when OLD has no data record beside it")
+    g.add_argument("--alpha", type=float, default=0.05, help="family-wise false-alarm rate of the drift verdicts (Holm; default 0.05)")
+    g.add_argument("--nested", action="store_true", help="overlap correction: the old data are a subset of the new (sharper, less conservative)")
+    g.add_argument("--paths", type=int, help="also rerun the scenario's targets under both calibrations with this many paths (probability shift)")
+    g.add_argument("--scenario", default="baseline", help="scenario of the probability shift (default: baseline)")
+    g.add_argument("--seed", type=int, help="seed of the probability shift (default: the scenario's)")
 
 
 def _run_parser(sub) -> None:
@@ -274,7 +287,23 @@ def _check_paths(paths: int, what: str) -> None:
 def _calibrate(args) -> int:
     from .calibration_check import calibrate_command
 
+    if args.compare is not None:
+        return _calibrate_compare(args)
+    extra = [f for f, v in (("--old-data", args.old_data), ("--nested", args.nested or None), ("--paths", args.paths), ("--seed", args.seed)) if v is not None]
+    if extra:
+        raise UsageError(f"{', '.join(extra)}: only with --compare OLD")
     return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json, data_dir=args.data)
+
+
+def _calibrate_compare(args) -> int:
+    from .calibration_compare import compare_command
+
+    if args.check or args.figures is not None:
+        raise UsageError("--compare: cannot be combined with --check or --figures (it writes nothing)")
+    if args.paths is not None:
+        _check_paths(args.paths, "Monte Carlo paths of the probability shift")
+    return compare_command(args.compare, args.data, args.as_of, args.old_data, args.json, alpha=args.alpha, nested=args.nested,
+                           paths=args.paths, scenario=args.scenario, seed=args.seed)
 
 
 def _backtest(args) -> int:
