@@ -173,7 +173,7 @@ def format_comparison(c: Comparison) -> str:
         lines.append(f"{x.name:22s} {_num(x.old, x.se_old):>20s} {_num(x.new, x.se_new):>20s} {z} {thr}  {x.verdict}")
     lines += [f"setting changed: {s}" for s in c.labels]
     drifted = ", ".join(x.name for x in c.drifted)
-    lines.append(f"verdict: DRIFT in {drifted}" if drifted else ("verdict: settings changed (see above); no parameter drifted" if c.labels else "verdict: STABLE (no parameter moved beyond its uncertainty)"))
+    lines.append(f"verdict: DRIFT in {drifted}" if drifted else "verdict: STABLE (no parameter moved beyond its uncertainty)")
     return "\n".join(lines)
 
 

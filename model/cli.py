@@ -1,7 +1,7 @@
 """The ``attain`` command line.
 
 Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
-``backtest``, ``topdown``, ``bench m4``. Every verb that reports has ``--json``.
+``backtest``, ``topdown``, ``golden``, ``bench m4``. Every verb that reports has ``--json``.
 
 Bad input ends in one line ``error: ...`` naming the file or flag and what was
 expected, exit status 2; Ctrl-C prints ``interrupted`` (exit 130). Output paths
@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
     td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
     td.add_argument("--json", action="store_true")
+    gd = sub.add_parser("golden", help="rerun the shipped scenarios and compare with tests/golden/probabilities.json (--write regenerates it)")
+    gd.add_argument("--write", action="store_true", help="regenerate the golden file (after printing which targets moved)")
+    gd.add_argument("--file", type=Path, help="golden file (default: tests/golden/probabilities.json)")
+    gd.add_argument("--paths", type=int, help="paths per scenario (default: the file's; 500 for a new file)")
+    gd.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
     m4 = bench.add_parser("m4", help="forecast skill on M4 Yearly", add_help=False)
     m4.add_argument("rest", nargs=argparse.REMAINDER)
@@ -142,7 +147,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench}
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden}
     return handlers[args.verb](args)
 
 
@@ -317,6 +322,18 @@ def _topdown(args) -> int:
     from .topdown import topdown_command
 
     return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write, data_dir=args.data)
+
+
+def _golden(args) -> int:
+    from .golden import golden_command
+
+    if args.paths is not None:
+        _check_paths(args.paths, "paths per golden scenario")
+    if args.file is not None:
+        from .results import check_output_file
+
+        check_output_file(args.file, flag="--file")
+    return golden_command(args.write, args.file, args.paths, args.json)
 
 
 def _bench(args) -> int:
