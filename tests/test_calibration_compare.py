@@ -1,0 +1,105 @@
+"""``attain calibrate --compare OLD``: parameters in standard errors and the data that changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.cli import main
+from model.data import default_data_dir, load_dataset
+from model.data_record import data_changes, panel_record, read_record, record_path
+
+
+@pytest.fixture(scope="module")
+def revised(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the data calibrated as of 2012, then 2013 added (it was there), one value revised, one provenance changed."""
+    folder = tmp_path_factory.mktemp("cmp") / "jx"
+    shutil.copytree(default_data_dir(), folder)
+    assert main(["calibrate", "--data", str(folder), "--as-of", "2012"]) == 0
+    rev = pd.read_csv(folder / "revenue.csv", dtype=str, keep_default_na=False)
+    at = (rev["entity"] == "E.JCC") & (rev["year"] == "2011")
+    assert rev.loc[at, "value"].tolist() == ["1397.5396"]
+    rev.loc[at, "value"] = "1380.0"
+    at = (rev["entity"] == "E.JMC") & (rev["year"] == "2010")
+    rev.loc[at, ["provenance", "source"]] = ["published", "2011中国企业500强"]
+    rev.to_csv(folder / "revenue.csv", index=False, lineterminator="\n")
+    return folder, folder / "parameters_asof2012.toml"
+
+
+def test_record_is_written_beside_the_artefact_and_matches_its_data(revised):
+    folder, old = revised
+    frame, digest = read_record(record_path(old))
+    assert record_path(old).name == "parameters_asof2012.data.csv"
+    assert digest == load_dataset(default_data_dir()).as_of(2012).data_hash()
+    assert frame["year"].max() == 2012
+    assert frame.set_index(["entity", "year"]).at[("E.JCC", 2011), "value"] == 1397.5396
+
+
+def test_revised_value_is_named_with_entity_and_year(revised, capsys):
+    folder, old = revised
+    assert main(["calibrate", "--data", str(folder), "--compare", str(old)]) == 0
+    out = capsys.readouterr().out
+    assert "years added: 2013" in out
+    assert "values revised: 1\n  E.JCC 2011: 1397.54 -> 1380 (-17.54)" in out
+    assert "provenance changes: 2\n  E.JMC 2010 provenance: synthetic -> published\n  E.JMC 2010 source:" in out
+    assert "verdict: STABLE" in out or "verdict: DRIFT" in out
+    for line in out.splitlines():
+        if line.startswith(("phi ", "tau ", "sigma ", "beta ")):
+            assert line.split()[-1] in ("stable", "drift"), line
+
+
+def test_compare_json(revised, capsys):
+    folder, old = revised
+    assert main(["calibrate", "--data", str(folder), "--compare", str(old), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["data_changes"]["revised"] == [{"entity": "E.JCC", "year": 2011, "old": 1397.5396, "new": 1380.0}]
+    names = {p["name"]: p for p in out["comparison"]["parameters"]}
+    assert {"phi", "tau", "sigma", "beta", "df"} <= set(names)
+    phi = names["phi"]
+    assert phi["z"] == pytest.approx((phi["new"] - phi["old"]) / (phi["se_old"] ** 2 + phi["se_new"] ** 2) ** 0.5)
+    assert out["comparison"]["alpha"] == 0.05 and out["comparison"]["method"] == "holm"
+
+
+def test_without_record_old_data_is_asked_for(revised, tmp_path, capsys):
+    folder, old = revised
+    bare = tmp_path / "old.toml"
+    shutil.copy(old, bare)
+    assert main(["calibrate", "--data", str(folder), "--compare", str(bare)]) == 0
+    assert "old data unknown" in capsys.readouterr().out
+    assert main(["calibrate", "--data", str(folder), "--compare", str(bare), "--old-data", str(default_data_dir())]) == 0
+    out = capsys.readouterr().out
+    assert "E.JCC 2011: 1397.54 -> 1380" in out and "years added: 2013" in out
+
+
+def test_compare_flags_are_checked(revised, capsys):
+    folder, old = revised
+    assert main(["calibrate", "--paths", "200"]) == 2
+    assert "only with --compare" in capsys.readouterr().err
+    assert main(["calibrate", "--compare", str(folder / "nope.toml")]) == 2
+    assert "no such calibration artefact" in capsys.readouterr().err
+    assert main(["calibrate", "--compare", str(old), "--alpha", "1.5", "--data", str(folder)]) == 2
+    assert "--alpha 1.5" in capsys.readouterr().err
+
+
+def test_data_changes_known_answer():
+    old = pd.DataFrame({"entity": ["A", "A", "B"], "year": [2011, 2012, 2012], "value": [1.0, 2.0, 3.0], "provenance": ["synthetic"] * 3, "source": ["s"] * 3})
+    new = pd.DataFrame({"entity": ["A", "A", "A", "C"], "year": [2011, 2012, 2013, 2012], "value": [1.0, 2.5, 3.0, 4.0], "provenance": ["published", "synthetic", "synthetic", "synthetic"], "source": ["s"] * 4})
+    d = data_changes(old, new)
+    assert d.years_added == [2013] and d.n_added_year_values == 1
+    assert d.revised == [("A", 2012, 2.0, 2.5)]
+    assert d.added == [("C", 2012, 4.0)] and d.removed == [("B", 2012, 3.0)]
+    assert d.provenance == [("A", 2011, "provenance", "synthetic", "published")]
+    assert data_changes(old, old).unchanged
+
+
+def test_embedded_artefact_has_its_record():
+    from model.artefact import default_artefact_path
+    from model.param_table import parameter_table
+
+    frame, digest = read_record(record_path(default_artefact_path()))
+    assert digest == parameter_table(default_artefact_path()).meta["data_hash"] == load_dataset().data_hash()
+    pd.testing.assert_frame_equal(frame, panel_record(load_dataset()))
