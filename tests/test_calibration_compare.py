@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,10 +53,21 @@ def test_revised_value_is_named_with_entity_and_year(revised, capsys):
             assert line.split()[-1] in ("stable", "drift"), line
 
 
-def test_compare_json(revised, capsys):
+@pytest.fixture(scope="module")
+def compared(revised) -> dict:
+    """``--compare --json`` with the probability shift (100 paths), run once for the tests below."""
+    import contextlib
+    import io
+
     folder, old = revised
-    assert main(["calibrate", "--data", str(folder), "--compare", str(old), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["calibrate", "--data", str(folder), "--compare", str(old), "--paths", "100", "--json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_compare_json(compared):
+    out = compared
     assert out["data_changes"]["revised"] == [{"entity": "E.JCC", "year": 2011, "old": 1397.5396, "new": 1380.0}]
     names = {p["name"]: p for p in out["comparison"]["parameters"]}
     assert {"phi", "tau", "sigma", "beta", "df"} <= set(names)
@@ -103,3 +115,40 @@ def test_embedded_artefact_has_its_record():
     frame, digest = read_record(record_path(default_artefact_path()))
     assert digest == parameter_table(default_artefact_path()).meta["data_hash"] == load_dataset().data_hash()
     pd.testing.assert_frame_equal(frame, panel_record(load_dataset()))
+
+
+def test_paired_shift_known_answer():
+    from model.prob_shift import paired_shift
+
+    a = np.array([1, 1, 0, 0, 1, 0, 1, 0], bool)
+    b = np.array([1, 0, 0, 1, 1, 0, 1, 1], bool)
+    d = np.array([0, -1, 0, 1, 0, 0, 0, 1], float)  # b - a
+    shift, se = paired_shift(a, b)
+    assert shift == pytest.approx(1 / 8)
+    assert se == pytest.approx(np.sqrt(((d - d.mean()) ** 2).sum() / 7) / np.sqrt(8))
+
+
+def test_probability_shift_decomposes_in_order(compared):
+    shift = compared["probability_shift"]
+    assert shift["order"] == ["new data", "revised data", "parameters"]
+    assert [s["simulated_years"][0] for s in shift["states"]] == [2013, 2014, 2014, 2014]
+    moved = 0
+    for row in shift["targets"]:
+        steps = sum(v["shift"] for v in row["steps"].values())
+        assert steps == pytest.approx(row["shift"], abs=1e-12)  # the steps add up to the total
+        assert row["shift"] == pytest.approx(row["p_new"] - row["p_old"], abs=1e-12)
+        moved += row["steps"]["parameters"]["shift"] != 0
+    assert moved > 0
+
+
+def test_same_calibration_has_no_shift_under_common_random_numbers(tmp_path, capsys):
+    folder = tmp_path / "jx"
+    shutil.copytree(default_data_dir(), folder)
+    assert main(["calibrate", "--data", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["calibrate", "--data", str(folder), "--compare", str(folder / "parameters.toml"), "--paths", "100", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["data_changes"]["years_added"] == [] and out["data_changes"]["revised"] == []
+    assert all(p["z"] in (0.0, None) for p in out["comparison"]["parameters"])
+    # the refit reproduces the stored parameters, and the same seed reproduces every path: P3 == P0 path by path
+    assert all(r["shift"] == 0 and r["se"] == 0 for r in out["probability_shift"]["targets"])
