@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .errors import OutputError
 
-__all__ = ["tolerance", "golden_path", "golden_probabilities", "golden_diff", "golden_command", "Moved", "GOLDEN_PATHS", "N_SE", "TOOL"]
+__all__ = ["tolerance", "golden_path", "golden_probabilities", "golden_diff", "golden_command", "format_golden_diff", "read_golden", "shipped_scenarios", "Moved", "GOLDEN_PATHS", "N_SE", "TOOL"]
 
 #: Paths per scenario of the golden runs (CI must stay fast).
 GOLDEN_PATHS = 500
