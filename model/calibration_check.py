@@ -16,7 +16,7 @@ from pathlib import Path
 from .artefact import default_artefact_path, load_params, save_params
 from .calibrate import GrowthParams, calibrate
 from .data import Panel, default_data_dir, load_dataset
-from .data_record import write_record
+from .data_record import check_record_target, write_record
 from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
 from .testing import params_diff
@@ -136,6 +136,7 @@ def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_j
     path = Path(path) if path is not None else artefact_path(data_dir, as_of)
     if not check:
         _check_targets(path, figures)
+        check_record_target(path)  # before the fit: the artefact and its data record are written together
     params, panel = calibrate_panel(panel, as_of)
     if check:
         return _check(params, panel, path, as_json)

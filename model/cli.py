@@ -294,7 +294,9 @@ def _calibrate(args) -> int:
 
     if args.compare is not None:
         return _calibrate_compare(args)
-    extra = [f for f, v in (("--old-data", args.old_data), ("--nested", args.nested or None), ("--paths", args.paths), ("--seed", args.seed)) if v is not None]
+    given = (("--old-data", args.old_data), ("--nested", args.nested or None), ("--paths", args.paths), ("--seed", args.seed),
+             ("--scenario", None if args.scenario == "baseline" else args.scenario), ("--alpha", None if args.alpha == 0.05 else args.alpha))
+    extra = [f for f, v in given if v is not None]
     if extra:
         raise UsageError(f"{', '.join(extra)}: only with --compare OLD")
     return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json, data_dir=args.data)

@@ -27,8 +27,9 @@ import pandas as pd
 
 from .atomic import replace_text
 from .data import Panel
+from .errors import OutputError
 
-__all__ = ["record_path", "panel_record", "write_record", "read_record", "DataChanges", "data_changes", "REVISION_ATOL"]
+__all__ = ["record_path", "check_record_target", "panel_record", "write_record", "read_record", "DataChanges", "data_changes", "REVISION_ATOL"]
 
 #: Two values differ when they differ by more than this (亿元): the data carry at most 4-6 decimals.
 REVISION_ATOL = 1e-9
@@ -64,6 +65,14 @@ def panel_record(panel: Panel) -> pd.DataFrame:
     return frame.sort_values(["entity", "year"], kind="stable").reset_index(drop=True)[_COLUMNS]
 
 
+def check_record_target(artefact: Path | str) -> Path:
+    """The record path of ``artefact``; OutputError when a file that is not a data record sits there."""
+    target = record_path(artefact)
+    if target.exists() and not target.read_text(encoding="utf-8", errors="replace").startswith(_HEAD):
+        raise OutputError(f"{target}: exists and is not an attain data record; move it away, attain will not overwrite it")
+    return target
+
+
 def write_record(panel: Panel, artefact: Path | str, data_hash: str | None = None) -> Path:
     """Write the data record of the panel an artefact was fitted on (atomically).
 
@@ -79,11 +88,17 @@ def write_record(panel: Panel, artefact: Path | str, data_hash: str | None = Non
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OutputError
+        When a file that is not a data record sits where the record goes.
     """
+    target = check_record_target(artefact)
     buf = io.StringIO()
     panel_record(panel).to_csv(buf, index=False, lineterminator="\n")
     text = f"{_HEAD}{data_hash or panel.data_hash()}\n" + buf.getvalue()
-    return replace_text(text, record_path(artefact))
+    return replace_text(text, target)
 
 
 def read_record(path: Path | str) -> tuple[pd.DataFrame, str]:

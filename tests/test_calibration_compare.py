@@ -91,6 +91,8 @@ def test_compare_flags_are_checked(revised, capsys):
     folder, old = revised
     assert main(["calibrate", "--paths", "200"]) == 2
     assert "only with --compare" in capsys.readouterr().err
+    assert main(["calibrate", "--scenario", "slowdown", "--alpha", "0.01"]) == 2
+    assert "--scenario, --alpha: only with --compare OLD" in capsys.readouterr().err
     assert main(["calibrate", "--compare", str(folder / "nope.toml")]) == 2
     assert "no such calibration artefact" in capsys.readouterr().err
     assert main(["calibrate", "--compare", str(old), "--alpha", "1.5", "--data", str(folder)]) == 2
@@ -152,3 +154,12 @@ def test_same_calibration_has_no_shift_under_common_random_numbers(tmp_path, cap
     assert all(p["z"] in (0.0, None) for p in out["comparison"]["parameters"])
     # the refit reproduces the stored parameters, and the same seed reproduces every path: P3 == P0 path by path
     assert all(r["shift"] == 0 and r["se"] == 0 for r in out["probability_shift"]["targets"])
+
+
+def test_a_foreign_file_at_the_record_path_is_not_overwritten(tmp_path, capsys):
+    folder = tmp_path / "jx"
+    shutil.copytree(default_data_dir(), folder)
+    (folder / "parameters.data.csv").write_text("my notes\n")
+    assert main(["calibrate", "--data", str(folder)]) == 2
+    assert "parameters.data.csv: exists and is not an attain data record" in capsys.readouterr().err
+    assert (folder / "parameters.data.csv").read_text() == "my notes\n"
