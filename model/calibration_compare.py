@@ -164,7 +164,7 @@ def format_comparison(c: Comparison) -> str:
     lines = [
         f"calibration drift: {o.get('path')} (as of {o.get('as_of')}, data {o.get('data_hash')}) -> {n.get('path')} (as of {n.get('as_of')}, data {n.get('data_hash')})",
         f"z = (new - old) / sqrt({how}); drift when {c.method.title()} rejects at a family-wise false-alarm rate of {c.alpha:g} "
-        f"over {len(rated)} parameters with standard errors",
+        f"over {len(rated)} parameters with standard errors ('|z| >' is Holm's threshold at the parameter's rank by |z|)",
         f"{'parameter':22s} {'old ± se':>20s} {'new ± se':>20s} {'z':>7s} {'|z| >':>6s}  verdict",
     ]
     for x in c.changes:

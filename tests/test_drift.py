@@ -7,8 +7,8 @@
   end to end over 40 pairs of independent synthetic panels calibrated by
   :func:`model.calibrate.calibrate` on 40 seeds, i.e. 20 pairs (binomial bound: at most
   3 alarms, P(X >= 4 | n = 20, p = 0.05) = 0.016). Measured when written: 1 of 20 pairs
-  alarmed (sigma); over 40 pairs (seeds 5000-5079) 4 alarmed (sigma twice, beta twice),
-  about twice the nominal 5 %: sigma's and beta's standard errors under-cover
+  alarmed (sigma); over 40 pairs (seeds 5000-5079) 4 drift verdicts (sigma twice, beta
+  twice), above the nominal 5 %: sigma's and beta's standard errors under-cover
   (see tests/test_calibrate.py), so the real false-alarm rate may exceed the stated one.
 * A planted change of 3 standard errors of the change (z = 3 > 2.58, the
   Bonferroni/Holm threshold for 5 parameters) in one parameter is drift; the
