@@ -19,7 +19,7 @@ from .calibration_check import calibrate_panel
 from .data import Panel, load_dataset
 from .data_record import DataChanges, data_changes, panel_record, read_record, record_path
 from .drift import ALPHA, Comparison, compare_tables
-from .errors import UsageError
+from .errors import DataError, UsageError
 from .param_table import ParamTable, parameter_table, read_artefact
 
 __all__ = ["compare_command", "compare_calibrations", "CalibrationDiff", "old_data_record", "format_comparison", "format_data_changes"]
@@ -59,7 +59,10 @@ def old_data_record(old: Path, old_table: ParamTable, old_data: Path | None) -> 
     rec = record_path(old)
     if not rec.exists():
         return None, f"old data unknown: {old} has no data record ({rec.name}); pass --old-data DIR (the dataset OLD was fitted on) to list the changed values"
-    frame, digest = read_record(rec)
+    try:
+        frame, digest = read_record(rec)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     note = f"old data: {rec}"
     if digest != old_table.meta.get("data_hash"):
         note += f" (WARNING: the record's data hash {digest} is not OLD's {old_table.meta.get('data_hash')}; it belongs to another fit)"
@@ -121,7 +124,10 @@ def compare_command(old: Path, data_dir: Path | None, as_of: int | None, old_dat
     -------
     int
     """
-    read_artefact(old)  # a clear error before the fit
+    try:
+        read_artefact(old)  # a clear error before the fit
+    except ValueError as exc:
+        raise UsageError(f"--compare {exc}") from None
     if alpha <= 0 or alpha >= 1:
         raise UsageError(f"--alpha {alpha}: expected a family-wise false-alarm rate between 0 and 1, e.g. 0.05")
     diff = compare_calibrations(Path(old), data_dir, as_of, old_data, alpha, nested)

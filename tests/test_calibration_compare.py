@@ -101,6 +101,8 @@ def test_compare_flags_are_checked(revised, capsys):
     assert "--scenario, --alpha: only with --compare OLD" in capsys.readouterr().err
     assert main(["calibrate", "--compare", str(folder / "nope.toml")]) == 2
     assert "no such calibration artefact" in capsys.readouterr().err
+    assert main(["calibrate", "--compare", str(folder / "revenue.csv")]) == 2
+    assert "revenue.csv: not valid TOML" in capsys.readouterr().err
     assert main(["calibrate", "--compare", str(old), "--alpha", "1.5", "--data", str(folder)]) == 2
     assert "--alpha 1.5" in capsys.readouterr().err
 
