@@ -166,10 +166,10 @@ def format_comparison(c: Comparison) -> str:
     """The parameter table of a comparison, one line per parameter, and the verdict."""
     o, n = c.old_meta, c.new_meta
     rated = [x for x in c.changes if x.z is not None]
-    how = "se_old² - se_new² (overlap correction for nested data)" if c.nested else "se_old² + se_new² (conservative when the fits share data)"
+    how = "se_old² - se_new²), the overlap correction for nested data" if c.nested else "se_old² + se_new²), conservative when the fits share data"
     lines = [
         f"calibration drift: {o.get('path')} (as of {o.get('as_of')}, data {o.get('data_hash')}) -> {n.get('path')} (as of {n.get('as_of')}, data {n.get('data_hash')})",
-        f"z = (new - old) / sqrt({how}); drift when {c.method.title()} rejects at a family-wise false-alarm rate of {c.alpha:g} "
+        f"z = (new - old) / sqrt({how}; drift when {c.method.title()} rejects at a family-wise false-alarm rate of {c.alpha:g} "
         f"over {len(rated)} parameters with standard errors ('|z| >' is Holm's threshold at the parameter's rank by |z|)",
         f"{'parameter':22s} {'old ± se':>20s} {'new ± se':>20s} {'z':>7s} {'|z| >':>6s}  verdict",
     ]

@@ -67,7 +67,7 @@ rev.to_csv(data / "revenue.csv", index=False, lineterminator="\\n")
 diff = compare_calibrations(old, data_dir=data, as_of=NEW_AS_OF, alpha=ALPHA)
 print(format_data_changes(diff.data))
 print("drifted:", [c.name for c in diff.comparison.drifted] or "none")"""),
-md("## 概率变化及其来源 · How the odds moved, and why\nFour runs with common random numbers: old calibration; + the 2013 data; + the revision; + the refitted parameters. ± is the paired Monte Carlo error."),
+md("## 概率变化及其来源 · How the odds moved, and why\nFour runs with common random numbers: old calibration; + the 2013 data; + the revision; + the refitted parameters. ± is the paired Monte Carlo error. With the parameters held fixed, a revision of 2011 does not move the start of the simulation (the last level and the last growth rate), so the \"revised data\" step is zero here: the revision acts through the refit, in the \"parameters\" step."),
 code("""from model.prob_shift import probability_shift
 shift = probability_shift(old, diff, SCENARIO, PATHS, None, data)
 table = pd.DataFrame([{"target": r["id"], "P 2012": r["p_old"], "P 2013": r["p_new"], "ΔP": r["shift"], "± se": r["se"],
@@ -76,7 +76,7 @@ table = table[(table["P 2012"] > 0) | (table["P 2013"] > 0)].round(3)
 table.sort_values("ΔP", key=abs, ascending=False).head(15)"""),
 md("## 检验工具 · The same checks in your own test suite"),
 code("""from model.testing import assert_calibration_stable
-# as of 2011 vs 2013: firm persistence really moved
+# as of 2011 vs 2013 (on the revised data): firm persistence really moved
 params_2011, panel_2011 = calibrate_panel(load_dataset(data), 2011)
 try:
     assert_calibration_stable(params_2011, calibrate_panel(load_dataset(data), NEW_AS_OF)[0])
