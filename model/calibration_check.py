@@ -16,6 +16,7 @@ from pathlib import Path
 from .artefact import default_artefact_path, load_params, save_params
 from .calibrate import GrowthParams, calibrate
 from .data import Panel, default_data_dir, load_dataset
+from .data_record import check_record_target, write_record
 from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
 from .testing import params_diff
@@ -140,6 +141,8 @@ def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_j
     _check_targets(path, figures, check)
     panel = load_dataset(data_dir)
     check_as_of(panel, as_of)
+    if not check:
+        check_record_target(path)  # before the fit: the artefact and its data record are written together
     params, panel = calibrate_panel(panel, as_of)
     drawn = _draw(params, panel, figures)
     if check:
@@ -148,7 +151,9 @@ def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_j
     unchanged = _unchanged(params, panel, path)
     if not unchanged:
         save_params(params, panel.data_hash(), path, note)
-    written = ([] if unchanged else [str(path)]) + drawn
+    # The values the fit saw, for `attain calibrate --compare` (rewritten only when they changed).
+    record = write_record(panel, path) if not unchanged or not _record_current(panel, path) else None
+    written = ([] if unchanged else [str(path)]) + ([str(record)] if record else []) + drawn
     report = {"written": written, "unchanged": [str(path)] if unchanged else [], "params": params.to_dict(), "data_hash": panel.data_hash()}
     text = _text(params, written) + (f"\nunchanged: {path} (the fit differs from it by floating-point noise only, below rtol {NOISE_RTOL:g})" if unchanged else "")
     print(json.dumps(report, ensure_ascii=False, indent=1, default=str) if as_json else text)
@@ -238,3 +243,14 @@ def _text(p: GrowthParams, written: list[str]) -> str:
     lines.append(f"{'  start growth (filtered 2013 state)':40s} {m.last_growth:9.4f} ± {m.last_growth_sd:.4f}  (observed {m.last_observed_growth:.4f})")
     lines.append(f"tail law: {p.tail} (AIC {p.diagnostics.get('aic')}); {p.n_obs} leaf-year observations, as of {p.as_of}")
     return "\n".join(lines + ["written: " + (", ".join(written) or "nothing")])
+
+
+def _record_current(panel: Panel, artefact: Path) -> bool:
+    """True when the artefact's data record exists and holds this panel's data hash."""
+    from .data_record import record_path
+
+    target = record_path(artefact)
+    if not target.exists():
+        return False
+    with open(target, encoding="utf-8") as fh:
+        return panel.data_hash() in fh.readline() + fh.readline()

@@ -1,7 +1,7 @@
 """The ``attain`` command line.
 
 Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
-``backtest``, ``topdown``, ``bench m4``. Every verb that reports has ``--json``.
+``backtest``, ``topdown``, ``golden``, ``bench m4``. Every verb that reports has ``--json``.
 
 Bad input ends in one line ``error: ...`` naming the file or flag and what was
 expected, exit status 2; Ctrl-C prints ``interrupted`` (exit 130). Output paths
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--check", action="store_true", help="recalibrate and compare with the stored artefact (no write)")
     cal.add_argument("--figures", type=Path, help="write diagnostic figures to this folder")
     cal.add_argument("--json", action="store_true")
+    _compare_flags(cal)
     bt = sub.add_parser("backtest", help="rolling-origin backtest of interval coverage and CRPS (default: on the embedded data)")
     bt.add_argument("--paths", type=int, default=1000, help="Monte Carlo paths per origin (100 to 1,000,000)")
     bt.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
@@ -67,10 +68,27 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
     td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
     td.add_argument("--json", action="store_true")
+    gd = sub.add_parser("golden", help="rerun the shipped scenarios and compare with tests/golden/probabilities.json (--write regenerates it)")
+    gd.add_argument("--write", action="store_true", help="regenerate the golden file (after printing which targets moved)")
+    gd.add_argument("--file", type=Path, help="golden file (default: tests/golden/probabilities.json)")
+    gd.add_argument("--paths", type=int, help="paths per scenario (default: the file's; 500 for a new file)")
+    gd.add_argument("--json", action="store_true")
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
     # Its own flags (--sample N, --workers K, --json FILE, --out DIR, -h) belong to model.m4's parser: see _bench.
     bench.add_parser("m4", help="forecast skill on M4 Yearly (attain bench m4 -h for its flags)", add_help=False)
     return p
+
+
+def _compare_flags(cal) -> None:
+    """``attain calibrate --compare OLD``: drift against a stored artefact (model.calibration_compare)."""
+    g = cal.add_argument_group("comparison with a stored calibration (--compare)")
+    g.add_argument("--compare", type=Path, metavar="OLD", help="refit and compare with the stored artefact OLD in standard errors (nothing is written)")
+    g.add_argument("--old-data", type=Path, metavar="DIR", help="dataset OLD was fitted on, when OLD has no data record beside it")
+    g.add_argument("--alpha", type=float, default=0.05, help="family-wise false-alarm rate of the drift verdicts (Holm; default 0.05)")
+    g.add_argument("--nested", action="store_true", help="overlap correction: the old data are a subset of the new (sharper, less conservative)")
+    g.add_argument("--paths", type=int, help="also rerun the scenario's targets under both calibrations with this many paths (probability shift)")
+    g.add_argument("--scenario", default="baseline", help="scenario of the probability shift (default: baseline)")
+    g.add_argument("--seed", type=int, help="seed of the probability shift (default: the scenario's)")
 
 
 def _run_parser(sub) -> None:
@@ -154,7 +172,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench}
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden}
     if args.verb in ("run", "targets", "levers"):  # run shows its own progress bar; the others are instant
         return handlers[args.verb](args)
     with _Heartbeat(f"attain {args.verb}"):
@@ -382,7 +400,25 @@ def _check_paths(paths: int, what: str) -> None:
 def _calibrate(args) -> int:
     from .calibration_check import calibrate_command
 
+    if args.compare is not None:
+        return _calibrate_compare(args)
+    given = (("--old-data", args.old_data), ("--nested", args.nested or None), ("--paths", args.paths), ("--seed", args.seed),
+             ("--scenario", None if args.scenario == "baseline" else args.scenario), ("--alpha", None if args.alpha == 0.05 else args.alpha))
+    extra = [f for f, v in given if v is not None]
+    if extra:
+        raise UsageError(f"{', '.join(extra)}: only with --compare OLD")
     return calibrate_command(as_of=args.as_of, check=args.check, figures=args.figures, as_json=args.json, data_dir=args.data)
+
+
+def _calibrate_compare(args) -> int:
+    from .calibration_compare import compare_command
+
+    if args.check or args.figures is not None:
+        raise UsageError("--compare: cannot be combined with --check or --figures (it writes nothing)")
+    if args.paths is not None:
+        _check_paths(args.paths, "Monte Carlo paths of the probability shift")
+    return compare_command(args.compare, args.data, args.as_of, args.old_data, args.json, alpha=args.alpha, nested=args.nested,
+                           paths=args.paths, scenario=args.scenario, seed=args.seed)
 
 
 def _backtest(args) -> int:
@@ -396,6 +432,18 @@ def _topdown(args) -> int:
     from .topdown import topdown_command
 
     return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write, data_dir=args.data)
+
+
+def _golden(args) -> int:
+    from .golden import golden_command
+
+    if args.paths is not None:
+        _check_paths(args.paths, "paths per golden scenario")
+    if args.file is not None:
+        from .results import check_output_file
+
+        check_output_file(args.file, flag="--file")
+    return golden_command(args.write, args.file, args.paths, args.json)
 
 
 def _bench(args) -> int:
