@@ -404,14 +404,16 @@ def _sensitivity(args) -> int:
     names = [n.strip() for item in (args.levers or []) for n in item.split(",") if n.strip()] or None
     choices = {k: [_literal(v) for v in val.split(",")] for k, val in _pairs(args.choices, "--choices").items()}
     factors = lever_factors(names, _pairs(args.range, "--range"), choices)
+    if args.method == "sobol" and (samples < 16 or samples & (samples - 1)):
+        raise UsageError(f"--samples {samples}: the Sobol base sample must be a power of 2, at least 16")
+    if samples is not None and samples < 2:
+        raise UsageError(f"--samples {samples}: expected 2 or more")
     runner = _sim_runner(args, args.target, paths)
     if args.method == "tornado":
         res = sa.tornado(runner, factors)
     elif args.method == "spider":
         res = sa.spider(runner, factors, samples)
     elif args.method == "sobol":
-        if samples < 16 or samples & (samples - 1):
-            raise UsageError(f"--samples {samples}: the Sobol base sample must be a power of 2, at least 16")
         res = sa.sobol(runner, factors, samples, args.output)
     elif args.method == "morris":
         res = sa.morris_screening(runner, factors, samples, args.output)

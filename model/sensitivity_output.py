@@ -32,7 +32,7 @@ _T = {
         "rsa": "区域灵敏度(达成与未达成路径的分离)", "base": "基准", "median": "中位数", "cost": "奖励支出(万元,至目标年)",
         "paths": "每点路径", "factor": "因素", "range": "低端→高端", "sign": "符号约定:效应 = 指标(因素取高端) − 指标(因素取低端);大于0表示调高该因素提高指标",
         "direct": "注:各因素自身的财政成本(补贴、担保资金等)未建模;成本仅含奖励政策的支出(奖励随收入跨台阶而发生)。",
-        "dpc": "ΔP/万元", "dmed": "Δ中位数", "dcost": "Δ奖励支出", "output": "输出", "noise": "批次噪声占比",
+        "dpc": "ΔP/万元", "dmed": "Δ中位数", "p_low": "P(低端)", "p_high": "P(高端)", "dcost": "Δ奖励支出", "output": "输出", "noise": "批次噪声占比",
         "out_p": "P(达成),每点以同一批路径估计", "out_median": "目标量中位数", "out_shortfall": "期望缺口 E[max(0, 目标−值)]",
         "needed": "置信区间半宽 ≤ 0.05 所需基础样本量", "none": "未达到;按 1/√N 外推约", "evals": "模型评估点",
         "ks": "KS 距离", "pval": "置换检验 p 值", "mhit": "达成路径中位值", "mmiss": "未达成路径中位值", "p_hit": "总体达成率",
@@ -43,7 +43,7 @@ _T = {
         "rsa": "Regional sensitivity (what separates paths that hit from paths that miss)", "base": "base", "median": "median", "cost": "reward cost (万元, to the target year)",
         "paths": "paths per point", "factor": "factor", "range": "low → high", "sign": "Sign convention: effect = metric(factor at high end) − metric(factor at low end); > 0: raising the factor raises the metric",
         "direct": "Note: no factor's own budget cost (subsidies, guarantee capital) is modelled; cost is the reward schedules' payments only (paid when revenue crosses their steps).",
-        "dpc": "ΔP/万元", "dmed": "Δmedian", "dcost": "Δreward cost", "output": "output", "noise": "batch-noise share",
+        "dpc": "ΔP/万元", "dmed": "Δmedian", "p_low": "P(low)", "p_high": "P(high)", "dcost": "Δreward cost", "output": "output", "noise": "batch-noise share",
         "out_p": "P(attain), estimated on the same batch of paths at every point", "out_median": "median of the target's quantity", "out_shortfall": "expected shortfall E[max(0, goal − value)]",
         "needed": "base sample needed for CI half-widths ≤ 0.05", "none": "not reached; 1/√N extrapolation ≈", "evals": "model evaluations",
         "ks": "KS distance", "pval": "permutation p", "mhit": "median over hits", "mmiss": "median over misses", "p_hit": "overall hit rate",
@@ -58,9 +58,16 @@ def _num(x: Any, digits: int = 3) -> str:
     if isinstance(x, (bool, str)):
         return str(x)
     x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{x:,.0f}"
     if x != 0 and (abs(x) >= 1e4 or abs(x) < 10 ** -digits):
         return f"{x:.2g}" if abs(x) < 1 else f"{x:,.0f}"
     return f"{x:,.{digits}f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _signed(x: float) -> str:
+    x = float(x)
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.1f}"
 
 
 def _title(t: dict, lang: str) -> str:
@@ -82,14 +89,13 @@ def _tornado(res: dict, lang: str) -> list[str]:
     lines = [T["sign"]]
     for t in res["targets"]:
         b = t["base"]
-        lines += ["", _title(t, lang), f"  {T['base']}: P = {_num(b['p'])} ± {_num(b['se'])}, {T['median']} {_num(b['median'])}, {T['cost']} {_num(b['cost'])}"]
-        lines.append(f"  {T['factor']:34s} {T['range']:>18s}  {'P(low)':>6s} {'P(high)':>7s}  {'ΔP ± se':>16s}  {T['dmed'] + ' ± se':>18s}  {T['dcost']:>10s}  {T['dpc']:>9s}")
+        lines += ["", _title(t, lang), f"  {T['base']}: P = {b['p']:.3f} ± {b['se']:.3f}, {T['median']} {_num(b['median'])}, {T['cost']} {_num(b['cost'])}"]
+        lines.append(f"  {T['factor']:34s} {T['range']:>16s} {T['p_low']:>7s} {T['p_high']:>7s} {'ΔP ± se':>15s} {T['dmed'] + ' ± se':>20s} {T['dcost']:>10s} {T['dpc']:>9s}")
         for r in t["bars"]:
             rng = f"{_num(r['low'])}→{_num(r['high'])}"
-            lines.append(
-                f"  {r['factor']:34s} {rng:>18s}  {_num(r['p_low']):>6s} {_num(r['p_high']):>7s}  {r['delta_p']:+.3f} ± {r['se_delta_p']:.3f}  "
-                f"{r['delta_median']:+,.1f} ± {r['se_delta_median']:,.1f}".ljust(0) + f"  {r['delta_cost']:>+10,.0f}  {_num(r['dp_per_wan']):>9s}"
-            )
+            dp = f"{r['delta_p']:+.3f} ± {r['se_delta_p']:.3f}"
+            dm = f"{_signed(r['delta_median'])} ± {_num(r['se_delta_median'], 1)}"
+            lines.append(f"  {r['factor']:34s} {rng:>16s} {r['p_low']:7.3f} {r['p_high']:7.3f} {dp:>15s} {dm:>20s} {_signed(r['delta_cost']):>10s} {_num(r['dp_per_wan']):>9s}")
     return lines + ["", T["direct"]]
 
 
@@ -97,7 +103,7 @@ def _spider(res: dict, lang: str) -> list[str]:
     T = _T[lang]
     lines = []
     for t in res["targets"]:
-        lines += ["", _title(t, lang), f"  {T['base']}: P = {_num(t['base']['p'])} ± {_num(t['base']['se'])}", f"  {T['factor']:34s} P at x = " + " | ".join(f"{j / (res['points_per_factor'] - 1):.2f}" for j in range(res["points_per_factor"]))]
+        lines += ["", _title(t, lang), f"  {T['base']}: P = {t['base']['p']:.3f} ± {t['base']['se']:.3f}", f"  {T['factor']:34s} P at x = " + " | ".join(f"{j / (res['points_per_factor'] - 1):.2f}" for j in range(res["points_per_factor"]))]
         for line in t["lines"]:
             lines.append(f"  {line['factor']:34s} " + " | ".join(f"{_num(p['x'])}: {p['p']:.3f}" for p in line["points"]))
     return lines
