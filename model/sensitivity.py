@@ -299,7 +299,7 @@ def sobol_indices(names: Sequence[str], bounds: Sequence[Sequence[float]], func:
             n //= 2
         for n in sorted(sizes):
             a = _sobol_at(problem, y[: n * (d + 2)], conf_level, resamples, seed, sobol_analyze)
-            steps.append({"n_base": n, "evaluations": n * (d + 2), **a, "max_half_width": float(np.nanmax(a["S1_conf"] + a["ST_conf"]))})
+            steps.append({"n_base": n, "evaluations": n * (d + 2), **a, "max_half_width": float(np.nanmax(np.concatenate([a["S1_conf"], a["ST_conf"]])))})
         final = steps[-1]
         needed = next((s["n_base"] for s in steps if s["max_half_width"] <= SOBOL_HALF_WIDTH), None)
         est = None

@@ -146,3 +146,29 @@ def test_ks_split_finds_the_factor_that_decides_and_not_the_one_that_does_not():
     idle = ks_split(x2, hits, total, np.random.default_rng(2), 199)
     assert decisive["p_value"] <= 0.01 and decisive["median_hit"] > decisive["median_miss"]
     assert idle["p_value"] > 0.05 and idle["ks"] < decisive["ks"] / 3
+
+
+def test_a_setting_outside_the_fast_set_prepares_its_own_context(ctx, monkeypatch):
+    """The route a structural variant takes (a setting prepare() must see): same paths as the fast route."""
+    import model.design_points as dp
+
+    fast = simulate_block(context_at(ctx, {"macro.widen": False}), 0, 30, 4)
+    monkeypatch.setattr(dp, "FAST_SETTINGS", frozenset())
+    monkeypatch.setattr(dp, "_PREPARED", {})
+    slow_ctx = context_at(ctx, {"macro.widen": False, "signed_per_year_jx_major": 40.0})
+    assert len(dp._PREPARED) == 1 and [c.target.id for c in slow_ctx.targets] == [c.target.id for c in ctx.targets]
+    slow = simulate_block(slow_ctx, 0, 30, 4)
+    for tid in fast.values:
+        assert np.array_equal(fast.values[tid], slow.values[tid]), tid
+    assert make_factor("macro.widen").choices == (False, True)
+
+
+def test_dask_cluster_gives_the_same_tornado(ctx):
+    from dask.distributed import LocalCluster
+
+    factors = lever_factors(["construction_duration_multiplier"])
+    local = tornado(PointRunner(ctx, ["JX-MAJOR-DONE-2015"], 30, 9), factors)
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        remote = tornado(PointRunner(ctx, ["JX-MAJOR-DONE-2015"], 30, 9, scheduler=cluster.scheduler_address), factors)
+    local.pop("seconds"), remote.pop("seconds")
+    assert local == remote
