@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/sensitivity_speed.py            # full: tornado of all levers at 1,000 paths per end; Sobol up to N = 256
+    python benchmarks/sensitivity_speed.py            # full: tornado of all levers at 1,000 paths per end; Sobol up to N = 128 (--sobol-n)
     python benchmarks/sensitivity_speed.py --small    # CI: 3 levers at 100 paths; Sobol N = 16 on 2 factors
 
 Writes ``benchmarks/results/sensitivity_speed.json`` and ``.md`` (``*_small`` in small mode).
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="CI mode: a few levers, few paths")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sobol-n", type=int, default=128, help="Sobol base sample in full mode (power of 2)")
     args = ap.parse_args(argv)
     small = args.small
     t0 = time.perf_counter()
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     names = ["signed_per_year_gz_1yi", "new_entrant_share_gz_1yi", "financing_success_probability"] if small else None
     n_tornado = 100 if small else 1000
-    runner = PointRunner(ctx, [TARGET], n_tornado, seed, workers=args.workers)
+    runner = PointRunner(ctx, [TARGET], n_tornado, seed, workers=args.workers, progress=True)
     tor = tornado(runner, lever_factors(names))
     bars = tor["targets"][0]["bars"]
     max_se = max(b["se_delta_p"] for b in bars)
@@ -72,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     spans = {"signed_per_year_gz_1yi": "20:130", "financing_success_probability": "0.55:0.85", "new_entrant_share_gz_1yi": "0.3:0.7"}
     chosen = ["signed_per_year_gz_1yi"] if small else list(spans)
     factors = [make_factor(n, spans[n]) for n in chosen] + [make_factor("macro.shift", "-0.04:0.04")]
-    n_base, batch = (16, 20) if small else (256, 40)
-    srunner = PointRunner(ctx, [TARGET], batch, seed, workers=args.workers)
+    n_base, batch = (16, 20) if small else (args.sobol_n, 40)
+    srunner = PointRunner(ctx, [TARGET], batch, seed, workers=args.workers, progress=True)
     sob = sobol(srunner, factors, n_base, "p")
     st = sob["targets"][0]
     sobol_row = {"target": TARGET, "factors": [f.name for f in factors], "output": "p", "batch_paths": batch, "n_base": n_base, "evaluations": sob["evaluations"],

@@ -408,7 +408,7 @@ def _sensitivity(args) -> int:
         raise UsageError(f"--samples {samples}: the Sobol base sample must be a power of 2, at least 16")
     if samples is not None and samples < 2:
         raise UsageError(f"--samples {samples}: expected 2 or more")
-    runner = _sim_runner(args, args.target, paths)
+    runner = _sim_runner(args, list(dict.fromkeys(args.target)), paths)
     if args.method == "tornado":
         res = sa.tornado(runner, factors)
     elif args.method == "spider":

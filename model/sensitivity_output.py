@@ -76,7 +76,7 @@ def _title(t: dict, lang: str) -> str:
 
 def _head(res: dict, scenario: str, lang: str) -> list[str]:
     T = _T[lang]
-    return [f"{T[res['method']]}: {scenario}; {T['paths']} {res['paths_per_point']:,}, seed {res['seed']}, {T['evals']} {res['points']:,}; {T['seconds']} {res['seconds']:.1f}"]
+    return [f"{T[res['method']]}: {scenario}; {T['paths']} {res['paths_per_point']:,}, seed {res['seed']}, {T['evals']} {res['points']:,}; {T['seconds']} {res.get('seconds', 0.0):.1f}"]
 
 
 def text_report(res: dict, scenario: str, lang: str = "zh") -> str:

@@ -12,8 +12,9 @@ from model.design_points import Factor, PointResult, PointRunner, context_at, le
 from model.engine import simulate_block
 from model.context import prepare
 from model.errors import UsageError
-from model.sensitivity import (SIGN_CONVENTION, TargetSpec, ks_split, morris_screening, regional_split, sobol_indices,
+from model.sensitivity import (SIGN_CONVENTION, TargetSpec, ks_split, morris_screening, regional_split, sobol, sobol_indices,
                                spider, tornado, tornado_bar)
+from model.sensitivity_output import text_report, write_figures
 
 A, B = 7.0, 0.1
 
@@ -122,7 +123,7 @@ def test_tornado_on_the_model_keeps_its_sign_and_is_identical_on_two_workers(ctx
     assert one == two
 
 
-def test_spider_and_global_methods_run_on_the_model_and_match_on_two_workers(ctx):
+def test_spider_and_global_methods_run_on_the_model_and_match_on_two_workers(ctx, tmp_path):
     factors = lever_factors(["signed_per_year_jx_major", "macro.shift"], {"signed_per_year_jx_major": "20:80", "macro.shift": "-0.03:0.03"})
     sp = spider(PointRunner(ctx, ["JX-MAJOR-DONE-2015"], 20, 9), factors, 3)
     line = sp["targets"][0]["lines"][0]
@@ -135,6 +136,14 @@ def test_spider_and_global_methods_run_on_the_model_and_match_on_two_workers(ctx
     assert mu["signed_per_year_jx_major"] > 0 and mu["macro.shift"] == 0  # growth does not move project completions
     rsa = regional_split(PointRunner(ctx, ["GZ-REV-2016"], 10, 9), factors, 12)
     assert {r["factor"] for r in rsa["targets"][0]["factors"]} == {"signed_per_year_jx_major", "macro.shift"}
+    sob = sobol(PointRunner(ctx, ["JX-MAJOR-DONE-2015"], 10, 9), factors[:1], 16, output="median")
+    assert sob["evaluations"] == 16 * 3 and len(sob["targets"][0]["S1"]) == 1
+    for res in (sp, m1, rsa, sob):
+        for lang in ("zh", "en"):
+            assert "JX-MAJOR-DONE-2015" in text_report(res, "baseline", lang) or "GZ-REV-2016" in text_report(res, "baseline", lang)
+        names = write_figures(res, tmp_path, "zh")
+        assert names and all((tmp_path / n).stat().st_size > 5000 for n in names)
+    assert "convergence_JX-MAJOR-DONE-2015.png" in names
 
 
 def test_ks_split_finds_the_factor_that_decides_and_not_the_one_that_does_not():
