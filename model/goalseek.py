@@ -6,8 +6,10 @@ Every evaluation simulates the same paths (common random numbers), so the
 estimated curve P_n(x) is the share of a fixed set of paths that hit at ``x``:
 a step function that, for a lever acting one way on every path, is monotone.
 The root is found by bisection on that curve, bracketed by the ends of the
-range: the answer is the first evaluated value, going from the unfavourable end
-toward the favourable one, at which P_n ≥ p, to within ``tol``.
+range, until the bracket [last value with P_n < p, first value with P_n ≥ p] is
+narrower than ``tol``. The answer interpolates the crossing linearly inside the
+bracket; the bracket's favourable end is reported as the value checked by
+simulation.
 
 Uncertainty: the paths are resampled (bootstrap, the same resample at every
 evaluated value) and the crossing is located again on each resampled curve by
@@ -76,8 +78,11 @@ def seek(curve: Callable[[float], np.ndarray], low: float, high: float, prob: fl
     dict
         ``status`` (:data:`REACHED`, :data:`NOT_REACHABLE` or :data:`ALREADY`),
         ``direction`` (``increase``: higher values raise P; ``decrease``),
-        ``value`` (the answer, None when not reachable), ``p`` and ``se`` at it,
-        ``bracket`` (last values below and at/above ``prob``), the bootstrap
+        ``value`` (the crossing, interpolated linearly between the evaluated
+        values around it; None when not reachable), ``checked_value`` (the
+        evaluated value nearest the crossing on its favourable side) with ``p``
+        and ``se`` there, ``bracket`` (the last values below and at/above
+        ``prob``), the bootstrap
         ``se_value`` / ``interval_90`` / ``share_not_reached`` and every
         ``evaluation``.
     """
@@ -110,7 +115,9 @@ def seek(curve: Callable[[float], np.ndarray], low: float, high: float, prob: fl
             else:
                 a = mid
         p, se = probability(c.hits[b])
-        out.update(status=REACHED, value=b, bracket=[a, b], p=p, se=se)
+        xs, H = _along(c, worse, better)
+        # the estimate interpolates the crossing as the bootstrap does; b is the simulated value that reaches prob
+        out.update(status=REACHED, value=_crossing(xs, H.mean(axis=1), prob), checked_value=b, bracket=[a, b], p=p, se=se)
     out.update(_bootstrap(c, worse, better, prob, seed))
     out["evaluations"] = [{"x": x, "p": float(h.mean())} for x, h in sorted(c.hits.items())]
     out["monotone"] = _monotone(c, worse, better)
@@ -226,7 +233,7 @@ def goalseek_package(runner: PointRunner, target: str, ends: Mapping[str, float]
 
     res = seek(lambda s: _hits(runner, target, t.at_least, at(s)), 0.0, 1.0, prob, tol if tol is not None else 0.01, False, runner.seed)
     if res["value"] is not None:
-        res["levers_at_value"] = at(res["value"])
+        res["levers_at_value"] = at(res["checked_value"] if res.get("checked_value") is not None else res["value"])
     return {"mode": "package", "target": target, "title_zh": t.title_zh, "title_en": t.title_en, "at_least": t.at_least,
             "start": start, "end": dict(ends), "units": {k: LEVERS[k].unit for k in ends}, **res, "paths": runner.n_paths, "seed": runner.seed, "seconds": runner.seconds}
 

@@ -36,7 +36,7 @@ _T = {
         "out_p": "P(达成),每点以同一批路径估计", "out_median": "目标量中位数", "out_shortfall": "期望缺口 E[max(0, 目标−值)]",
         "needed": "置信区间半宽 ≤ 0.05 所需基础样本量", "none": "未达到;按 1/√N 外推约", "evals": "模型评估点",
         "ks": "KS 距离", "pval": "置换检验 p 值", "mhit": "达成路径中位值", "mmiss": "未达成路径中位值", "p_hit": "总体达成率",
-        "seconds": "用时(秒)", "position": "位置(0=低端,1=高端)",
+        "seconds": "用时(秒)", "position": "位置(0=低端,1=高端)", "p_at": "各位置(0=低端,1=高端)的 值: P =",
     },
     "en": {
         "tornado": "One-at-a-time sensitivity (tornado)", "spider": "One-at-a-time sensitivity (spider)", "sobol": "Sobol global sensitivity indices", "morris": "Morris screening",
@@ -47,7 +47,7 @@ _T = {
         "out_p": "P(attain), estimated on the same batch of paths at every point", "out_median": "median of the target's quantity", "out_shortfall": "expected shortfall E[max(0, goal − value)]",
         "needed": "base sample needed for CI half-widths ≤ 0.05", "none": "not reached; 1/√N extrapolation ≈", "evals": "model evaluations",
         "ks": "KS distance", "pval": "permutation p", "mhit": "median over hits", "mmiss": "median over misses", "p_hit": "overall hit rate",
-        "seconds": "seconds", "position": "position (0 = low end, 1 = high end)",
+        "seconds": "seconds", "position": "position (0 = low end, 1 = high end)", "p_at": "value: P at positions",
     },
 }
 
@@ -103,7 +103,7 @@ def _spider(res: dict, lang: str) -> list[str]:
     T = _T[lang]
     lines = []
     for t in res["targets"]:
-        lines += ["", _title(t, lang), f"  {T['base']}: P = {t['base']['p']:.3f} ± {t['base']['se']:.3f}", f"  {T['factor']:34s} P at x = " + " | ".join(f"{j / (res['points_per_factor'] - 1):.2f}" for j in range(res["points_per_factor"]))]
+        lines += ["", _title(t, lang), f"  {T['base']}: P = {t['base']['p']:.3f} ± {t['base']['se']:.3f}", f"  {T['factor']:34s} {T['p_at']} " + " | ".join(f"{j / (res['points_per_factor'] - 1):.2f}" for j in range(res["points_per_factor"]))]
         for line in t["lines"]:
             lines.append(f"  {line['factor']:34s} " + " | ".join(f"{_num(p['x'])}: {p['p']:.3f}" for p in line["points"]))
     return lines
@@ -169,9 +169,9 @@ def goalseek_text(res: dict, lang: str = "zh") -> str:
         if status == "already reached at the unfavourable end of the range":
             lines.append(f"在范围的不利端 {_num(res['value'])} 已达到 P ≥ {res['prob']:.0%}(P = {res['p']:.3f})。" if zh else f"Already reached at the unfavourable end {_num(res['value'])} of the range (P = {res['p']:.3f}).")
         elif zh:
-            lines.append(f"使 P ≥ {res['prob']:.0%} 需 {what}{step} {word} {_num(res['value'])}{unit}(90% 区间 {ivs};该处 P = {res['p']:.3f} ± {res['se']:.3f};情景现值 {_num(res.get('scenario_value', 0))})。")
+            lines.append(f"使 P ≥ {res['prob']:.0%} 需 {what}{step} {word} {_num(res['value'])}{unit}(90% 区间 {ivs};模拟验证:取 {_num(res['checked_value'])} 时 P = {res['p']:.3f} ± {res['se']:.3f}" + (f";情景现值 {_num(res['scenario_value'])})。" if "scenario_value" in res else ")。"))
         else:
-            lines.append(f"P ≥ {res['prob']:.0%} needs {what}{step} {word} {_num(res['value'])}{unit} (90% interval {ivs}; there P = {res['p']:.3f} ± {res['se']:.3f}; scenario value {_num(res.get('scenario_value', 0))}).")
+            lines.append(f"P ≥ {res['prob']:.0%} needs {what}{step} {word} {_num(res['value'])}{unit} (90% interval {ivs}; checked by simulation: at {_num(res['checked_value'])}, P = {res['p']:.3f} ± {res['se']:.3f}" + (f"; scenario value {_num(res['scenario_value'])})." if "scenario_value" in res else ")."))
         if res.get("levers_at_value"):
             lines.append(", ".join(f"{k} = {_num(v)}" for k, v in res["levers_at_value"].items()))
         if res.get("share_not_reached"):

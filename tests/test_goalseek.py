@@ -28,6 +28,7 @@ def test_finds_the_known_root_with_an_honest_uncertainty():
     lo, hi = res["interval_90"]
     assert lo < 5.0 < hi
     assert res["p"] >= 0.5 and res["bracket"][1] - res["bracket"][0] <= 0.01
+    assert res["bracket"][0] <= res["value"] <= res["bracket"][1] == res["checked_value"]
     assert res["monotone"]
 
 
@@ -49,7 +50,7 @@ def test_already_reached_and_whole_number_levers():
     assert seek(linear, 6.0, 10.0, 0.5)["status"] == ALREADY
     # step curve: P(k) = k / 20 for whole k; P >= 0.3 first at k = 6
     res = seek(lambda k: U < k / 20, 0.0, 20.0, 0.3, integer=True)
-    assert res["status"] == REACHED and res["value"] in (6.0, 7.0)  # 6 unless MC error puts P(6) just below 0.3
+    assert res["status"] == REACHED and res["checked_value"] in (6.0, 7.0)  # 6 unless MC error puts P(6) just below 0.3
     assert all(float(e["x"]).is_integer() for e in res["evaluations"])
 
 
