@@ -1,7 +1,7 @@
 """The ``attain`` command line.
 
 Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
-``backtest``, ``topdown``, ``golden``, ``bench m4``. Every verb that reports has ``--json``.
+``backtest``, ``topdown``, ``golden``, ``bench m4``, ``sensitivity``, ``goalseek``. Every verb that reports has ``--json``.
 
 Bad input ends in one line ``error: ...`` naming the file or flag and what was
 expected, exit status 2; Ctrl-C prints ``interrupted`` (exit 130). Output paths
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     lv = sub.add_parser("levers", help="list policy levers with units and ranges")
     lv.add_argument("--json", action="store_true")
     _run_parser(sub)
+    _sensitivity_parsers(sub)
     cal = sub.add_parser("calibrate", help="fit the growth model and write calibration/parameters.toml (DIR/parameters.toml with --data DIR)")
     cal.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data); its fit is written to DIR/parameters.toml")
     cal.add_argument("--as-of", type=int, help="use data up to this year only")
@@ -172,8 +173,8 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden}
-    if args.verb in ("run", "targets", "levers"):  # run shows its own progress bar; the others are instant
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek}
+    if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek"):  # run, sensitivity and goalseek show its own progress bar; the others are instant
         return handlers[args.verb](args)
     with _Heartbeat(f"attain {args.verb}"):
         return handlers[args.verb](args)
@@ -464,6 +465,180 @@ def _bench(args) -> int:
     for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
         check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results", kind=name.rsplit(".", 1)[1])
     return m4_cli(args.rest)
+
+
+# ----------------------------------------------------------------------------- sensitivity and goal seek (issue 15)
+
+
+def _sensitivity_parsers(sub) -> None:
+    s = sub.add_parser("sensitivity", help="which lever moves P(attain) most: tornado, spider, Sobol, Morris, regional sensitivity")
+    s.add_argument("scenario", help="scenario file or name in scenarios/ (e.g. baseline)")
+    s.add_argument("--target", action="append", required=True, metavar="ID", help="target id (repeat for several)")
+    s.add_argument("--method", choices=("tornado", "spider", "sobol", "morris", "rsa"), default="tornado")
+    s.add_argument("--levers", action="append", metavar="NAMES", help="comma-separated levers or settings such as macro.shift (default: every lever)")
+    s.add_argument("--range", action="append", default=[], metavar="NAME=LOW:HIGH", help="narrow a factor's range (default: its declared range)")
+    s.add_argument("--choices", action="append", default=[], metavar="NAME=V1,V2", help="values of a setting that needs a new run context per value")
+    s.add_argument("--paths", type=int, help="paths per design point (default: 1000 tornado/spider, 100 sobol/morris, 50 rsa)")
+    s.add_argument("--samples", type=int, help="Sobol base sample (power of 2, default 64), Morris trajectories (10), RSA points (200), spider points per factor (5)")
+    s.add_argument("--output", choices=("p", "median", "shortfall"), default="p", help="Sobol/Morris output per point (default p: P on the point's batch of paths)")
+    _common_sim_flags(s)
+    s.add_argument("-o", "--out", type=Path, help="write results.json, figures and manifest.json into this folder (new, empty, or a previous attain result)")
+    g = sub.add_parser("goalseek", help="how much of a lever brings a target to a probability; or, with --reverse, the highest level reached with P >= p")
+    g.add_argument("scenario", help="scenario file or name in scenarios/ (e.g. baseline)")
+    g.add_argument("--target", required=True, metavar="ID")
+    g.add_argument("--prob", type=float, required=True, help="probability to reach, between 0 and 1")
+    g.add_argument("--lever", action="append", default=[], metavar="NAME[=END]", help="one lever searched over its range, or several NAME=END moved together from the scenario's values")
+    g.add_argument("--range", action="append", default=[], metavar="NAME=LOW:HIGH", help="search range of a single lever (default: its declared range)")
+    g.add_argument("--tol", type=float, help="width of the final bracket (default: 1%% of the range; 1 for whole-number levers; 0.01 of the step)")
+    g.add_argument("--reverse", action="store_true", help="the largest level of the target's quantity reached with P >= --prob (no lever)")
+    g.add_argument("--paths", type=int, default=1000, help="paths at every evaluated value (default 1000)")
+    _common_sim_flags(g)
+
+
+def _common_sim_flags(p) -> None:
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
+    p.add_argument("--scheduler", help="dask.distributed scheduler address tcp://HOST:PORT")
+    p.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
+    p.add_argument("--as-of", type=int, help="calibrate on data up to this year and simulate from the next")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results to FILE ('-' = stdout)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--no-progress", action="store_true")
+
+
+_SENS_DEFAULTS = {"tornado": (1000, None), "spider": (1000, 5), "sobol": (100, 64), "morris": (100, 10), "rsa": (50, 200)}
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"{flag} {item}: expected NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _literal(text: str):
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _sim_runner(args, targets: list[str], paths: int):
+    """Scenario, context and point runner shared by ``sensitivity`` and ``goalseek``."""
+    from .context import prepare
+    from .design_points import PointRunner
+    from .scenario import load_scenario
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
+    if not 10 <= paths <= 1_000_000:
+        raise UsageError(f"--paths {paths}: expected 10 to 1,000,000 (paths per design point)")
+    if args.json is not None and str(args.json) != "-":
+        from .results import check_output_file
+
+        check_output_file(args.json, flag="--json")
+    scenario = load_scenario(args.scenario).with_overrides(seed=args.seed)
+    if args.scheduler:
+        _check_scheduler(args.scheduler)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)
+    prep = {"as_of": args.as_of, "data_dir": args.data}
+    ctx = prepare(scenario, **prep)
+    quiet = args.no_progress or str(args.json) == "-"
+    return PointRunner(ctx, targets, paths, scenario.get("scenario", "seed"), args.workers, args.scheduler, not quiet, prep)
+
+
+def _emit_result(args, res: dict, text: str) -> None:
+    from .results import write_json
+
+    to_stdout = str(args.json) == "-"
+    print(json.dumps(res, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)
+    if args.json is not None and not to_stdout:
+        write_json(res, args.json)
+
+
+def _sensitivity(args) -> int:
+    from . import sensitivity as sa
+    from .design_points import lever_factors, make_factor
+    from .sensitivity_output import check_result_folder, text_report, write_result_folder
+
+    paths = args.paths or _SENS_DEFAULTS[args.method][0]
+    samples = args.samples or _SENS_DEFAULTS[args.method][1]
+    if args.out is not None:
+        check_result_folder(args.out, flag="-o")
+    names = [n.strip() for item in (args.levers or []) for n in item.split(",") if n.strip()] or None
+    choices = {k: [_literal(v) for v in val.split(",")] for k, val in _pairs(args.choices, "--choices").items()}
+    factors = lever_factors(names, _pairs(args.range, "--range"), choices)
+    if args.method == "sobol" and (samples < 16 or samples & (samples - 1)):
+        raise UsageError(f"--samples {samples}: the Sobol base sample must be a power of 2, at least 16")
+    if samples is not None and samples < 2:
+        raise UsageError(f"--samples {samples}: expected 2 or more")
+    runner = _sim_runner(args, list(dict.fromkeys(args.target)), paths)
+    if args.method == "tornado":
+        res = sa.tornado(runner, factors)
+    elif args.method == "spider":
+        res = sa.spider(runner, factors, samples)
+    elif args.method == "sobol":
+        res = sa.sobol(runner, factors, samples, args.output)
+    elif args.method == "morris":
+        res = sa.morris_screening(runner, factors, samples, args.output)
+    else:
+        res = sa.regional_split(runner, factors, samples)
+    scenario = runner.ctx.scenario
+    res.update(scenario=scenario.name, illustrative_data=runner.ctx.panel.illustrative)
+    _emit_result(args, res, text_report(res, scenario.name, args.lang))
+    if args.out is not None:
+        info = {"scenario": scenario.name, "scenario_files": list(scenario.chain), "scenario_digest": scenario.digest(), "seed": runner.seed,
+                "paths_per_point": paths, "data_dir": runner.ctx.data_dir, "data_hash": runner.ctx.panel.data_hash(), "calibration": runner.ctx.calibration_source}
+        files = write_result_folder(res, args.out, info, args.lang)
+        if str(args.json) != "-":
+            print(f"\nresults written to {args.out}/ ({', '.join(files)})")
+    return 0
+
+
+def _goalseek(args) -> int:
+    from .design_points import make_factor
+    from .goalseek import goalseek, goalseek_package, reverse
+    from .levers import LEVERS
+    from .sensitivity_output import goalseek_text
+
+    if not 0 < args.prob < 1:
+        raise UsageError(f"--prob {args.prob}: expected a probability strictly between 0 and 1")
+    if args.reverse and args.lever:
+        raise UsageError("--reverse takes no --lever: it reports the highest level the scenario reaches with P >= --prob")
+    if not args.reverse and not args.lever:
+        raise UsageError("--lever NAME (or several NAME=END) is required unless --reverse is given")
+    ranges = _pairs(args.range, "--range")
+    ends = {}
+    single = None
+    for item in args.lever:
+        name, sep, end = item.partition("=")
+        if sep:
+            if name not in LEVERS:
+                raise UsageError(f"--lever {item}: unknown lever; see `attain levers`")
+            ends[name] = LEVERS[name].check(_literal(end), f"--lever {item}")
+        else:
+            single = name
+    if single is not None and (ends or len(args.lever) > 1):
+        raise UsageError("--lever: give one NAME (searched over its range) or several NAME=END (a package), not both")
+    factor = make_factor(single, ranges.get(single)) if single is not None else None
+    if ranges and (factor is None or set(ranges) != {single}):
+        raise UsageError("--range applies to the single --lever NAME searched")
+    runner = _sim_runner(args, [args.target], args.paths)
+    if args.reverse:
+        res = reverse(runner, args.target, args.prob)
+    elif factor is not None:
+        res = goalseek(runner, args.target, factor, args.prob, args.tol)
+    else:
+        res = goalseek_package(runner, args.target, ends, args.prob, args.tol)
+    res.update(scenario=runner.ctx.scenario.name, illustrative_data=runner.ctx.panel.illustrative)
+    _emit_result(args, res, goalseek_text(res, args.lang))
+    return 0
 
 
 if __name__ == "__main__":
