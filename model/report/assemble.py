@@ -99,8 +99,9 @@ def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | No
     prev = None
     if previous is not None:
         psum, pman, phash = read_result(previous, flag="--previous")
+        keys = (_scenario_key(pman), _scenario_key(manifest))
         prev = {"dir": str(previous), "manifest_hash": phash, "scenario": psum.get("scenario"),
-                "runs": run_changes(manifest, pman), "targets": target_changes(summary["targets"], psum["targets"])}
+                "runs": run_changes(manifest, pman, keys), "targets": target_changes(summary["targets"], psum["targets"])}
     optional = {name: sections.optional_section(name, summary, result_dir) for name in sections.OPTIONAL_SECTIONS}
     optional["composition"] = sections.composition(summary)
     return ReportData(
@@ -160,6 +161,20 @@ def _scenario(manifest: dict) -> tuple[list[dict] | None, dict | None, str | Non
     levers = [{"name": k, "value": v, "unit": LEVERS[k].unit if k in LEVERS else "", "default": LEVERS[k].default if k in LEVERS else None,
                "description": LEVERS[k].description if k in LEVERS else ""} for k, v in sorted(sc.levers.items())]
     return levers, dict(sc.settings.get("macro", {})), None
+
+
+def _scenario_key(manifest: dict) -> str | None:
+    """Digest of the run's scenario without paths and seed, when its file still gives the recorded digest."""
+    from ..scenario import load_scenario
+
+    files = manifest.get("scenario_files") or []
+    try:
+        sc = load_scenario(files[-1])
+    except (IndexError, ScenarioError, OSError):
+        return None
+    if sc.with_overrides(paths=manifest.get("n_paths"), seed=manifest.get("seed")).digest() != manifest.get("scenario_digest"):
+        return None
+    return sc.with_overrides(paths=100, seed=0).digest()
 
 
 def _provenance(panel) -> dict:

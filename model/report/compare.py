@@ -26,13 +26,18 @@ def _params_id(manifest: dict) -> tuple[str | None, bool]:
     return manifest.get("calibration"), False
 
 
-def run_changes(current: dict, previous: dict) -> list[tuple[str, str, str]]:
+def run_changes(current: dict, previous: dict, scenario_keys: tuple[str | None, str | None] = (None, None)) -> list[tuple[str, str, str]]:
     """Differences between two runs' manifests that can move every probability.
 
     Parameters
     ----------
     current, previous : dict
         ``manifest.json`` of this run and of the previous one.
+    scenario_keys : (str or None, str or None)
+        Digests of the previous and current scenario with paths and seed
+        left out (the manifest's digest includes them, so a new seed alone
+        would look like a scenario change). When either is None the
+        manifests' digests are compared.
 
     Returns
     -------
@@ -46,7 +51,9 @@ def run_changes(current: dict, previous: dict) -> list[tuple[str, str, str]]:
     (a, a_hashed), (b, b_hashed) = _params_id(previous), _params_id(current)
     if a != b:
         out.append(("params" if a_hashed and b_hashed else "params_unhashed", str(a), str(b)))
-    if current.get("scenario_digest") != previous.get("scenario_digest"):
+    before_key, after_key = scenario_keys
+    changed = before_key != after_key if None not in scenario_keys else current.get("scenario_digest") != previous.get("scenario_digest")
+    if changed:
         out.append(("scenario", f"{previous.get('scenario')} {previous.get('scenario_digest')}", f"{current.get('scenario')} {current.get('scenario_digest')}"))
     before, after = (previous.get("n_paths"), previous.get("seed")), (current.get("n_paths"), current.get("seed"))
     if before != after:

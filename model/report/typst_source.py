@@ -119,7 +119,7 @@ def _preamble(doc: _Doc) -> None:
     head = f"attain · {d.summary['scenario']}" + (f" · {mark}" if mark else "")
     doc.add(
         f"#set document(title: {s(doc.L('title'))}, author: \"attain\")",
-        f"#set text(font: ({s(FONT)},), size: 9pt, lang: {s(doc.lang)})",
+        f"#set text(font: ({s(FONT)},), size: 9pt, lang: {s(doc.lang)}, cjk-latin-spacing: none)",
         "#set par(leading: 0.65em, spacing: 0.9em)",
         f"#set page(paper: \"a4\", margin: (x: 1.7cm, top: 2cm, bottom: 1.8cm),"
         f" header: context {{ if counter(page).get().first() > 1 [#text(size: 7pt, fill: luma(110))[{m(head)} #h(1fr) {m(d.generated)}]] }},"
@@ -208,7 +208,7 @@ def _summary(doc: _Doc) -> None:
     for t in targets:
         q = t["quantiles"]
         lt = light(t["probability"])
-        row = [f"[{m(t['id'])} {m(_short(doc.title(t)))}]", s(t["year"]), s(f"≥{num(t['at_least'])}"), s(p_text(t["probability"], t["se"])),
+        row = [f"[{m(t['id'])} {m(_short(doc.title(t), 22 if prev is None else 10))}]", s(t["year"]), s(f"≥{num(t['at_least'])}"), s(p_text(t["probability"], t["se"])),
                f"[#box(circle(radius: 3pt, fill: rgb(\"{_LIGHTS[lt]}\"))) {m(L('light_' + lt))}]",
                s(f"{num(q['q50'])} [{num(q['q10'])}–{num(q['q90'])}]")]
         if has_structural:
