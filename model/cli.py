@@ -262,8 +262,9 @@ def _report_parser(sub) -> None:
     r.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
     r.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
     r.add_argument("--backtest-paths", type=int, default=300, metavar="N", help="paths per origin of the appendix backtest (0 = leave it out)")
-    r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: report-SCENARIO-LANG.pdf)")
+    r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: out/report-SCENARIO-LANG.pdf)")
     r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--json", action="store_true", help="print where the PDF went as JSON")
 
 
 def _report_verb(args) -> int:
@@ -283,7 +284,7 @@ def _report_verb(args) -> int:
     if args.backtest_paths < 0:
         raise UsageError(f"--backtest-paths {args.backtest_paths}: expected 0 (leave out) or more")
     name = args.scenario if args.from_dir is None else args.from_dir.name
-    out = args.out or Path(f"report-{Path(name).stem}-{args.lang}.pdf")
+    out = args.out or Path("out") / f"report-{Path(name).stem}-{args.lang}.pdf"
     if out.suffix.lower() != ".pdf":
         raise UsageError(f"-o {out}: expected a file name ending in .pdf")
     check_output_file(out, flag="-o")
@@ -297,7 +298,10 @@ def _report_verb(args) -> int:
             _run_for_report(args, source)
         data = assemble(source, lang=args.lang, previous=args.previous, backtest_paths=args.backtest_paths)
         write_report(data, out)
-    print(f"report written to {out} ({time.perf_counter() - t0:.1f} s)")
+    seconds = time.perf_counter() - t0
+    info = {"report": str(out), "lang": args.lang, "scenario": data.summary["scenario"], "from": str(args.from_dir) if args.from_dir else None,
+            "previous": str(args.previous) if args.previous else None, "seconds": round(seconds, 1)}
+    _emit(info, args.json, f"report written to {out} ({seconds:.1f} s)")
     return 0
 
 
@@ -315,7 +319,7 @@ def _run_for_report(args, folder: Path) -> None:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, data_dir=args.data)
     t1 = time.perf_counter()
-    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not args.no_progress)
+    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not (args.no_progress or args.json))
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     summary = summarise(out)
     out.timings["total_s"] = time.perf_counter() - t0

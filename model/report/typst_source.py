@@ -18,6 +18,8 @@ __all__ = ["report_source", "s", "p_text", "light", "FONT", "HEADING_FONT"]
 
 FONT = "Noto Sans CJK SC"
 HEADING_FONT = "SimHei"
+# Headings: SimHei for Chinese (heavier than the regular Noto), Noto for Latin (SimHei's Latin is monospaced).
+_HEADING = f'((name: "{FONT}", covers: "latin-in-cjk"), "{HEADING_FONT}", "{FONT}")'
 _LIGHTS = {"green": "#2e7d32", "amber": "#f2a900", "red": "#c62828"}
 _WATCH_ROWS = 5
 
@@ -124,7 +126,7 @@ def _preamble(doc: _Doc) -> None:
         f"#set page(paper: \"a4\", margin: (x: 1.7cm, top: 2cm, bottom: 1.8cm),"
         f" header: context {{ if counter(page).get().first() > 1 [#text(size: 7pt, fill: luma(110))[{m(head)} #h(1fr) {m(d.generated)}]] }},"
         f" footer: context [#align(center)[#text(size: 7pt, fill: luma(110))[#counter(page).display()]]])",
-        f"#show heading: set text(font: ({s(HEADING_FONT)}, {s(FONT)}), fill: rgb(\"#1f3f73\"))",
+        f"#show heading: set text(font: {_HEADING}, fill: rgb(\"#1f3f73\"))",
         "#show heading.where(level: 1): it => [#v(0.4em) #text(size: 14pt)[#it.body] #v(0.2em)]",
         "#show heading.where(level: 2): set text(size: 11pt)",
         "#set table(stroke: 0.4pt + luma(180), inset: (x: 3.5pt, y: 2.6pt))",
@@ -137,7 +139,7 @@ def _cover(doc: _Doc) -> None:
     d, L = doc.d, doc.L
     sm, man = d.summary, d.manifest
     desc = sm.get("description") if doc.lang == "zh" else sm.get("description_en")
-    doc.add("#v(2.2cm)", f"#text(size: 22pt, font: ({s(HEADING_FONT)}, {s(FONT)}), fill: rgb(\"#1f3f73\"))[{m(L('title'))}]",
+    doc.add("#v(2.2cm)", f"#text(size: 22pt, font: {_HEADING}, fill: rgb(\"#1f3f73\"))[{m(L('title'))}]",
             f"#v(0.3em)#text(size: 12pt)[{m(L('subtitle'))}]", "#v(1.2em)")
     if sm.get("illustrative_data"):
         doc.add(f"#block(width: 100%, inset: 8pt, stroke: 1.5pt + rgb(\"#c62828\"), fill: rgb(\"#fdecea\"))[#text(size: 10pt, fill: rgb(\"#a31515\"))[{m(L('illustrative'))}]]", "")
