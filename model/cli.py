@@ -1,6 +1,6 @@
 """The ``attain`` command line.
 
-Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``calibrate``,
+Verbs: ``data check``, ``targets``, ``levers``, ``run``, ``report``, ``calibrate``,
 ``backtest``, ``topdown``, ``golden``, ``bench m4``, ``sensitivity``, ``goalseek``. Every verb that reports has ``--json``.
 
 Bad input ends in one line ``error: ...`` naming the file or flag and what was
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--json", action="store_true")
     _run_parser(sub)
     _sensitivity_parsers(sub)
+    _report_parser(sub)
     cal = sub.add_parser("calibrate", help="fit the growth model and write calibration/parameters.toml (DIR/parameters.toml with --data DIR)")
     cal.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data); its fit is written to DIR/parameters.toml")
     cal.add_argument("--as-of", type=int, help="use data up to this year only")
@@ -173,8 +174,8 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek}
-    if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek"):  # run, sensitivity and goalseek show its own progress bar; the others are instant
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek, "report": _report}
+    if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek", "report"):  # run, sensitivity, goalseek and report show their own progress bar; the others are instant
         return handlers[args.verb](args)
     with _Heartbeat(f"attain {args.verb}"):
         return handlers[args.verb](args)
@@ -375,6 +376,81 @@ def _check_run_flags(args) -> None:
         check_output_file(args.json, flag="--json", kind="json")
         if args.out is not None and args.json.resolve().is_relative_to(args.out.resolve()):
             raise UsageError(f"--json {args.json}: is inside the -o folder {args.out}, which is replaced as a whole; choose a path outside it")
+
+
+def _report_parser(sub) -> None:
+    r = sub.add_parser("report", help="the meeting PDF: run a scenario (or read a result folder) and typeset its report")
+    r.add_argument("scenario", nargs="?", help="scenario file or name to run (omit with --from)")
+    r.add_argument("--from", dest="from_dir", type=Path, metavar="DIR", help="build from a finished result folder (attain run -o DIR) instead of running")
+    r.add_argument("--previous", type=Path, metavar="DIR", help="result folder of the previous report: show changes and their reasons")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+    r.add_argument("--paths", type=int, help="Monte Carlo paths (default: the scenario's)")
+    r.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    r.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
+    r.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
+    r.add_argument("--backtest-paths", type=int, default=300, metavar="N", help="paths per origin of the appendix backtest (0 = leave it out)")
+    r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: out/report-SCENARIO-LANG.pdf)")
+    r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--json", action="store_true", help="print where the PDF went as JSON")
+
+
+def _report_verb(args) -> int:
+    """``attain report``: run (or read ``--from``) a result folder, then write the PDF."""
+    import tempfile
+
+    from .report import assemble, write_report
+    from .results import check_output_file
+
+    t0 = time.perf_counter()
+    if (args.scenario is None) == (args.from_dir is None):
+        raise UsageError("attain report: give a SCENARIO to run or --from DIR with a finished result, not both")
+    if args.from_dir is not None and any(v is not None for v in (args.paths, args.seed, args.data)):
+        raise UsageError("--paths/--seed/--data apply when a scenario is run; --from reads a finished result as it is")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
+    if args.backtest_paths < 0:
+        raise UsageError(f"--backtest-paths {args.backtest_paths}: expected 0 (leave out) or more")
+    name = args.scenario if args.from_dir is None else args.from_dir.name
+    out = args.out or Path("out") / f"report-{Path(name).stem}-{args.lang}.pdf"
+    if out.suffix.lower() != ".pdf":
+        raise UsageError(f"-o {out}: expected a file name ending in .pdf")
+    check_output_file(out, flag="-o")
+    for flag, folder in (("--from", args.from_dir), ("--previous", args.previous)):
+        if folder is not None and not (folder / "manifest.json").is_file():
+            raise UsageError(f"{flag} {folder}: not a result folder (no manifest.json); expected a folder written by 'attain run -o DIR'")
+    with tempfile.TemporaryDirectory(prefix="attain-report-run-") as tmp:
+        source = args.from_dir
+        if source is None:
+            source = Path(tmp) / "result"
+            _run_for_report(args, source)
+        data = assemble(source, lang=args.lang, previous=args.previous, backtest_paths=args.backtest_paths)
+        write_report(data, out)
+    seconds = time.perf_counter() - t0
+    info = {"report": str(out), "lang": args.lang, "scenario": data.summary["scenario"], "from": str(args.from_dir) if args.from_dir else None,
+            "previous": str(args.previous) if args.previous else None, "seconds": round(seconds, 1)}
+    _emit(info, args.json, f"report written to {out} ({seconds:.1f} s)")
+    return 0
+
+
+def _run_for_report(args, folder: Path) -> None:
+    """Run the scenario as ``attain run -o`` would, into ``folder``."""
+    from .context import prepare
+    from .engine import run_blocks
+    from .results import write_results
+    from .scenario import load_scenario
+    from .summary import summarise
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario).with_overrides(paths=args.paths, seed=args.seed)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)
+    ctx = prepare(scenario, data_dir=args.data)
+    t1 = time.perf_counter()
+    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not (args.no_progress or args.json))
+    out.timings.update(prepare_s=t1 - t0, workers=args.workers)
+    summary = summarise(out)
+    out.timings["total_s"] = time.perf_counter() - t0
+    write_results(out, summary, folder)
 
 
 def _check_scheduler(address: str) -> None:
