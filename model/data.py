@@ -248,7 +248,7 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
     label = table.attrs["label"]
     if unit is not None:
         if unit not in UNITS:
-            raise DataError(f"--unit {unit!r} is unknown; expected one of {list(UNITS)}")
+            raise DataError(f"--unit {unit!r} is unknown; expected one of {list(UNITS)}{_YUAN_HINT if unit in ('元', '千元') else ''}")
         empty = table["unit"] == ""
         table.loc[empty, "unit"] = unit
         defaulted = {(label, int(r)): f"its 单位 is empty, so --unit {unit} was applied" for r in table.loc[empty, ROW_COL]}
@@ -690,6 +690,7 @@ def _number_text(text: str) -> str | None:
 
 
 _CURRENCY = ("￥", "¥", "RMB", "CNY", "人民币")
+_YUAN_HINT = " (元 and 千元 are not accepted: convert to 万元, 1 万元 = 10,000 元 = 10 千元)"
 
 
 def _not_a_number(text: str) -> str:
@@ -730,7 +731,7 @@ def _parse_value(text: str, unit: str, loc) -> tuple[float, list[str]]:
     if unit == "":
         errs.append(DataError.describe(loc("unit"), unit, f"a declared unit, one of {list(UNITS)} (or pass --unit, or set unit in dataset.toml)"))
     elif unit not in UNITS:
-        errs.append(DataError.describe(loc("unit"), unit, f"one of {list(UNITS)}"))
+        errs.append(DataError.describe(loc("unit"), unit, f"one of {list(UNITS)}{_YUAN_HINT if unit in ('元', '千元') else ''}"))
     converted = _convert(number, value, UNITS.get(unit, 1.0))
     if not errs and converted > HARD_MAX:
         errs.append(DataError.describe(loc("value"), text, f"a revenue in 亿元 or 万元 (below {HARD_MAX:.0e} 亿元, a million times all of China's industrial revenue); read as {converted:.4g} 亿元 it is no revenue in any unit — a typing error?"))
