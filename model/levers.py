@@ -121,8 +121,10 @@ def _programme_levers() -> list[Lever]:
     """Levers that exist once per programme."""
     out: list[Lever] = [
         Lever("signed_per_year_jx_major", "projects/yr", 0, 400, 100,
-              "Mean number of ≥10亿 projects entering the provincial list a year (Poisson).",
-              f"{_JX} (paraphrase): 100 major industrial projects ≥10亿 scheduled each year"),
+              "Mean number of new ≥10亿 projects entering the province's pipeline a year (Poisson); "
+              "the yearly list of list_length_jx_major projects is drawn from their stock.",
+              f"{_JX} (paraphrase): 100 major industrial projects ≥10亿 scheduled each year; intake size: "
+              "default: no data, stated assumption (the baseline keeps history's 40)"),
         Lever("list_length_jx_major", "projects", 0, 400, 100,
               "Length of the yearly provincial list drawn in Q1 from the stock of ≥10亿 projects "
               "(continuing ones first); the ≥30 starts and ≥50 completions are counted among listed projects.",

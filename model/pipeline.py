@@ -899,8 +899,11 @@ def provincial_list(
     """
     P, n = valid.shape
     out = {k: np.zeros((P, n_years), np.int64) for k in LIST_FIELDS}
-    if n == 0:
+    # Only projects neither producing nor dropped before the first year can ever be on a list.
+    keep = np.flatnonzero((valid & ~(times[..., 9] < 0) & ~(abandon_time < 0)).any(0))
+    if len(keep) == 0:
         return out
+    times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
     M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
     buildable = valid & ~(build_months > max_build_months)
     for y in range(n_years):
@@ -914,10 +917,13 @@ def provincial_list(
         due = building & (times[..., 8] < y1)
         klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
         key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
-        order = np.argsort(key, axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.broadcast_to(np.arange(n), order.shape), 1)
-        listed = cand & (rank < length)
+        # The length-th smallest key per path (inf when fewer candidates); exact ties of
+        # continuous entry times have probability zero.
+        if length >= key.shape[1]:
+            listed = cand
+        else:
+            kth = np.partition(key, length - 1, axis=1)[:, length - 1: length]
+            listed = cand & (key <= kth)
         added = valid & (M0 >= sel) & (M7 >= sel) & (M7 < y1)
         on = listed | added
         completing = on & (M9 >= y0) & (M9 < y1)

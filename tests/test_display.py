@@ -43,3 +43,15 @@ def test_not_evaluable_targets_are_grouped_by_reason_after_the_evaluable_ones():
 def test_tiny_monte_carlo_errors_keep_a_significant_digit():
     line = next(x for x in run_table(_summary([_target("A-2015", True, p=0.0005, se=0.0005 - 1e-9)])).splitlines() if x.startswith("A-2015"))
     assert "0.0005 ± 0.0005" in line
+
+
+def test_the_provincial_list_is_shown_year_by_year():
+    s = _summary([_target("X-2015", True)])
+    s["pipeline"] = {"enabled": True, "provincial_list": {"programme": "jx_major", "length": 100, "years": [2014, 2015],
+                     "mean": {"listed": [100.0, 99.5], "added": [1.0, 0.5], "new": [24.0, 23.0], "continuing": [50.0, 51.0],
+                              "completing": [27.0, 26.0], "starts": [20.0, 19.5], "completions": [27.0, 26.0]}}}
+    zh, en = run_table(s).splitlines(), run_table(s, "en").splitlines()
+    assert any("百项" in line and "100" in line for line in zh)
+    row = next(line for line in en if line.startswith("2015"))
+    assert row.split() == ["2015", "99.5", "0.5", "23.0", "51.0", "26.0", "19.5", "26.0"]
+    assert not any("百项" in line for line in run_table(_summary([_target("X-2015", True)])).splitlines())

@@ -132,6 +132,12 @@ def test_aggregates_and_pipeline_sections(summary):
     assert all(a <= b <= c for a, b, c in zip(jx["q10"], jx["q50"], jx["q90"]))
     assert summary["pipeline"]["enabled"] is True
     assert summary["pipeline"]["median_flows"]
+    lst = summary["pipeline"]["provincial_list"]
+    assert lst["length"] == 100 and lst["years"] == summary["years"]
+    m = {k: np.array(v) for k, v in lst["mean"].items()}
+    # composition adds up (means of integers that add up path by path)
+    np.testing.assert_allclose(m["new"] + m["continuing"] + m["completing"], m["listed"] + m["added"], atol=0.25)
+    assert (m["continuing"] > m["new"]).all()  # most listed projects are continuing (续建)
 
 
 def test_organic_only_summary_has_no_pipeline():
