@@ -112,3 +112,9 @@ def test_a_drawn_start_moves_the_historical_peak_of_reward_schedules():
     # a path whose made-up firm (and its made-up history) was drawn 30 % higher already passed 10亿: nothing is due for it
     moved = yearly_cost(c, values, np.array([[8.0], [10.4]]))
     assert moved[0].sum() == default[0].sum() and moved[1].sum() < default[1].sum()
+
+
+def test_the_shipped_baseline_runs_every_count_piece():
+    # tests/test_engine.py checks 1 worker = N workers = Dask on this baseline, so those checks cover the count streams.
+    cm = context("baseline").counts
+    assert cm.exit.active and cm.tail is not None and len(cm.tail) > 0 and cm.separate_entrants and cm.starts.active
