@@ -53,6 +53,7 @@ def test_pdf_builds_with_every_section(runs):
     for heading in ("目标达成概率一览", "区域总量扇形图", "计数目标的分布", "关注名单", "重大项目推进与年度目标", "奖励政策财政支出", "附录:方法与校准", "回测:区间覆盖率"):
         assert heading in text, heading
     assert "示意性数据" in pages[0]  # the cover marks illustrative data
+    assert "江西省、赣州市" in pages[0]  # the province and the city with targets
 
 
 def test_summary_probabilities_equal_the_runs_results(runs):
@@ -118,6 +119,18 @@ def test_optional_sections_shown_when_present(runs, tmp_path):
     assert '"电子信息"' in source
     assert "敏感性分析未随本次运行计算" not in source and any(k.startswith("tornado") for k in figures)
     assert "目标反推未随本次运行计算" in source
+
+
+def test_unreadable_data_folder_is_stated(runs, tmp_path):
+    """A result whose data folder is gone still gives a report; provenance and backtest say why they are missing."""
+    res = tmp_path / "res"
+    shutil.copytree(runs["res"], res)
+    manifest = json.loads((res / "manifest.json").read_text(encoding="utf-8"))
+    manifest["data_dir"] = str(tmp_path / "gone")
+    (res / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source, _ = report_source(assemble(res, "en"))
+    assert "cannot be read; provenance is not listed" in source
+    assert "Backtest not computed" in source
 
 
 def test_previous_report_changes_and_reasons(runs, tmp_path):
