@@ -169,6 +169,17 @@ def test_target_changes_noise_band():
     assert out["C"]["delta"] is None
 
 
+def test_every_phrase_has_both_languages_with_the_same_fields():
+    import string
+
+    from model.report.labels import LABELS
+
+    for key, (zh, en) in LABELS.items():
+        assert zh and en, key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (zh, en)]
+        assert fields[0] == fields[1], key
+
+
 def test_section_readers():
     assert structural_range({"id": "x"}) is None
     assert structural_range({"structural": [0.1, 0.3]}) == (0.1, 0.3)
