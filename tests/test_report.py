@@ -53,6 +53,7 @@ def test_pdf_builds_with_every_section(runs):
     for heading in ("目标达成概率一览", "区域总量扇形图", "计数目标的分布", "关注名单", "重大项目推进与年度目标", "奖励政策财政支出", "附录:方法与校准", "回测:区间覆盖率"):
         assert heading in text, heading
     assert "示意性数据" in pages[0]  # the cover marks illustrative data
+    assert "江西省、赣州市" in pages[0]  # the province and the city with targets
 
 
 def test_summary_probabilities_equal_the_runs_results(runs):
@@ -120,6 +121,18 @@ def test_optional_sections_shown_when_present(runs, tmp_path):
     assert "目标反推未随本次运行计算" in source
 
 
+def test_unreadable_data_folder_is_stated(runs, tmp_path):
+    """A result whose data folder is gone still gives a report; provenance and backtest say why they are missing."""
+    res = tmp_path / "res"
+    shutil.copytree(runs["res"], res)
+    manifest = json.loads((res / "manifest.json").read_text(encoding="utf-8"))
+    manifest["data_dir"] = str(tmp_path / "gone")
+    (res / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source, _ = report_source(assemble(res, "en"))
+    assert "cannot be read; provenance is not listed" in source
+    assert "Backtest not computed" in source
+
+
 def test_previous_report_changes_and_reasons(runs, tmp_path):
     other = tmp_path / "seed7"
     assert main(["run", "baseline", "--paths", PATHS, "--seed", "7", "-o", str(other), "--no-progress"]) == 0
@@ -154,6 +167,17 @@ def test_target_changes_noise_band():
     assert out["A"]["noise"] and not out["B"]["noise"]
     assert out["B"]["delta"] == pytest.approx(0.05)
     assert out["C"]["delta"] is None
+
+
+def test_every_phrase_has_both_languages_with_the_same_fields():
+    import string
+
+    from model.report.labels import LABELS
+
+    for key, (zh, en) in LABELS.items():
+        assert zh and en, key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (zh, en)]
+        assert fields[0] == fields[1], key
 
 
 def test_section_readers():

@@ -107,7 +107,7 @@ def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | No
     return ReportData(
         lang=lang, result_dir=result_dir, summary=summary, manifest=manifest, manifest_hash=mhash,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        region=_region(panel, lang), as_of=int(summary["years"][0]) - 1 if summary.get("years") else None,
+        region=_region(panel, summary, lang), as_of=int(summary["years"][0]) - 1 if summary.get("years") else None,
         levers=levers, macro=macro, scenario_note=note,
         provenance=_provenance(panel) if panel is not None else {"error": panel_error},
         backtest=_backtest(panel, panel_error, backtest_paths), benchmark=_benchmark(), previous=prev, optional=optional,
@@ -128,15 +128,16 @@ def _panel(manifest: dict):
     return panel, None
 
 
-def _region(panel, lang: str) -> str:
-    """Names of the province and the cities with targets (Ganzhou), or the ids when the data are unreadable."""
+def _region(panel, summary: dict, lang: str) -> str:
+    """Names of the province and of the cities that evaluable targets are set for (e.g. Ganzhou)."""
     if panel is None:
-        return "JX"
+        return next(iter(summary.get("aggregates") or {}), "")  # the province's id: names need the data
     regions = panel.regions
-    province = str(regions.loc[panel.province, "name"])
-    cities = [str(regions.loc[r, "name"]) for r in ("JX.GZ",) if r in regions.index]
+    scopes = " ".join(str(t.get("scope", "")) for t in summary["targets"] if t.get("evaluable"))
+    words = set(scopes.replace(",", " ").split())
+    cities = [str(regions.loc[r, "name"]) for r in regions.index[regions["level"] == "city"] if r in words or any(w.startswith(r + ".") for w in words)]
     sep = "、" if lang == "zh" else ", "
-    return sep.join([province, *cities])
+    return sep.join([str(regions.loc[panel.province, "name"]), *cities])
 
 
 def _scenario(manifest: dict) -> tuple[list[dict] | None, dict | None, str | None]:

@@ -1,7 +1,7 @@
 """Every fixed phrase of the meeting report, in Chinese and English.
 
-Kept in one table so both languages always carry the same sections and a
-missing translation is a KeyError in the tests, not a silent blank.
+Kept in one table so both languages always carry the same sections; a test
+checks that every phrase has both languages with the same ``{fields}``.
 """
 
 from __future__ import annotations

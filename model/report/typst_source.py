@@ -137,7 +137,7 @@ def _preamble(doc: _Doc) -> None:
 
 def _cover(doc: _Doc) -> None:
     d, L = doc.d, doc.L
-    sm, man = d.summary, d.manifest
+    sm = d.summary
     desc = sm.get("description") if doc.lang == "zh" else sm.get("description_en")
     doc.add("#v(2.2cm)", f"#text(size: 22pt, font: {_HEADING}, fill: rgb(\"#1f3f73\"))[{m(L('title'))}]",
             f"#v(0.3em)#text(size: 12pt)[{m(L('subtitle'))}]", "#v(1.2em)")
