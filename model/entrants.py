@@ -34,7 +34,7 @@ class EntrantFirms:
     site: np.ndarray
 
 
-def entrant_firms(draws, timeline, ramp_start_share: float) -> EntrantFirms:
+def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | None = None, cycle_params=None) -> EntrantFirms:
     """Revenue of every new-entrant project producing in the simulated years, firm by firm.
 
     Uses the pipeline's own revenue routine (ramp-up, output ratio, year
@@ -47,6 +47,9 @@ def entrant_firms(draws, timeline, ramp_start_share: float) -> EntrantFirms:
     timeline : model.pipeline.Timeline
     ramp_start_share : float
         ``PipelineParams.ramp_start_share``.
+    gap, cycle_params : optional
+        The paths' demand gap and ``PipelineParams.cycle``, so each entrant feels the
+        same cycle as the site revenue it belongs to.
 
     Returns
     -------
@@ -72,9 +75,11 @@ def entrant_firms(draws, timeline, ramp_start_share: float) -> EntrantFirms:
     packed_times[at] = times[rows, cols]
     inv, ratio = np.zeros((n_paths, n_max)), np.zeros((n_paths, n_max))
     inv[at], ratio[at] = draws.inv[rows, cols], draws.ratio[rows, cols]
-    packed = SimpleNamespace(inv=inv, ratio=ratio, is_new=np.ones((n_paths, n_max), bool),
+    valid = np.zeros((n_paths, n_max), bool)
+    valid[at] = True
+    packed = SimpleNamespace(inv=inv, ratio=ratio, is_new=np.ones((n_paths, n_max), bool), valid=valid,
                              dest=np.broadcast_to(np.arange(n_max), (n_paths, n_max)), n_years=draws.n_years)
-    _, revenue = _revenue(packed, packed_times, ramp_start_share, horizon, 0, n_max)
+    _, revenue = _revenue(packed, packed_times, ramp_start_share, horizon, 0, n_max, gap, cycle_params)
     site[at] = draws.dest[rows, cols]
     return EntrantFirms(revenue, site)
 

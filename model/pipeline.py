@@ -1431,5 +1431,6 @@ def simulate_pipeline(
         raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, len(ys))}, got {np.shape(cycle)}")
     result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline, cycle)
     # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
-    result.entrants = entrant_firms(draws, tl, params.ramp_start_share)
+    gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
+    result.entrants = entrant_firms(draws, tl, params.ramp_start_share, gap, params.cycle)
     return result
