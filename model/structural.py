@@ -79,7 +79,30 @@ def _view_change(**change) -> Callable[[RunContext], RunContext]:
 register(Variant("macro_low", "long-run growth at the low end of the stated view (mean - sd)", _view_change(long_run_growth=lambda v: v.long_run_growth - v.long_run_growth_sd)))
 register(Variant("macro_high", "long-run growth at the high end of the stated view (mean + sd)", _view_change(long_run_growth=lambda v: v.long_run_growth + v.long_run_growth_sd)))
 register(Variant("start_switched", "start from the last observed growth instead of the filtered state (or the reverse)", _view_change(start=lambda v: "last_observed" if v.start == "filtered" else "filtered")))
+register(Variant("shock_calm", "macro shock sd: prior median 0.03 instead of the view's (calmer years than 2008-2013)", _view_change(shock_sd=0.03)))
+register(Variant("shock_wild", "macro shock sd: prior median 0.08 (as volatile as the 2008-2013 swings, persisting)", _view_change(shock_sd=0.08)))
 register(Variant("no_parameter_uncertainty", "every path at the point estimates (parameter uncertainty off; on when the scenario has it off)", _view_change(parameter_uncertainty=lambda v: not v.parameter_uncertainty)))
+
+
+def _counts_change(exit_factor: float = 1.0, synthetic_factor: float = 1.0) -> Callable[[RunContext], RunContext]:
+    """Scale the exit hazard or the spread of made-up starting values (count targets)."""
+
+    def apply(ctx: RunContext) -> RunContext:
+        cm = ctx.counts
+        if cm is None:
+            return ctx
+        plan = cm.starts
+        starts = dataclasses.replace(plan, moves=tuple(dataclasses.replace(m, sd=m.sd * synthetic_factor) for m in plan.moves))
+        exit_ = dataclasses.replace(cm.exit, rate=cm.exit.rate * exit_factor)
+        return dataclasses.replace(ctx, counts=dataclasses.replace(cm, exit=exit_, starts=starts))
+
+    return apply
+
+
+register(Variant("exit_none", "no exit or restructuring of tracked firms (hazard 0)", _counts_change(exit_factor=0.0)))
+register(Variant("exit_double", "exit hazard twice the stated one (6 % a year at 10亿)", _counts_change(exit_factor=2.0)))
+register(Variant("synthetic_fixed", "made-up 2013 values taken as generated (no spread)", _counts_change(synthetic_factor=0.0)))
+register(Variant("synthetic_wide", "made-up 2013 values twice as uncertain (log-sd 0.6 firms, 0.3 parks and clusters)", _counts_change(synthetic_factor=2.0)))
 
 
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:
