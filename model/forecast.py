@@ -57,6 +57,7 @@ __all__ = [
     "filter_state",
     "series_class",
     "widen_factors",
+    "widen_factor_pair",
     "clean_series",
     "fit_series",
     "median_path",
@@ -514,7 +515,7 @@ def _table_factors(table: dict[float, tuple[float, ...]], level: float, horizon:
     return np.asarray(cols)
 
 
-def widen_factors(
+def widen_factor_pair(
     priors: Priors, level: float, horizon: int, klass: str | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Lower- and upper-side widening factors for ``level`` and horizons ``1..horizon``.
@@ -541,9 +542,25 @@ def widen_factors(
     return _table_factors(sides["lower"], level, horizon), _table_factors(sides["upper"], level, horizon)
 
 
-def _widen_factor(priors: Priors, level: float, horizon: int) -> NDArray[np.float64]:
-    """Symmetric per-horizon factors of the older table (kept for :mod:`model.growth`)."""
+def widen_factors(priors: Priors, level: float, horizon: int) -> NDArray[np.float64]:
+    """Symmetric per-horizon factors of the older table ``priors.widen`` (used by :mod:`model.growth`).
+
+    Parameters
+    ----------
+    priors : Priors
+    level : float
+    horizon : int
+
+    Returns
+    -------
+    ndarray, shape (horizon,)
+        Linear in level between the tabulated levels; beyond the table's
+        horizons the last factor is held.
+    """
     return _table_factors(priors.widen, level, horizon)
+
+
+_widen_factor = widen_factors  # the old private name, still imported by model.growth
 
 
 def _interval(
@@ -599,7 +616,7 @@ def forecast(
     for level in sorted(levels):
         if not 0.0 < level < 1.0:
             raise ValueError(f"interval level must be in (0, 1), got {level}")
-        lo, hi = _interval(log_paths, np.log(point), level, *widen_factors(priors, level, horizon, klass))
+        lo, hi = _interval(log_paths, np.log(point), level, *widen_factor_pair(priors, level, horizon, klass))
         lower[level], upper[level] = lo, hi
     _nest(lower, upper)
     return ForecastResult(point, lower, upper, fit)

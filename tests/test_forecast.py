@@ -164,6 +164,7 @@ from model.forecast import (  # noqa: E402
     filter_state,
     load_forecast_priors,
     series_class,
+    widen_factor_pair,
     widen_factors,
     _widen_factor,
 )
@@ -288,17 +289,18 @@ def test_growth_exactly_at_the_threshold_is_not_fast():
 
 def test_widen_factors_interpolate_levels_and_hold_the_last_horizon():
     pri = Priors(widen_classes={"short/fast": {"lower": {0.8: (1.0, 2.0), 0.9: (3.0, 4.0)}, "upper": {0.8: (5.0, 6.0), 0.9: (7.0, 8.0)}}})
-    lo, hi = widen_factors(pri, 0.85, 4, "short/fast")
+    lo, hi = widen_factor_pair(pri, 0.85, 4, "short/fast")
     np.testing.assert_allclose(lo, [2.0, 3.0, 3.0, 3.0])
     np.testing.assert_allclose(hi, [6.0, 7.0, 7.0, 7.0])
     # unknown class: the older symmetric table (empty here -> no widening)
-    lo, hi = widen_factors(pri, 0.85, 3, "long/other")
+    lo, hi = widen_factor_pair(pri, 0.85, 3, "long/other")
     np.testing.assert_allclose(lo, 1.0) and np.testing.assert_allclose(hi, 1.0)
 
 
 def test_old_widen_factor_name_still_reads_the_symmetric_table():
     pri = Priors(widen={0.5: (1.0, 1.0), 0.9: (0.5, 0.7)})
-    np.testing.assert_allclose(_widen_factor(pri, 0.7, 3), [0.75, 0.85, 0.85])
+    np.testing.assert_allclose(widen_factors(pri, 0.7, 3), [0.75, 0.85, 0.85])
+    assert _widen_factor is widen_factors
 
 
 def test_shipped_forecast_priors_cover_twelve_horizons_for_every_class():
