@@ -132,3 +132,105 @@ def test_rolling_windows_pool_two_train_origins(data):
     np.testing.assert_array_equal(pooled.train[1], y[:-6])
     np.testing.assert_array_equal(pooled.train[4], y[:-12])
     np.testing.assert_array_equal(pooled.test[4], y[-12:-6])
+
+
+# ----------------------------------------------------------------- long horizons (--long)
+
+
+def test_split_halves_are_disjoint_and_cover_everything():
+    fit, ev = m4.split_halves(1001)
+    assert len(fit) == 500 and len(ev) == 501
+    assert np.intersect1d(fit, ev).size == 0
+    np.testing.assert_array_equal(np.sort(np.r_[fit, ev]), np.arange(1001))
+    again = m4.split_halves(1001)
+    np.testing.assert_array_equal(again[0], fit)
+
+
+def test_long_windows_cut_training_series_only(data):
+    sub = data.subset(range(40))
+    win = m4.long_windows(sub, histories=(6, 10), horizon=12)
+    for sid, hist, fut, n, fast in zip(win.data.ids, win.data.train, win.data.test, win.n_hist, win.fast):
+        base, tag = sid.split("@n")
+        y = sub.train[sub.ids.index(base)]
+        assert int(tag) == n == hist.size
+        # the history and the 12 scored points are the last n + 12 TRAINING points, in order
+        np.testing.assert_array_equal(np.r_[hist, fut], y[-(n + 12):])
+        assert fast == (np.log(hist[-1] / hist[0]) / (n - 1) > 0.10)
+    # a series shorter than n + 12 has no window of that length
+    lengths = {sid: y.size for sid, y in zip(sub.ids, sub.train)}
+    assert sum(1 for s in win.data.ids if s.endswith("@n10")) == sum(1 for v in lengths.values() if v >= 22)
+
+
+def _fake_windows(future: np.ndarray, fast: np.ndarray, n_hist: np.ndarray) -> m4.LongWindows:
+    n = future.shape[0]
+    data = m4.M4Yearly([f"S{i}" for i in range(n)], np.arange(n), [np.ones(6)] * n, future, np.array(["Other"] * n))
+    return m4.LongWindows(data, n_hist, fast)
+
+
+def test_score_long_known_shares():
+    # 10 windows, 12 horizons; point 100, 80 % interval [90, 110], 95 % interval [80, 120].
+    n, h = 10, 12
+    future = np.full((n, h), 100.0)
+    future[0] = 115.0  # above q90 and inside the 95 % interval at every horizon
+    future[1] = 85.0  # below q10, inside 95 %
+    future[2, :3] = 130.0  # above both intervals in band 1-3 only
+    out = np.empty((n, 5, h))
+    out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 4] = 100.0, 90.0, 110.0, 80.0, 120.0
+    win = _fake_windows(future, np.array([True] * 5 + [False] * 5), np.full(n, 6))
+    rows = {(r["history"], r["slice"], r["band"]): r for r in m4.score_long(win, out)}
+    r = rows[("all", "all", "1-3")]
+    assert r["coverage80"] == pytest.approx(7 / 10)
+    assert r["above_q90"] == pytest.approx(2 / 10) and r["below_q10"] == pytest.approx(1 / 10)
+    assert r["coverage95"] == pytest.approx(9 / 10)
+    assert r["median_log_bias"] == pytest.approx(0.0)
+    r = rows[("all", "all", "7-12")]
+    assert r["coverage80"] == pytest.approx(8 / 10) and r["above_q90"] == pytest.approx(1 / 10)
+    assert r["n_points"] == 60 and r["goal_met"]
+    fast = rows[(6, "fast", "4-6")]
+    assert fast["n_series"] == 5 and fast["coverage80"] == pytest.approx(3 / 5) and not fast["goal_met"]
+
+
+def test_score_long_ignores_missing_future_points():
+    future = np.full((2, 12), 100.0)
+    future[1, 6:] = np.nan
+    out = np.empty((2, 5, 12))
+    out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 4] = 100.0, 101.0, 102.0, 50.0, 150.0
+    rows = {(r["history"], r["slice"], r["band"]): r for r in m4.score_long(_fake_windows(future, np.zeros(2, bool), np.full(2, 6)), out)}
+    assert rows[("all", "all", "7-12")]["n_points"] == 6
+    assert rows[("all", "all", "1-3")]["below_q10"] == 1.0
+
+
+def test_conformal_factors_known_quantiles():
+    # log median 0, unwidened bounds at -1 and +1: the needed factor is |log y| on each side.
+    log_y = np.repeat(np.linspace(-2.0, 2.0, 401)[:, None], 3, axis=1)
+    zero, one = np.zeros_like(log_y), np.ones_like(log_y)
+    f_lo, f_hi = m4.conformal_factors(log_y, zero, -one, one, level=0.8)
+    # the 0.9 quantile of an even grid on [-2, 2] is -2 + 0.9 * 4 = 1.6 on both sides
+    np.testing.assert_allclose(f_lo, 1.6, atol=1e-12)
+    np.testing.assert_allclose(f_hi, 1.6, atol=1e-12)
+    # halving the raw upper distance doubles the upper factor
+    _, f_hi2 = m4.conformal_factors(log_y, zero, -one, 0.5 * one, level=0.8)
+    np.testing.assert_allclose(f_hi2, 3.2, atol=1e-12)
+
+
+def test_calibration_uses_only_the_fitting_half(data):
+    fit_rows, ev_rows = m4.split_halves(len(data.ids))
+    cal = m4.calibration_windows(data.subset(fit_rows[:30]))
+    assert set(cal.index.tolist()) <= set(fit_rows.tolist())
+    assert not set(cal.index.tolist()) & set(ev_rows.tolist())
+    assert cal.test.shape[1] == m4.LONG_HORIZON
+
+
+def test_long_cli_small_sample(tmp_path):
+    out = tmp_path / "long.json"
+    assert m4.cli(["--long", "--sample", "12", "--workers", "1", "--json", str(out)]) == 0
+    import json
+
+    result = json.loads(out.read_text())
+    assert result["sample"] == 12 and result["n_windows"] > 0
+    bands = {(r["history"], r["slice"], r["band"]) for r in result["rows"]}
+    assert {("all", "all", b) for b in ("1-3", "4-6", "7-12")} <= bands
+    for r in result["rows"]:
+        assert 0.0 <= r["coverage80"] <= r["coverage95"] <= 1.0
+        assert r["above_q90"] + r["below_q10"] == pytest.approx(1.0 - r["coverage80"])
+    assert not list(tmp_path.glob("m4_long.md"))  # a sample writes no result files unless --out
