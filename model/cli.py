@@ -174,7 +174,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek, "report": _report}
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek, "report": _report_verb}
     if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek", "report"):  # run, sensitivity, goalseek and report show their own progress bar; the others are instant
         return handlers[args.verb](args)
     with _Heartbeat(f"attain {args.verb}"):
@@ -516,7 +516,7 @@ def _golden(args) -> int:
 
     if args.paths is not None:
         _check_paths(args.paths, "paths per golden scenario")
-    if args.file is not None:
+    if args.file is not None and args.write:  # a check only reads the file
         from .results import check_output_file
 
         check_output_file(args.file, flag="--file")

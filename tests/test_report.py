@@ -101,7 +101,8 @@ def test_missing_sections_are_stated_not_invented(runs):
     assert "敏感性分析未随本次运行计算" in text and "attain sensitivity baseline" in text
     assert "目标反推未随本次运行计算" in text
     assert "结构区间未随本次运行计算" in text
-    assert "名单构成未随本次运行计算" in text
+    # the list composition is part of every run with a pipeline now (summary.json pipeline.provincial_list)
+    assert "名单构成未随本次运行计算" not in text and "省重大项目调度名单构成" in text
 
 
 def test_optional_sections_shown_when_present(runs, tmp_path):

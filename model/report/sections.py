@@ -75,14 +75,14 @@ def optional_section(name: str, summary: dict, result_dir: Path | None) -> Any:
 def composition(summary: dict) -> Any:
     """The provincial list's composition (``pipeline.provincial_list``, year by year), else None."""
     pipe = summary.get("pipeline") or {}
+    for key in ("composition", "list_composition"):
+        if pipe.get(key) not in (None, {}, []):
+            return pipe[key]
     pl = pipe.get("provincial_list") or {}
     if pl.get("years") and pl.get("mean"):
         # One row per year: path means of the list's composition and of the flows counted on it.
         keys = [k for k in ("listed", "added", "new", "continuing", "completing", "starts", "completions") if k in pl["mean"]]
         return [{"year": y, **{k: round(float(pl["mean"][k][i]), 1) for k in keys}} for i, y in enumerate(pl["years"])]
-    for key in ("composition", "list_composition"):
-        if pipe.get(key) not in (None, {}, []):
-            return pipe[key]
     return summary.get("list_composition")
 
 
