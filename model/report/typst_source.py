@@ -157,7 +157,15 @@ def _cover(doc: _Doc) -> None:
     mv = d.optional.get("macro_view")
     macro = d.macro or {}
     shift = f"{L('macro_scenario')}: {macro.get('shift', 0):+.3f} ({macro.get('shift_from', '')}–)" if d.macro else ""
-    if mv is not None:
+    if isinstance(mv, dict) and "parameters" in mv:
+        # The same statement as the run's header: prior, posterior, data weights, start, structural variants.
+        from ..display import assumption_lines
+
+        for line in assumption_lines(d.summary, doc.lang)[1:]:
+            doc.para(line.strip())
+        if shift:
+            doc.para(shift)
+    elif mv is not None:
         text = mv if isinstance(mv, str) else "; ".join(f"{k}: {v}" for k, v in (mv.items() if isinstance(mv, dict) else enumerate(mv)))
         doc.para(f"{L('macro_view')}: {text}" + (f"; {shift}" if shift else ""))
     else:
