@@ -448,7 +448,13 @@ def _run_for_report(args, folder: Path) -> None:
     t1 = time.perf_counter()
     out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not (args.no_progress or args.json))
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
-    summary = summarise(out)
+    from .structural import run_structural
+
+    # The report shows P beside its structural range, exactly as `attain run` computes it.
+    t2 = time.perf_counter()
+    structural = run_structural(out, None, args.workers, None)
+    out.timings["structural_s"] = time.perf_counter() - t2
+    summary = summarise(out, structural)
     out.timings["total_s"] = time.perf_counter() - t0
     write_results(out, summary, folder)
 
