@@ -111,11 +111,19 @@ def _argv(command: str, root: Path, address: str) -> list[str]:
             out.append(address)
         else:
             out.append(arg)
-    if verb in ("run", "topdown", "backtest") and "--paths" not in out:
+    if verb in ("run", "topdown", "backtest", "report") and "--paths" not in out and "--from" not in out:
         out += ["--paths", SMALL_PATHS]
     if verb in ("run",):
         out.append("--no-progress")
+        # The structural range (10 reruns) is exercised by the first run command only, to keep CI time
+        # down; tests/test_structural.py checks it in detail.
+        if _STRUCTURAL_DONE:
+            out.append("--no-structural")
+        _STRUCTURAL_DONE.append(command)
     return out
+
+
+_STRUCTURAL_DONE: list[str] = []
 
 
 def _execute(command: str, root: Path, address: str, monkeypatch, capsys) -> None:
