@@ -64,7 +64,11 @@ def mismatches(a: PipelineResult, b: PipelineResult) -> dict[str, int]:
                     out[f"queue.{k}.{s}"] = int((~((x[k][s] == y[k][s]) | (np.isnan(x[k][s]) & np.isnan(y[k][s])))).sum())
         elif isinstance(x, dict):
             for k in x:
-                out[f"{f.name}.{k}"] = int(x[k].size != y[k].size or (x[k] != y[k]).sum())
+                if isinstance(x[k], dict):  # e.g. provincial_list: {programme: {flow: array}}
+                    for j in x[k]:
+                        out[f"{f.name}.{k}.{j}"] = int(x[k][j].size != y[k][j].size or (x[k][j] != y[k][j]).sum())
+                else:
+                    out[f"{f.name}.{k}"] = int(x[k].size != y[k].size or (x[k] != y[k]).sum())
         elif isinstance(x, np.ndarray):
             out[f.name] = int((x != y).sum())
     return out
