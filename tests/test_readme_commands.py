@@ -6,7 +6,7 @@ What is run, and how:
   README's argv (the installed ``attain`` entry point is ``model.cli:main``), in a scratch folder that holds
   the README's example files (``my_table.xlsx``, ``path/to/mydata``, ``calibration/figures``…). Only the
   sizes shrink: ``--paths`` becomes at most 100 (inserted for ``run``/``topdown``/``backtest`` when absent),
-  ``bench m4 --sample`` 30 on one worker, sensitivity ``--samples`` at most 8. ``--scheduler tcp://…`` is pointed at a real local dask
+  ``bench m4 --sample`` 30 on one worker. ``--scheduler tcp://…`` is pointed at a real local dask
   ``LocalCluster`` over TCP. ``attain calibrate`` without ``--data`` writes a copy of
   ``calibration/parameters.toml`` in the scratch folder, never the tracked file.
 * ``python -m model.generator calibration/data``: executed into the scratch folder, and the result must be
@@ -37,7 +37,6 @@ from model.cli import build_parser, main
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SMALL_PATHS = "100"
-SMALL_SAMPLES = 8
 
 
 def readme_commands(text: str | None = None) -> list[str]:
@@ -104,9 +103,6 @@ def _argv(command: str, root: Path, address: str) -> list[str]:
             continue
         if arg == "--paths":
             out += ["--paths", str(min(int(argv[k + 1]), int(SMALL_PATHS)))]  # only ever smaller
-            skip = True
-        elif arg == "--samples":
-            out += ["--samples", str(min(int(argv[k + 1]), SMALL_SAMPLES))]  # sensitivity design size
             skip = True
         elif arg == "--sample":
             out += ["--sample", "30", "--workers", "1"]
