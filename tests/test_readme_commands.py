@@ -107,6 +107,8 @@ def _argv(command: str, root: Path, address: str) -> list[str]:
         elif arg == "--sample":
             out += ["--sample", "30", "--workers", "1"]
             skip = True
+        elif arg.startswith("calibration/parameters_asof") and (root / Path(arg).name).exists():
+            out.append(str(root / Path(arg).name))  # `attain calibrate --as-of Y` wrote it in the scratch folder
         elif arg.startswith("tcp://"):
             out.append(address)
         else:
