@@ -66,6 +66,24 @@ def test_the_readme_shows_the_commands_this_test_expects():
         assert any(c.startswith(expected) for c in commands), expected
 
 
+def test_every_readme_attain_command_parses():
+    """A fast guard: each README ``attain`` command is accepted by the parser (prose naming a bare verb aside).
+
+    The slow test below runs them all; this one fails in a second when a prose span is not a command.
+    """
+    parser = build_parser()
+    for command in readme_commands():
+        if not command.startswith("attain "):
+            continue
+        argv = shlex.split(command.split("|")[0])[1:]
+        if argv == ["run"]:  # prose naming the verb
+            continue
+        if "-h" in argv:
+            continue
+        args, rest = parser.parse_known_args(argv)
+        assert not rest or args.verb == "bench", f"README command does not parse: {command} (unrecognised {rest})"
+
+
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("dask.distributed")
