@@ -646,13 +646,14 @@ def _emit_result(args, res: dict, text: str) -> None:
 
 def _sensitivity(args) -> int:
     from . import sensitivity as sa
-    from .design_points import lever_factors, make_factor
-    from .sensitivity_output import check_result_folder, text_report, write_result_folder
+    from .design_points import lever_factors
+    from .results import check_output_folder
+    from .sensitivity_output import text_report, write_result_folder
 
     paths = args.paths or _SENS_DEFAULTS[args.method][0]
     samples = args.samples or _SENS_DEFAULTS[args.method][1]
     if args.out is not None:
-        check_result_folder(args.out, flag="-o")
+        check_output_folder(args.out, flag="-o")
     names = [n.strip() for item in (args.levers or []) for n in item.split(",") if n.strip()] or None
     choices = {k: [_literal(v) for v in val.split(",")] for k, val in _pairs(args.choices, "--choices").items()}
     factors = lever_factors(names, _pairs(args.range, "--range"), choices)

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ from .errors import OutputError
 
 __all__ = [
     "write_results", "write_json", "write_text", "to_dataset", "manifest",
-    "check_output_folder", "check_output_file", "is_attain_result", "is_attain_file", "write_marked_json",
+    "check_output_folder", "check_output_file", "is_attain_result", "write_folder", "is_attain_file", "write_marked_json",
     "OutputError", "RESULT_FILES", "FIGURE_SOURCE",
 ]
 
@@ -46,25 +47,43 @@ _SHOWN = 6
 def is_attain_result(folder: Path | str) -> bool:
     """True when ``folder`` holds a previous attain result and nothing else.
 
-    A result folder has a ``manifest.json`` with ``"tool": "attain"`` and no
-    files other than :data:`RESULT_FILES`. A folder written before the marker
-    existed is recognised by holding exactly :data:`RESULT_FILES`.
+    A run result folder has a ``manifest.json`` with ``"tool": "attain"`` and no
+    files other than :data:`RESULT_FILES`; a folder written before the marker
+    existed is recognised by holding exactly :data:`RESULT_FILES`. Any other
+    attain folder (a sensitivity analysis, say) is recognised by a manifest with
+    ``"tool": "attain"`` whose ``files`` list names every other file in it.
     """
     folder = Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return False
     names = {p.name for p in folder.iterdir()}
-    if not names <= RESULT_FILES or "manifest.json" not in names:
+    if "manifest.json" not in names:
         return False
-    return names == RESULT_FILES or _manifest_tool(folder / "manifest.json") == "attain"
+    if names <= RESULT_FILES and (names == RESULT_FILES or _manifest_tool(folder / "manifest.json") == "attain"):
+        return True
+    listed = _manifest_files(folder / "manifest.json")
+    return listed is not None and names <= listed | {"manifest.json"}
 
 
-def _manifest_tool(path: Path) -> str | None:
+def _manifest(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data.get("tool") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+def _manifest_tool(path: Path) -> str | None:
+    data = _manifest(path)
+    return data.get("tool") if data else None
+
+
+def _manifest_files(path: Path) -> set[str] | None:
+    """The files an attain manifest lists, or None when it is not one."""
+    data = _manifest(path)
+    if not data or data.get("tool") != "attain" or not isinstance(data.get("files"), list):
+        return None
+    return {str(f) for f in data["files"]}
 
 
 def check_output_folder(folder: Path | str, flag: str = "-o") -> Path:
@@ -327,13 +346,44 @@ def write_results(out: RunOutput, summary: dict, folder: Path | str) -> Path:
     OutputError
         When ``folder`` is not safe to replace; nothing is written or deleted.
     """
+    def fill(tmp: Path) -> None:
+        write_json(summary, tmp / "summary.json")
+        to_dataset(out).to_netcdf(tmp / "paths.nc", engine="h5netcdf")
+        write_json(manifest(out, ["summary.json", "paths.nc"]), tmp / "manifest.json")
+
+    return write_folder(folder, fill)
+
+
+def write_folder(folder: Path | str, fill: Callable[[Path], object]) -> Path:
+    """Fill a fresh folder next to ``folder``, then move it into place as a whole.
+
+    Readers see the previous result folder or the new one, never a part; on any
+    failure the half-written folder is removed and the previous one is kept.
+
+    Parameters
+    ----------
+    folder : path
+        Destination: a new path, an empty folder or a previous attain result
+        folder (see :func:`check_output_folder`).
+    fill : callable
+        Writes the files into the temporary folder it is given; the folder is
+        recognised as attain's only when it writes a ``manifest.json`` (see
+        :func:`is_attain_result`).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not safe to replace; nothing is written or deleted.
+    """
     folder = check_output_folder(folder, flag="output folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-tmp-"))
     try:
-        write_json(summary, tmp / "summary.json")
-        to_dataset(out).to_netcdf(tmp / "paths.nc", engine="h5netcdf")
-        write_json(manifest(out, ["summary.json", "paths.nc"]), tmp / "manifest.json")
+        fill(tmp)
         _publish_permissions(tmp)
         _swap(tmp, folder)
     except BaseException:

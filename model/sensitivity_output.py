@@ -10,10 +10,6 @@ sensitivity folder whose manifest lists every file in it.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +17,9 @@ import numpy as np
 
 from . import __version__
 from .artefact import library_versions
-from .errors import OutputError
-from .results import check_output_folder, is_attain_result, write_json
+from .results import write_folder, write_json
 
-__all__ = ["text_report", "goalseek_text", "write_figures", "check_result_folder", "write_result_folder"]
+__all__ = ["text_report", "goalseek_text", "write_figures", "write_result_folder"]
 
 _T = {
     "zh": {
@@ -299,28 +294,6 @@ def _fig_rsa(res, t, lang, plt):
 # ----------------------------------------------------------------------------- result folder
 
 
-def _own_result(folder: Path) -> bool:
-    """A folder written by attain: a run result, or a folder whose manifest lists every file in it."""
-    if is_attain_result(folder):
-        return True
-    try:
-        man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(man, dict) or man.get("tool") != "attain" or not isinstance(man.get("files"), list):
-        return False
-    names = {p.name for p in folder.iterdir()}
-    return not folder.is_symlink() and names <= set(man["files"]) | {"manifest.json"}
-
-
-def check_result_folder(folder: Path | str, flag: str = "-o") -> Path:
-    """Refuse a destination that holds anything attain did not write (see :func:`model.results.check_output_folder`)."""
-    folder = Path(folder)
-    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()) and _own_result(folder):
-        return folder
-    return check_output_folder(folder, flag=flag)
-
-
 def write_result_folder(res: dict, folder: Path | str, info: dict, lang: str = "zh") -> list[str]:
     """Write ``results.json``, the figures and ``manifest.json`` into ``folder`` atomically.
 
@@ -339,34 +312,13 @@ def write_result_folder(res: dict, folder: Path | str, info: dict, lang: str = "
     list of str
         The files written.
     """
-    folder = check_result_folder(folder, flag="output folder")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-tmp-"))
-    try:
+    files = ["results.json"]
+
+    def fill(tmp: Path) -> None:
         write_json(res, tmp / "results.json")
-        files = ["results.json"] + write_figures(res, tmp, lang)
+        files.extend(write_figures(res, tmp, lang))
         write_json({"tool": "attain", "version": __version__, "kind": f"sensitivity/{res['method']}", **info, "versions": library_versions(), "files": files, "complete": True}, tmp / "manifest.json")
-        tmp.chmod(0o755)
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        _swap(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder(folder, fill)
     return files + ["manifest.json"]
 
-
-def _swap(tmp: Path, folder: Path) -> None:
-    if not (folder.exists() or folder.is_symlink()):
-        os.replace(tmp, folder)
-        return
-    check_result_folder(folder, flag="output folder")  # it may have changed during the run
-    old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-old-"))
-    old.rmdir()
-    os.replace(folder, old)
-    try:
-        os.replace(tmp, folder)
-    except BaseException:
-        os.replace(old, folder)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -11,6 +11,7 @@ import xarray as xr
 from _shared import N_PATHS, SEED, panel, run
 
 import model.results as results
+from model.errors import OutputError
 from model.data import default_data_dir
 from model.engine import key_nodes
 from model.results import write_json, write_results
@@ -183,6 +184,36 @@ def test_a_result_without_the_marker_is_recognised_by_its_files(tmp_path):
     assert not results.is_attain_result(folder)  # two files and no marker: not recognised
     (folder / "manifest.json").write_text(json.dumps({"tool": "attain"}))
     assert results.is_attain_result(folder)
+
+
+def test_any_attain_folder_is_recognised_by_the_files_its_manifest_lists(tmp_path):
+    folder = tmp_path / "sens"
+    folder.mkdir()
+    (folder / "results.json").write_text("{}")
+    (folder / "tornado.png").write_bytes(b"png")
+    (folder / "manifest.json").write_text(json.dumps({"tool": "attain", "files": ["results.json", "tornado.png"]}))
+    assert results.is_attain_result(folder)
+    (folder / "notes.docx").write_text("a planner's own file")
+    assert not results.is_attain_result(folder)  # a file the manifest does not list
+    with pytest.raises(OutputError, match="notes.docx"):
+        results.check_output_folder(folder)
+    (folder / "notes.docx").unlink()
+    (folder / "manifest.json").write_text(json.dumps({"tool": "other", "files": ["results.json", "tornado.png"]}))
+    assert not results.is_attain_result(folder)
+
+
+def test_write_folder_keeps_the_previous_folder_when_filling_fails(tmp_path):
+    folder = tmp_path / "sens"
+    results.write_folder(folder, lambda d: (d / "manifest.json").write_text(json.dumps({"tool": "attain", "files": []})))
+
+    def broken(d):
+        (d / "manifest.json").write_text("{}")
+        raise RuntimeError("figure failed")
+
+    with pytest.raises(RuntimeError):
+        results.write_folder(folder, broken)
+    assert json.loads((folder / "manifest.json").read_text())["tool"] == "attain"
+    assert [p.name for p in tmp_path.iterdir()] == ["sens"]
 
 
 def test_rewrite_leaves_an_unrelated_hidden_leftover_alone(out, summary, tmp_path):
