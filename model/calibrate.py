@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
 from scipy import stats
 
 from .macro_view import MacroPosterior, macro_posterior

@@ -31,7 +31,7 @@ from .dynamics import damped_growth
 from .hierarchy import Hierarchy, build_hierarchy
 from .macro_view import MacroView, macro_posterior
 from .pipeline import Destinations, PipelineParams, history_levers, load_calibration, simulate_pipeline
-from .scenario import Scenario, default_scenario_dir, load_scenario
+from .scenario import Scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 

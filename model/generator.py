@@ -20,7 +20,6 @@ Every synthetic value is flagged ``synthetic``.
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np

@@ -292,7 +292,7 @@ def macro_posterior(province: NDArray[np.float64] | list[float], view: MacroView
     y = np.asarray(province, float)
     g = _grid(view, y)
     w = g.weight
-    mu_k, dev_k = g.mean[:, 1], g.mean[:, 0]
+    mu_k = g.mean[:, 1]
     var_mu_k = np.einsum("kij,kij->ki", g.chol, g.chol)[:, 1]  # diag of L L^T, mu entry
     mu = float(w @ mu_k)
     var_mu = float(w @ (var_mu_k + (mu_k - mu) ** 2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _shared import BLOCK_SIZE, N_PATHS, SEED, context, run
+from _shared import BLOCK_SIZE, N_PATHS, SEED, run
 
 from model.engine import block_plan, key_nodes, run_blocks
 from model.summary import probability

@@ -84,7 +84,7 @@ import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from model.pipeline import MILESTONES, Destinations, simulate_pipeline  # noqa: E402
+from model.pipeline import MILESTONES, Destinations  # noqa: E402
 from model.scenario import default_scenario_dir, load_scenario  # noqa: E402
 
 _SHIPPED = sorted(p.stem for p in default_scenario_dir().glob("*.toml"))

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from _shared import context, hierarchy, panel, run
+from _shared import hierarchy, panel, run
 
 from model.catalogue import load_catalogue
 from model.engine import key_nodes

@@ -290,7 +290,7 @@ def _fans(doc: _Doc) -> None:
         path = [{"year": y, "q10": lo, "q50": md, "q90": hi} for y, lo, md, hi in zip(d.summary["years"], a["q10"], a["q50"], a["q90"])]
         img = doc.figure("fan_province.svg", figures.fan_chart(path, [], doc.lang))
         cells.append(f"block(breakable: false)[#text(size: 8.5pt)[*{m(L('province_total'))}*] \\ #text(size: 7pt, fill: luma(90))[{m(prov)}] \\ #{img}]")
-    doc.add(f"#grid(columns: (1fr, 1fr), column-gutter: 1em, row-gutter: 1.1em,\n  " + ",\n  ".join(cells) + "\n)", "#pagebreak()")
+    doc.add("#grid(columns: (1fr, 1fr), column-gutter: 1em, row-gutter: 1.1em,\n  " + ",\n  ".join(cells) + "\n)", "#pagebreak()")
 
 
 def _count_targets(d: ReportData) -> list[dict]:
@@ -306,7 +306,7 @@ def _counts(doc: _Doc) -> None:
         img = doc.figure(f"count_{t['id']}.svg", figures.count_chart(t, doc.lang))
         head = f"{t['id']}  ≥{num(t['at_least'])}{t.get('target_unit') or ''}, P {t['probability']:.3f}"
         cells.append(f"block(breakable: false)[#text(size: 7.5pt)[*{m(head)}*] \\ #text(size: 7pt, fill: luma(90))[{m(_short(doc.title(t), 30))}] \\ #{img}]")
-    doc.add(f"#grid(columns: (1fr, 1fr, 1fr), column-gutter: 0.8em, row-gutter: 1em,\n  " + ",\n  ".join(cells) + "\n)", "#pagebreak()")
+    doc.add("#grid(columns: (1fr, 1fr, 1fr), column-gutter: 0.8em, row-gutter: 1em,\n  " + ",\n  ".join(cells) + "\n)", "#pagebreak()")
 
 
 def _watch(doc: _Doc) -> None:
