@@ -19,7 +19,7 @@ from . import __version__
 from .artefact import library_versions
 from .results import write_folder, write_json
 
-__all__ = ["text_report", "goalseek_text", "write_figures", "write_result_folder"]
+__all__ = ["text_report", "goalseek_text", "figures", "write_figures", "write_result_folder"]
 
 _T = {
     "zh": {
@@ -184,11 +184,23 @@ def _safe(tid: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in tid)
 
 
-def write_figures(res: dict, folder: Path, lang: str = "zh") -> list[str]:
-    """Draw the method's figures into ``folder``; return the file names."""
-    import matplotlib
+def figures(res: dict, lang: str = "zh"):
+    """The method's figures, one per target (and a convergence figure for Sobol).
 
-    matplotlib.use("Agg")
+    Parameters
+    ----------
+    res : dict
+        A sensitivity result.
+    lang : str
+        ``"zh"`` (with the CJK font) or ``"en"``.
+
+    Yields
+    ------
+    name : str
+        File name the figure gets in a result folder, e.g. ``tornado_GZ-ENT100-2016.png``.
+    fig : matplotlib.figure.Figure
+        The caller shows or saves it, then closes it.
+    """
     import matplotlib.pyplot as plt
 
     from .fonts import use_cjk_font
@@ -196,14 +208,24 @@ def write_figures(res: dict, folder: Path, lang: str = "zh") -> list[str]:
     if lang == "zh":
         use_cjk_font()
     draw = {"tornado": _fig_tornado, "spider": _fig_spider, "sobol": _fig_sobol, "morris": _fig_morris, "rsa": _fig_rsa}[res["method"]]
-    names = []
     for t in res["targets"]:
         for suffix, fig in draw(res, t, lang, plt):
-            name = f"{suffix}_{_safe(t['target'])}.png"
             fig.tight_layout()
-            fig.savefig(folder / name, dpi=110)
-            plt.close(fig)
-            names.append(name)
+            yield f"{suffix}_{_safe(t['target'])}.png", fig
+
+
+def write_figures(res: dict, folder: Path, lang: str = "zh") -> list[str]:
+    """Draw the method's figures into ``folder`` (off screen); return the file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    for name, fig in figures(res, lang):
+        fig.savefig(folder / name, dpi=110)
+        plt.close(fig)
+        names.append(name)
     return names
 
 
