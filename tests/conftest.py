@@ -38,3 +38,16 @@ def good_panel(good_dir: Path) -> Panel:
 def _no_heartbeat(monkeypatch):
     """Commands' progress lines go to stderr after a few seconds; tests that read stderr must not see them at random."""
     monkeypatch.setenv("ATTAIN_NO_PROGRESS", "1")
+
+
+#: The longest test files, started first: pytest-xdist hands out whole files in collection order, so a long
+#: file collected last would run alone at the end while the other worker idles.
+_LONGEST_FIRST = ("test_readme_commands.py", "test_notebooks.py", "test_report.py", "test_sensitivity_cli.py", "test_structural.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        name = Path(str(item.fspath)).name
+        return _LONGEST_FIRST.index(name) if name in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file and among the other files is kept
