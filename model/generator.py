@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import generator_spec as S
+from .monthly_generator import MONTHLY_FILES, generate_monthly
 
 __all__ = ["generate", "write_dataset", "SEED", "SYNTHETIC_SOURCE"]
 
@@ -66,12 +67,18 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
 
 def write_dataset(folder: Path | str, seed: int = SEED) -> None:
-    """Write the generated tables and ``dataset.toml`` to ``folder``."""
+    """Write the generated tables, ``dataset.toml`` and the monthly tables (``monthly/``) to ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, table in generate(seed).items():
+    tables = generate(seed)
+    for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False, float_format="%.4f", lineterminator="\n")
     (folder / "dataset.toml").write_text(_META.format(seed=seed), encoding="utf-8")
+    # The illustrative 月调度表 (monthly history and the 2014 January-June table) beside the annual tables.
+    monthly = generate_monthly(tables, seed)
+    (folder / "monthly").mkdir(exist_ok=True)
+    for file, key in MONTHLY_FILES.items():
+        monthly[key].to_csv(folder / "monthly" / file, index=False, lineterminator="\n")
 
 
 _META = """# Embedded dataset: Jiangxi province, Ganzhou city, Xinyi (Guangdong), as of 2013.
