@@ -13,6 +13,7 @@ An unexpected ``ValueError``/``KeyError`` is reported as such (exit 1); set
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -109,6 +110,10 @@ def _run_parser(sub) -> None:
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
+    y = r.add_argument_group("mid-year update (月调度表): start the paths from this year's nowcast; P before and after")
+    y.add_argument("--ytd", type=Path, metavar="TABLE", help="the current year's monthly dispatch table (CSV or .xlsx): January-to-month cumulative revenue")
+    y.add_argument("--ytd-history", type=Path, metavar="TABLE", help="monthly history the within-year pattern is estimated from (default: DATA/monthly/history.csv)")
+    y.add_argument("--ytd-unit", help="unit of the table's rows whose 单位 is empty (亿元 or 万元)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,9 +335,14 @@ def _run(args) -> int:
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
+    cond = _ytd_condition(args, ctx)  # before any simulation: a bad table fails fast
     t1 = time.perf_counter()
     quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
-    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
+    paths, seed = scenario.get("scenario", "paths"), scenario.get("scenario", "seed")
+    before = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet) if cond is not None else None
+    if cond is not None:
+        ctx = dataclasses.replace(ctx, ytd=cond)
+    out = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     structural = None
     if not args.no_structural:
@@ -342,9 +352,24 @@ def _run(args) -> int:
         structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
         out.timings["structural_s"] = time.perf_counter() - t2
     summary = summarise(out, structural)
+    if cond is not None:
+        from .ytd_update import compare_runs
+
+        summary["ytd"] = compare_runs(before, out, cond)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
     return 0
+
+
+def _ytd_condition(args, ctx):
+    """The mid-year update of ``attain run --ytd``, or None."""
+    if args.ytd is None:
+        if args.ytd_history is not None or args.ytd_unit is not None:
+            raise UsageError("--ytd-history and --ytd-unit apply to a mid-year update: give the table with --ytd TABLE")
+        return None
+    from .ytd_update import prepare_ytd
+
+    return prepare_ytd(ctx, args.ytd, args.ytd_history, args.ytd_unit)
 
 
 def _report(args, out, summary: dict) -> None:
@@ -353,7 +378,12 @@ def _report(args, out, summary: dict) -> None:
     from .results import write_marked_json, write_results
 
     to_stdout = str(args.json) == "-"
-    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else run_table(summary, args.lang), flush=True)
+    text = run_table(summary, args.lang)
+    if summary.get("ytd"):
+        from .ytd_display import ytd_lines
+
+        text = "\n".join([text] + ytd_lines(summary["ytd"], args.lang))
+    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)
     if args.json is not None and not to_stdout:
         write_marked_json(summary, args.json)
     if args.out:

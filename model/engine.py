@@ -96,6 +96,8 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
     counted = block_counts(ctx.counts, h, leaves, seed, block)
     leaves = counted.leaves
+    if ctx.ytd is not None:  # mid-year update: the current year from the nowcast (own random stream, spawn_key (2, block))
+        leaves = ctx.ytd.apply(leaves, seed, block)
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
     pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves))
