@@ -122,6 +122,8 @@ def _run_parser(sub) -> None:
     y.add_argument("--ytd", type=Path, metavar="TABLE", help="the current year's monthly dispatch table (CSV or .xlsx): January-to-month cumulative revenue")
     y.add_argument("--ytd-history", type=Path, metavar="TABLE", help="monthly history the within-year pattern is estimated from (default: DATA/monthly/history.csv)")
     y.add_argument("--ytd-unit", help="unit of the table's rows whose 单位 is empty (亿元 or 万元)")
+    y.add_argument("--ytd-projects", type=Path, metavar="TABLE", help="the current year's project dispatch table of the 百项 list (CSV or .xlsx): "
+                   "its reported 开工/投产 up to the report month are fixed, the rest of the year is simulated")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,12 +346,14 @@ def _run(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
     cond = _ytd_condition(args, ctx)  # before any simulation: a bad table fails fast
+    projects = _ytd_projects(args, ctx)
     t1 = time.perf_counter()
     quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
     paths, seed = scenario.get("scenario", "paths"), scenario.get("scenario", "seed")
-    before = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet) if cond is not None else None
-    if cond is not None:
-        ctx = dataclasses.replace(ctx, ytd=cond)
+    updated = cond is not None or projects is not None
+    before = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet) if updated else None
+    if updated:
+        ctx = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None)
     out = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     structural = None
@@ -360,10 +364,10 @@ def _run(args) -> int:
         structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
         out.timings["structural_s"] = time.perf_counter() - t2
     summary = summarise(out, structural)
-    if cond is not None:
+    if updated:
         from .ytd_update import compare_runs
 
-        summary["ytd"] = compare_runs(before, out, cond)
+        summary["ytd"] = compare_runs(before, out, cond, projects)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
     return 0
@@ -378,6 +382,15 @@ def _ytd_condition(args, ctx):
     from .ytd_update import prepare_ytd
 
     return prepare_ytd(ctx, args.ytd, args.ytd_history, args.ytd_unit)
+
+
+def _ytd_projects(args, ctx):
+    """The project dispatch table of ``attain run --ytd-projects``, validated, or None."""
+    if args.ytd_projects is None:
+        return None
+    from .ytd_update import prepare_projects
+
+    return prepare_projects(ctx, args.ytd_projects)
 
 
 def _report(args, out, summary: dict) -> None:

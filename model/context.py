@@ -38,6 +38,7 @@ from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 
 if TYPE_CHECKING:
+    from .pipeline import ListCondition
     from .ytd_condition import YtdCondition
 
 __all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view"]
@@ -69,6 +70,7 @@ class RunContext:
     cycle_trend: np.ndarray | None = None
     organic_split: "OrganicSplit | None" = None
     ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
+    ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:

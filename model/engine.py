@@ -170,7 +170,8 @@ def _pipeline(ctx: RunContext, block: int, n: int, seed: int, cycle: np.ndarray 
         return None
     root = np.random.SeedSequence(seed, spawn_key=(1,))
     # Monthly 月调度 snapshots are kept for the first block's first paths only: the engine needs yearly figures.
-    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle)
+    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle,
+                             list_condition=ctx.ytd_projects)  # a project dispatch table's reported list events (None: none)
 
 
 def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarray, dict]:

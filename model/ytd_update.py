@@ -1,11 +1,13 @@
-"""The mid-year update of a run: the nowcast it starts from, and each target's P before and after.
+"""The mid-year update of a run: the nowcast it starts from, the reported project state, and each target's P before and after.
 
 "Before" is the same scenario, seed and paths without the update (common random
 numbers), so a difference is the update's, not noise: its Monte Carlo error is
 that of the paired difference. The reason a target moved is stated from the
 run itself: the current year's median before and after for the target's
 quantity, how much of it the table reports, and for a count target the
-candidates whose chance of crossing the threshold moved most.
+candidates whose chance of crossing the threshold moved most; for the 百项
+list's start and completion targets, the reported counts (a floor) and the
+months still simulated.
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ from .context import RunContext
 from .data import Panel, default_data_dir
 from .dispatch import load_dispatch
 from .engine import RunOutput
+from .errors import UsageError
 from .nowcast import build_nowcast, nowcast_table
+from .project_dispatch import ProjectDispatch, load_project_dispatch
 from .seasonality import estimate_pattern
 from .summary import _labels
 from .ytd_condition import YtdCondition, condition_for
 
-__all__ = ["prepare_ytd", "compare_runs", "default_history"]
+__all__ = ["prepare_ytd", "prepare_projects", "compare_runs", "default_history", "LISTED_PROGRAMME"]
+
+#: The programme whose yearly list a project dispatch table reports (the 百项 list).
+LISTED_PROGRAMME = "jx_major"
 
 _MOVERS = 3
 
@@ -58,19 +65,47 @@ def prepare_ytd(ctx: RunContext, table: Path, history: Path | None = None, unit:
     return condition_for(build_nowcast(current, pattern, panel, int(ctx.years[0])), ctx.hierarchy, int(ctx.years[0]))
 
 
-def compare_runs(before: RunOutput, after: RunOutput, cond: YtdCondition) -> dict:
+def prepare_projects(ctx: RunContext, table: Path, unit: str | None = None, sheet: str | None = None) -> ProjectDispatch:
+    """Read and validate the 项目调度表 of the run's current year.
+
+    Raises
+    ------
+    UsageError
+        When the scenario simulates no 百项 list (pipeline off, or list length 0).
+    DataError
+        A bad table (every problem, located).
+    """
+    pipe = ctx.pipeline
+    if pipe is None or LISTED_PROGRAMME not in pipe.names or pipe.programme(LISTED_PROGRAMME).list_length <= 0:
+        raise UsageError(f"--ytd-projects {table}: this scenario simulates no 百项 list (its [pipeline] is off or list_length_{LISTED_PROGRAMME} is 0); "
+                         "expected a scenario with the project pipeline")
+    return load_project_dispatch(table, year=int(ctx.years[0]), unit=unit, sheet=sheet)
+
+
+def compare_runs(before: RunOutput, after: RunOutput, cond: YtdCondition | None, projects: ProjectDispatch | None = None) -> dict:
     """Every evaluable target's P before and after the update, with the reason it moved.
+
+    Parameters
+    ----------
+    before, after : RunOutput
+        The same scenario, seed and paths without and with the update.
+    cond : YtdCondition or None
+        The revenue nowcast (``--ytd``).
+    projects : ProjectDispatch, optional
+        The project dispatch table (``--ytd-projects``).
 
     Returns
     -------
     dict
-        ``nowcast`` (what the update read and assumed) and ``targets``: per target
-        ``p_before``, ``p_after``, ``delta``, ``se_delta`` (paired), ``source``,
-        ``current_year`` medians, ``reported`` and ``movers`` (count targets).
+        ``nowcast`` (what the update read and assumed, or None), ``projects``
+        (what the project table reported and what it conditions, or None) and
+        ``targets``: per target ``p_before``, ``p_after``, ``delta``, ``se_delta``
+        (paired), ``source``, ``current_year`` medians, ``reported`` and
+        ``movers`` (count targets).
     """
     ctx = after.context
     covered = np.zeros(len(ctx.hierarchy.leaves), bool)
-    for g in cond.groups:
+    for g in (cond.groups if cond is not None else ()):
         covered[g] = True
     rows = []
     for c in ctx.targets:
@@ -87,14 +122,38 @@ def compare_runs(before: RunOutput, after: RunOutput, cond: YtdCondition) -> dic
                "current_year": {"year": int(ctx.years[0]), "median_before": float(np.median(first_b)), "median_after": float(np.median(first_a))}}
         if c.flow is not None:
             row["source"] = "project state"
-            row["reported"] = None
+            row["reported"] = _project_reported(c, ctx, projects)
         else:
-            row["source"] = "revenue nowcast"
-            row["reported"] = _reported(c, ctx, covered)
-        if tid in after.blocks[0].watch:
+            row["source"] = "revenue nowcast" if cond is not None else "revenue (no --ytd table)"
+            row["reported"] = _reported(c, ctx, covered) if cond is not None else None
+        if tid in after.blocks[0].watch and cond is not None:
             row["movers"] = _movers(c, before, after)
         rows.append(row)
-    return {"nowcast": _nowcast_info(cond), "targets": rows}
+    return {"nowcast": _nowcast_info(cond) if cond is not None else None,
+            "projects": _projects_info(projects) if projects is not None else None, "targets": rows}
+
+
+def _project_reported(c, ctx: RunContext, projects: ProjectDispatch | None) -> dict:
+    """Whether a flow target is conditioned on the project table, with the reported count, or why not."""
+    prog, field = c.flow
+    if projects is None:
+        return {"conditioned": False, "why": "no project dispatch table (--ytd-projects)"}
+    if prog != LISTED_PROGRAMME or field not in ("list_starts", "list_completions"):
+        return {"conditioned": False, "why": f"programme '{prog}' ({field}) is not the 百项 list the table reports"}
+    if c.target.year != projects.year:
+        return {"conditioned": False, "why": f"the table reports {projects.year}; later years are simulated as before"}
+    starts = field == "list_starts"
+    return {"conditioned": True, "what": "starts" if starts else "completions", "reported": projects.starts if starts else projects.completions,
+            "month": projects.month}
+
+
+def _projects_info(projects: ProjectDispatch) -> dict:
+    info = projects.summary()
+    info["conditioned"] = (f"{projects.year} starts (开工) and completions (投产) of the {LISTED_PROGRAMME} 百项 list: the reported January–{projects.month} "
+                           f"counts are fixed on every path (a floor), the simulated projects' events from month {projects.month + 1} on add to them")
+    info["not_conditioned"] = ("the list's composition, milestones and revenue of the simulated projects, investment, years after "
+                               f"{projects.year}, and Ganzhou's >1亿 projects (gz_1yi)")
+    return info
 
 
 def _reported(c, ctx: RunContext, covered: np.ndarray) -> dict:
@@ -129,5 +188,4 @@ def _nowcast_info(cond: YtdCondition) -> dict:
             "units": len(nc.units), "enterprises": int((table["kind"] == "enterprise").sum()), "parks": int((table["kind"] == "park").sum()),
             "assumption": nc.pattern.describe(), "pattern_source": nc.pattern.source, "pattern_years": list(nc.pattern.years),
             "share_to_date": float(np.exp(e.mean[nc.month - 1])), "sd_year": float(year_sd), "sd_entity": float(own_sd),
-            "flags": list(nc.flags), "unplaced": list(cond.unplaced),
-            "project_state": "not conditioned (the project dispatch table, --ytd-projects, is not implemented yet)"}
+            "flags": list(nc.flags), "unplaced": list(cond.unplaced)}
