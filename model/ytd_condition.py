@@ -6,8 +6,10 @@ cells and unreported firms). On each path the unit's leaves are scaled so that
 their first-year total equals the path's nowcast draw, and every later year by
 the same factor: the path keeps its own growth after the current year (the law
 is proportional in level). Aggregates stay sums of leaves, so a park's value is
-its members' nowcasts plus its remainder's on every path. Leaves of no unit keep
-their simulated values.
+its members' nowcasts plus its remainder's on every path. Leaves of no unit (the
+non-reporters) move with the reporters' surprise by their regression on the
+reported total (partial pooling, :mod:`model.ytd_pooling`), when the condition
+carries it; without it they keep their simulated values.
 
 Random numbers: the draws come from ``SeedSequence(seed, spawn_key=(2, block))``,
 a stream no other part of the run uses, so the same seed without the update
@@ -23,6 +25,7 @@ import numpy as np
 from .errors import UsageError
 from .hierarchy import Hierarchy
 from .nowcast import Nowcast
+from .ytd_pooling import Pooling
 
 __all__ = ["YtdCondition", "condition_for"]
 
@@ -34,6 +37,7 @@ class YtdCondition:
     nowcast: Nowcast
     groups: tuple  # per unit: ndarray of leaf indices
     unplaced: tuple = ()  # units with no leaf to carry them (named in the run's notes)
+    pooling: Pooling | None = None  # the non-reporting leaves and their β (None: they keep their simulated year)
 
     def apply(self, leaves: np.ndarray, seed: int, block: int) -> np.ndarray:
         """Leaves ``(P, L, H)`` with every unit's first year set to its nowcast draw on each path."""
@@ -46,6 +50,10 @@ class YtdCondition:
             first = out[:, group, 0].sum(axis=1)
             ratio = np.where(first > 0, draws[:, k] / np.where(first > 0, first, 1.0), 1.0)
             out[:, group, :] *= ratio[:, None, None]
+        if self.pooling is not None and len(self.pooling.leaves):
+            reported = np.concatenate([g for g in self.groups if len(g)])
+            surprise = np.log(out[:, reported, 0].sum(axis=1) / leaves[:, reported, 0].sum(axis=1))
+            out[:, self.pooling.leaves, :] *= np.exp(self.pooling.beta[None, :] * surprise[:, None])[:, :, None]
         return out
 
 

@@ -56,11 +56,23 @@ def _nowcast_lines(nc: dict, zh: bool) -> list[str]:
         out.append(f"Mid-year update: January–{nc['month']} {nc['year']} cumulative figures ({nc['table']}; {nc['enterprises']} enterprises, {nc['parks']} parks)" + (" [illustrative]" if nc["illustrative"] else ""))
         out.append(f"  paths start from the full-year nowcast: year = to-date ÷ historical share to month {nc['month']} ({nc['share_to_date']:.3f}); log-sd between years {nc['sd_year']:.3f}, between firms {nc['sd_entity']:.3f}")
         out.append(f"  assumption from: {nc['pattern_source']} ({nc['pattern_years'][0]}–{nc['pattern_years'][-1]})")
+    out += _non_reporter_lines(nc.get("non_reporters"), zh)
     for flag in nc.get("flags", [])[:5]:
         out.append(("  注意: " if zh else "  note: ") + flag)
     if nc.get("unplaced"):
         out.append(("  未能对应到模拟单元: " if zh else "  not placed on any simulated leaf: ") + ", ".join(nc["unplaced"][:10]))
     return out
+
+
+def _non_reporter_lines(nr: dict | None, zh: bool) -> list[str]:
+    """How the units without a monthly figure were treated (partial pooling, or not)."""
+    if nr is None or nr["leaves"] == 0:
+        return ["  未报送单元:无(全部模拟单元都有月报)" if zh else "  non-reporters: none (every simulated unit reports)"] if nr is not None else []
+    if zh:
+        return [f"  未报送单元 {nr['leaves']} 个(占2013年收入 {nr['share_of_revenue']:.0%}):按报送单位揭示的年度偏差部分联动——各单元按模型自身路径上对报送合计的回归系数 β 调整"
+                f"(合计 β {nr['beta_total']:.2f},相关 {nr['corr_total']:.2f};单元 β 中位数 {nr['beta_median']:.2f},向均值收缩;试算 {nr['pilot_paths']} 条路径),自身波动保留"]
+    return [f"  non-reporters: {nr['leaves']} units ({nr['share_of_revenue']:.0%} of 2013 revenue) share the year the reporters reveal in part: each moves by its regression β on the reported total "
+            f"in the model's own paths (their total β {nr['beta_total']:.2f}, correlation {nr['corr_total']:.2f}; unit β median {nr['beta_median']:.2f}, shrunk to the mean; pilot of {nr['pilot_paths']} paths), keeping its own noise"]
 
 
 def project_lines(pr: dict | None, zh: bool) -> list[str]:

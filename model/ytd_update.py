@@ -12,6 +12,7 @@ months still simulated.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from .project_dispatch import ProjectDispatch, load_project_dispatch
 from .seasonality import estimate_pattern
 from .summary import _labels
 from .ytd_condition import YtdCondition, condition_for
+from .ytd_pooling import estimate_pooling
 
 __all__ = ["prepare_ytd", "prepare_projects", "compare_runs", "default_history", "LISTED_PROGRAMME"]
 
@@ -62,7 +64,9 @@ def prepare_ytd(ctx: RunContext, table: Path, history: Path | None = None, unit:
     hist = load_dispatch(history or default_history(Path(ctx.data_dir)), panel)
     current = load_dispatch(table, panel, year=int(ctx.years[0]), unit=unit, sheet=sheet, history=hist)
     pattern = estimate_pattern(hist, panel)
-    return condition_for(build_nowcast(current, pattern, panel, int(ctx.years[0])), ctx.hierarchy, int(ctx.years[0]))
+    cond = condition_for(build_nowcast(current, pattern, panel, int(ctx.years[0])), ctx.hierarchy, int(ctx.years[0]))
+    # The non-reporters share the year the reporters reveal, as far as the model's own paths say they do.
+    return dataclasses.replace(cond, pooling=estimate_pooling(ctx, cond.groups, int(ctx.scenario.get("scenario", "seed"))))
 
 
 def prepare_projects(ctx: RunContext, table: Path, unit: str | None = None, sheet: str | None = None) -> ProjectDispatch:
@@ -188,4 +192,5 @@ def _nowcast_info(cond: YtdCondition) -> dict:
             "units": len(nc.units), "enterprises": int((table["kind"] == "enterprise").sum()), "parks": int((table["kind"] == "park").sum()),
             "assumption": nc.pattern.describe(), "pattern_source": nc.pattern.source, "pattern_years": list(nc.pattern.years),
             "share_to_date": float(np.exp(e.mean[nc.month - 1])), "sd_year": float(year_sd), "sd_entity": float(own_sd),
-            "flags": list(nc.flags), "unplaced": list(cond.unplaced)}
+            "flags": list(nc.flags), "unplaced": list(cond.unplaced),
+            "non_reporters": cond.pooling.info() if cond.pooling is not None else None}

@@ -88,3 +88,41 @@ def test_ytd_flags_without_table_are_refused(capsys):
 
     assert main(["run", "baseline", "--ytd-unit", "万元", "--paths", "100"]) == 2
     assert "--ytd TABLE" in capsys.readouterr().err
+
+
+def test_non_reporters_move_by_their_beta_times_the_reporters_surprise(ctx, cond):
+    h = ctx.hierarchy
+    pool = cond.pooling
+    assert pool is not None and len(pool.leaves) > 0 and 0 < pool.share_of_revenue < 1
+    leaves = simulate_leaves(ctx.params, h, len(ctx.years), 60, np.random.default_rng(3))
+    after = cond.apply(leaves, seed=7, block=1)
+    draws = cond.nowcast.draw(np.random.default_rng(np.random.SeedSequence(7, spawn_key=(2, 1))), 60)
+    placed = [k for k, g in enumerate(cond.groups) if len(g)]
+    reported = np.concatenate([cond.groups[k] for k in placed])
+    assert all(leaves[:, cond.groups[k], 0].sum(axis=1).min() > 0 for k in placed)
+    surprise = np.log(draws[:, placed].sum(axis=1) / leaves[:, reported, 0].sum(axis=1))
+    factor = np.exp(pool.beta[None, :] * surprise[:, None])
+    np.testing.assert_allclose(after[:, pool.leaves, 0], leaves[:, pool.leaves, 0] * factor, rtol=1e-9)
+    np.testing.assert_allclose(after[:, pool.leaves, 3], leaves[:, pool.leaves, 3] * factor, rtol=1e-9)  # later years by the same factor
+    # the reporters' total surprise is shared in the direction it points (β > 0 here: one province, one macro path)
+    assert (pool.beta > 0).all() and pool.corr_total > 0.3
+    # without pooling the non-reporters keep their simulated year
+    plain = dataclasses.replace(cond, pooling=None).apply(leaves, seed=7, block=1)
+    np.testing.assert_array_equal(plain[:, pool.leaves, :], leaves[:, pool.leaves, :])
+
+
+def test_regression_betas_recover_known_slopes_and_shrink_noise():
+    from model.ytd_pooling import regression_betas
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, 4000)
+    y = np.column_stack([2 * x + rng.normal(0, 0.01, x.size), rng.normal(0, 0.01, x.size), -x + rng.normal(0, 0.01, x.size)])
+    shrunk, raw, pooled = regression_betas(x, y)
+    np.testing.assert_allclose(raw, [2.0, 0.0, -1.0], atol=0.02)
+    np.testing.assert_allclose(shrunk, raw, atol=0.01)  # real differences between leaves are kept
+    assert pooled == pytest.approx(raw.mean())
+    # leaves that all share one slope, estimated from few noisy paths: shrunk estimates sit closer to the truth
+    xs = rng.normal(0, 0.1, 40)
+    ys = 0.8 * xs[:, None] + rng.normal(0, 0.2, (40, 200))
+    s, r, _ = regression_betas(xs, ys)
+    assert np.abs(s - 0.8).mean() < 0.5 * np.abs(r - 0.8).mean()
