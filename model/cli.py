@@ -353,7 +353,10 @@ def _run(args) -> int:
     updated = cond is not None or projects is not None
     before = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet) if updated else None
     if updated:
-        ctx = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None)
+        from .ytd_update import input_records
+
+        ctx = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None,
+                                  ytd_inputs=input_records(args.ytd, args.ytd_history, args.ytd_projects, ctx.data_dir))
     out = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet)
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     structural = None

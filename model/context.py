@@ -71,6 +71,7 @@ class RunContext:
     organic_split: "OrganicSplit | None" = None
     ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
     ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
+    ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:

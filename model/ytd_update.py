@@ -13,6 +13,7 @@ months still simulated.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from .summary import _labels
 from .ytd_condition import YtdCondition, condition_for
 from .ytd_pooling import estimate_pooling
 
-__all__ = ["prepare_ytd", "prepare_projects", "compare_runs", "default_history", "LISTED_PROGRAMME"]
+__all__ = ["prepare_ytd", "prepare_projects", "compare_runs", "default_history", "input_records", "LISTED_PROGRAMME"]
 
 #: The programme whose yearly list a project dispatch table reports (the 百项 list).
 LISTED_PROGRAMME = "jx_major"
@@ -40,6 +41,29 @@ _MOVERS = 3
 def default_history(data_dir: Path | None) -> Path:
     """The monthly history of a dataset folder: ``DIR/monthly/history.csv``."""
     return Path(data_dir or default_data_dir()) / "monthly" / "history.csv"
+
+
+def input_records(table: Path | None, history: Path | None, projects: Path | None, data_dir: Path | None) -> tuple[dict, ...]:
+    """The update's input files with their SHA-256, for the result's manifest.
+
+    Parameters
+    ----------
+    table, history, projects : Path or None
+        ``--ytd``, ``--ytd-history`` (default: the data's monthly history when ``--ytd`` is given) and ``--ytd-projects``.
+    data_dir : Path or None
+        The run's dataset folder.
+
+    Returns
+    -------
+    tuple of dict
+        ``role``, ``path``, ``sha256`` per file read.
+    """
+    files = []
+    if table is not None:
+        files += [("ytd", Path(table)), ("ytd_history", Path(history) if history is not None else default_history(data_dir))]
+    if projects is not None:
+        files.append(("ytd_projects", Path(projects)))
+    return tuple({"role": role, "path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()} for role, path in files)
 
 
 def prepare_ytd(ctx: RunContext, table: Path, history: Path | None = None, unit: str | None = None, sheet: str | None = None) -> YtdCondition:

@@ -112,8 +112,11 @@ def test_a_project_reported_complete_is_never_simulated_as_incomplete(tmp_path):
 
 
 def test_cli_run_with_the_project_table(capsys, tmp_path):
-    assert main(["run", "baseline", "--ytd-projects", str(SHIPPED), "--paths", "100", "--no-structural", "--no-progress", "--json", "-"]) == 0
+    res = tmp_path / "res"
+    assert main(["run", "baseline", "--ytd-projects", str(SHIPPED), "--paths", "100", "--no-structural", "--no-progress", "--json", "-", "-o", str(res)]) == 0
     out = json.loads(capsys.readouterr().out)
+    inputs = json.loads((res / "manifest.json").read_text(encoding="utf-8"))["ytd_inputs"]
+    assert [(f["role"], f["path"]) for f in inputs] == [("ytd_projects", str(SHIPPED))] and len(inputs[0]["sha256"]) == 64
     pr = out["ytd"]["projects"]
     assert pr["illustrative"] and pr["month"] == 6 and out["ytd"]["nowcast"] is None
     start = next(r for r in out["ytd"]["targets"] if r["id"] == "JX-MAJOR-START-2014")
