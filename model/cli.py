@@ -118,7 +118,12 @@ def _run_parser(sub) -> None:
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
-    y = r.add_argument_group("mid-year update (月调度表): start the paths from this year's nowcast; P before and after")
+    _ytd_flags(r)
+
+
+def _ytd_flags(parser) -> None:
+    """The mid-year update's flags (attain run, attain report)."""
+    y = parser.add_argument_group("mid-year update (月调度表): start the paths from this year's nowcast; P before and after")
     y.add_argument("--ytd", type=Path, metavar="TABLE", help="the current year's monthly dispatch table (CSV or .xlsx): January-to-month cumulative revenue")
     y.add_argument("--ytd-history", type=Path, metavar="TABLE", help="monthly history the within-year pattern is estimated from (default: DATA/monthly/history.csv)")
     y.add_argument("--ytd-unit", help="unit of the table's rows whose 单位 is empty (亿元 or 万元)")
@@ -333,9 +338,7 @@ def _check_table_flags(path: Path, unit: str | None, sheet: str | None, data: Pa
 
 def _run(args) -> int:
     from .context import prepare
-    from .engine import run_blocks
     from .scenario import load_scenario
-    from .summary import summarise
 
     t0 = time.perf_counter()
     _check_run_flags(args)
@@ -345,19 +348,9 @@ def _run(args) -> int:
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
-    cond = _ytd_condition(args, ctx)  # before any simulation: a bad table fails fast
-    projects = _ytd_projects(args, ctx)
+    update = _ytd_update(args, ctx)  # before any simulation: a bad table fails fast
     t1 = time.perf_counter()
-    quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
-    paths, seed = scenario.get("scenario", "paths"), scenario.get("scenario", "seed")
-    updated = cond is not None or projects is not None
-    before = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet) if updated else None
-    if updated:
-        from .ytd_update import input_records
-
-        ctx = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None,
-                                  ytd_inputs=input_records(args.ytd, args.ytd_history, args.ytd_projects, ctx.data_dir))
-    out = run_blocks(ctx, paths, seed, args.workers, args.scheduler, progress=not quiet)
+    out, before = _simulate(args, update, ctx, scenario, args.workers, args.scheduler, progress=not args.no_progress)  # progress goes to stderr: --json stays clean
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     structural = None
     if not args.no_structural:
@@ -366,14 +359,43 @@ def _run(args) -> int:
         t2 = time.perf_counter()
         structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
         out.timings["structural_s"] = time.perf_counter() - t2
-    summary = summarise(out, structural)
-    if updated:
-        from .ytd_update import compare_runs
-
-        summary["ytd"] = compare_runs(before, out, cond, projects)
+    summary = _summary_with_update(out, structural, before, update)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
     return 0
+
+
+def _ytd_update(args, ctx):
+    """The mid-year update's inputs, validated (``(nowcast condition or None, project table or None)``), or None."""
+    cond, projects = _ytd_condition(args, ctx), _ytd_projects(args, ctx)
+    return None if cond is None and projects is None else (cond, projects)
+
+
+def _simulate(args, update, ctx, scenario, workers: int, scheduler, progress: bool):
+    """Run the scenario; with an update, first without it ("before", same seed and paths) then with it."""
+    from .engine import run_blocks
+
+    paths, seed = scenario.get("scenario", "paths"), scenario.get("scenario", "seed")
+    if update is None:
+        return run_blocks(ctx, paths, seed, workers, scheduler, progress=progress), None
+    from .ytd_update import input_records
+
+    cond, projects = update
+    updated = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None,
+                                  ytd_inputs=input_records(args.ytd, args.ytd_history, args.ytd_projects, ctx.data_dir))  # hashed as read
+    before = run_blocks(ctx, paths, seed, workers, scheduler, progress=progress)
+    return run_blocks(updated, paths, seed, workers, scheduler, progress=progress), before
+
+
+def _summary_with_update(out, structural, before, update) -> dict:
+    from .summary import summarise
+
+    summary = summarise(out, structural)
+    if update is not None:
+        from .ytd_update import compare_runs
+
+        summary["ytd"] = compare_runs(before, out, *update)
+    return summary
 
 
 def _ytd_condition(args, ctx):
@@ -446,6 +468,7 @@ def _report_parser(sub) -> None:
     r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: out/report-SCENARIO-LANG.pdf)")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--json", action="store_true", help="print where the PDF went as JSON")
+    _ytd_flags(r)
 
 
 def _report_verb(args) -> int:
@@ -460,6 +483,8 @@ def _report_verb(args) -> int:
         raise UsageError("attain report: give a SCENARIO to run or --from DIR with a finished result, not both")
     if args.from_dir is not None and any(v is not None for v in (args.paths, args.seed, args.data)):
         raise UsageError("--paths/--seed/--data apply when a scenario is run; --from reads a finished result as it is")
+    if args.from_dir is not None and any(v is not None for v in (args.ytd, args.ytd_history, args.ytd_unit, args.ytd_projects)):
+        raise UsageError("--ytd/--ytd-projects apply when a scenario is run; a result folder of 'attain run --ytd ... -o DIR' carries its update (--from DIR shows it)")
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
     if args.backtest_paths < 0:
@@ -489,18 +514,17 @@ def _report_verb(args) -> int:
 def _run_for_report(args, folder: Path) -> None:
     """Run the scenario as ``attain run -o`` would, into ``folder``."""
     from .context import prepare
-    from .engine import run_blocks
     from .results import write_results
     from .scenario import load_scenario
-    from .summary import summarise
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario).with_overrides(paths=args.paths, seed=args.seed)
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, data_dir=args.data)
+    update = _ytd_update(args, ctx)
     t1 = time.perf_counter()
-    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not (args.no_progress or args.json))
+    out, before = _simulate(args, update, ctx, scenario, args.workers, None, progress=not (args.no_progress or args.json))
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     from .structural import run_structural
 
@@ -508,7 +532,7 @@ def _run_for_report(args, folder: Path) -> None:
     t2 = time.perf_counter()
     structural = run_structural(out, None, args.workers, None)
     out.timings["structural_s"] = time.perf_counter() - t2
-    summary = summarise(out, structural)
+    summary = _summary_with_update(out, structural, before, update)
     out.timings["total_s"] = time.perf_counter() - t0
     write_results(out, summary, folder)
 

@@ -66,6 +66,8 @@ class Pattern:
     kinds: dict
     years: tuple
     source: str
+    file: str = ""  # the monthly history it was estimated from
+    illustrative: bool = False  # that history is made up (synthetic rows)
 
     def describe(self) -> str:
         """One line for the run header: the assumption and its provenance."""
@@ -145,7 +147,7 @@ def estimate_pattern(history: Dispatch, panel: Panel, source: str | None = None)
         resid = logs - mean - effect[np.searchsorted(distinct, years)]
         kinds[kind] = KindPattern(mean, effect.std(axis=0, ddof=1), resid.std(axis=0, ddof=len(distinct)), len(distinct), len(logs))
     what = f"illustrative monthly history {history.label}" if history.illustrative else f"monthly history {history.label}"
-    return Pattern(kinds, tuple(int(y) for y in history.years), source or what)
+    return Pattern(kinds, tuple(int(y) for y in history.years), source or what, history.label, history.illustrative)
 
 
 def _check_december(history: Dispatch, panel: Panel) -> None:

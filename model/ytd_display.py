@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from calendar import month_name
+
 from .display import pad
 
-__all__ = ["ytd_lines", "reason", "project_lines"]
+__all__ = ["ytd_lines", "reason", "project_lines", "assumption_lines"]
 
 
 def reason(row: dict, lang: str = "zh") -> str:
@@ -41,9 +43,18 @@ def _project_reason(row: dict, fmt, zh: bool) -> str:
     m, n = rep["month"], rep["reported"]
     if zh:
         what = "开工" if rep["what"] == "starts" else "投产"
-        return f"项目调度表:1–{m}月已{what} {n} 个(固定,为下限),{m + 1}–12月模拟;{cy['year']}年中位数 {fmt(row['median_before'])}→{fmt(row['median_after'])}"
+        return f"项目调度表:1–{m}月已{what} {n} 个(固定,为下限),{_rest_zh(m)}模拟;{cy['year']}年中位数 {fmt(row['median_before'])}→{fmt(row['median_after'])}"
     what = "started" if rep["what"] == "starts" else "reached 投产"
-    return f"project table: {n} listed projects {what} in January–{m} (fixed, a floor), months {m + 1}–12 simulated; median {fmt(row['median_before'])}→{fmt(row['median_after'])}"
+    return f"project table: {n} listed projects {what} in January–{month_name[m]} (fixed, a floor), {_rest(m)} simulated; median {fmt(row['median_before'])}→{fmt(row['median_after'])}"
+
+
+def _rest(m: int) -> str:
+    """The months after report month ``m``, in English."""
+    return "no month" if m >= 12 else (month_name[12] if m == 11 else f"{month_name[m + 1]}–{month_name[12]}")
+
+
+def _rest_zh(m: int) -> str:
+    return "无月份(全年已报)" if m >= 12 else f"{m + 1}–12月"
 
 
 def _nowcast_lines(nc: dict, zh: bool) -> list[str]:
@@ -51,9 +62,10 @@ def _nowcast_lines(nc: dict, zh: bool) -> list[str]:
     if zh:
         out.append(f"年中更新:{nc['year']}年1–{nc['month']}月累计({nc['table']};企业 {nc['enterprises']} 家,园区 {nc['parks']} 个)" + ("[示意性数据]" if nc["illustrative"] else ""))
         out.append(f"  路径从全年预估出发:全年 = 累计 ÷ 至{nc['month']}月的历史累计占比 {nc['share_to_date']:.3f};不确定性(对数标准差)年份间 {nc['sd_year']:.3f}、企业间 {nc['sd_entity']:.3f}")
-        out.append(f"  假设来源:{nc['pattern_source']}({nc['pattern_years'][0]}–{nc['pattern_years'][-1]})")
+        what = "示意性月度历史" if nc.get("pattern_illustrative") else "月度历史"
+        out.append(f"  假设来源:{what} {nc.get('pattern_file') or nc['pattern_source']}({nc['pattern_years'][0]}–{nc['pattern_years'][-1]}年各月累计占比)")
     else:
-        out.append(f"Mid-year update: January–{nc['month']} {nc['year']} cumulative figures ({nc['table']}; {nc['enterprises']} enterprises, {nc['parks']} parks)" + (" [illustrative]" if nc["illustrative"] else ""))
+        out.append(f"Mid-year update: January–{month_name[nc['month']]} {nc['year']} cumulative figures ({nc['table']}; {nc['enterprises']} enterprises, {nc['parks']} parks)" + (" [illustrative]" if nc["illustrative"] else ""))
         out.append(f"  paths start from the full-year nowcast: year = to-date ÷ historical share to month {nc['month']} ({nc['share_to_date']:.3f}); log-sd between years {nc['sd_year']:.3f}, between firms {nc['sd_entity']:.3f}")
         out.append(f"  assumption from: {nc['pattern_source']} ({nc['pattern_years'][0]}–{nc['pattern_years'][-1]})")
     out += _non_reporter_lines(nc.get("non_reporters"), zh)
@@ -84,27 +96,32 @@ def project_lines(pr: dict | None, zh: bool) -> list[str]:
     if zh:
         out = [f"  项目调度表:{pr['table']}({y}年1–{m}月,百项清单 {pr['projects']} 个项目:未开工 {st['未开工']}、在建 {st['开工']}、竣工 {st['竣工']}、投产 {st['投产']};"
                f"年初至报告期完成投资 {pr['invest_ytd']:,.1f} 亿元)" + ("[示意性数据]" if pr["illustrative"] else ""),
-               f"  已按其更新:{y}年清单项目 1–{m}月开工 {pr['starts']} 个、投产 {pr['completions']} 个在每条路径上固定(下限),{m + 1}–12月由模拟补充",
+               f"  已按其更新:{y}年清单项目 1–{m}月开工 {pr['starts']} 个、投产 {pr['completions']} 个在每条路径上固定(下限),{_rest_zh(m)}由模拟补充",
                f"  未按其更新:模拟项目的清单构成、里程碑与收入,投资,{y + 1}年及以后,赣州亿元项目(gz_1yi)"]
     else:
-        out = [f"  project table: {pr['table']} (January–{m} {y}, 百项 list of {pr['projects']} projects: not started {st['未开工']}, under construction {st['开工']}, built {st['竣工']}, producing {st['投产']}; "
+        out = [f"  project table: {pr['table']} (January–{month_name[m]} {y}, 百项 list of {pr['projects']} projects: not started {st['未开工']}, under construction {st['开工']}, built {st['竣工']}, producing {st['投产']}; "
                f"investment to date {pr['invest_ytd']:,.1f} 亿元)" + (" [illustrative]" if pr["illustrative"] else ""),
-               f"  conditioned: the list's {pr['starts']} starts and {pr['completions']} completions (投产) of January–{m} {y} are fixed on every path (a floor); months {m + 1}–12 are simulated",
+               f"  conditioned: the list's {pr['starts']} starts and {pr['completions']} completions (投产) of January–{month_name[m]} {y} are fixed on every path (a floor); {_rest(m)} are simulated",
                f"  not conditioned: {pr['not_conditioned']}"]
     for flag in pr.get("flags", [])[:5]:
         out.append(("  注意: " if zh else "  note: ") + flag)
     return out
 
 
+def assumption_lines(ytd: dict, lang: str = "zh") -> list[str]:
+    """What the update read, assumed (and from where), and what it conditioned and did not (run table and report)."""
+    zh = lang == "zh"
+    if ytd.get("nowcast") is not None:
+        out = _nowcast_lines(ytd["nowcast"], zh)
+    else:
+        out = ["年中更新(仅项目调度表;收入未按月调度表更新)" if zh else "Mid-year update (project table only; revenue not updated from a monthly table)"]
+    return out + project_lines(ytd.get("projects"), zh)
+
+
 def ytd_lines(ytd: dict, lang: str = "zh") -> list[str]:
     """The update's block of the run table."""
     zh = lang == "zh"
-    out = [""]
-    if ytd.get("nowcast") is not None:
-        out += _nowcast_lines(ytd["nowcast"], zh)
-    else:
-        out.append("年中更新(仅项目调度表;收入未按月调度表更新)" if zh else "Mid-year update (project table only; revenue not updated from a monthly table)")
-    out += project_lines(ytd.get("projects"), zh)
+    out = [""] + assumption_lines(ytd, lang)
     head = ("目标", "年份", "更新前", "更新后", "变化 ± MC", "原因") if zh else ("target", "year", "before", "after", "change ± MC", "reason")
     out.append(pad(head[0], 22) + pad(head[1], 6) + pad(head[2], 8) + pad(head[3], 8) + pad(head[4], 16) + head[5])
     for r in ytd["targets"]:

@@ -85,7 +85,7 @@ def prepare_ytd(ctx: RunContext, table: Path, history: Path | None = None, unit:
     YtdCondition
     """
     panel: Panel = ctx.panel
-    hist = load_dispatch(history or default_history(Path(ctx.data_dir)), panel)
+    hist = load_dispatch(_shown(history or default_history(Path(ctx.data_dir))), panel)
     current = load_dispatch(table, panel, year=int(ctx.years[0]), unit=unit, sheet=sheet, history=hist)
     pattern = estimate_pattern(hist, panel)
     cond = condition_for(build_nowcast(current, pattern, panel, int(ctx.years[0])), ctx.hierarchy, int(ctx.years[0]))
@@ -108,6 +108,14 @@ def prepare_projects(ctx: RunContext, table: Path, unit: str | None = None, shee
         raise UsageError(f"--ytd-projects {table}: this scenario simulates no 百项 list (its [pipeline] is off or list_length_{LISTED_PROGRAMME} is 0); "
                          "expected a scenario with the project pipeline")
     return load_project_dispatch(table, year=int(ctx.years[0]), unit=unit, sheet=sheet)
+
+
+def _shown(path: Path) -> Path:
+    """The path relative to the working folder when it lies inside it (as the planner would type it)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        return Path(path)
 
 
 def compare_runs(before: RunOutput, after: RunOutput, cond: YtdCondition | None, projects: ProjectDispatch | None = None) -> dict:
@@ -215,6 +223,7 @@ def _nowcast_info(cond: YtdCondition) -> dict:
     return {"table": nc.label, "year": nc.year, "month": nc.month, "illustrative": nc.illustrative,
             "units": len(nc.units), "enterprises": int((table["kind"] == "enterprise").sum()), "parks": int((table["kind"] == "park").sum()),
             "assumption": nc.pattern.describe(), "pattern_source": nc.pattern.source, "pattern_years": list(nc.pattern.years),
+            "pattern_file": nc.pattern.file, "pattern_illustrative": nc.pattern.illustrative,
             "share_to_date": float(np.exp(e.mean[nc.month - 1])), "sd_year": float(year_sd), "sd_entity": float(own_sd),
             "flags": list(nc.flags), "unplaced": list(cond.unplaced),
             "non_reporters": cond.pooling.info() if cond.pooling is not None else None}

@@ -80,7 +80,7 @@ def test_cli_run_with_ytd_prints_before_and_after(capsys):
     assert {"p_before", "p_after", "delta", "se_delta", "source"} <= set(rows[0]) and out["ytd"]["nowcast"]["illustrative"]
     assert main(["run", "baseline", "--ytd", str(TABLE), "--paths", "100", "--no-structural", "--no-progress", "--lang", "en"]) == 0
     text = capsys.readouterr().out
-    assert "Mid-year update: January–6 2014" in text and "before" in text and "after" in text
+    assert "Mid-year update: January–June 2014" in text and "before" in text and "after" in text
 
 
 def test_ytd_flags_without_table_are_refused(capsys):
