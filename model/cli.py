@@ -13,6 +13,7 @@ An unexpected ``ValueError``/``KeyError`` is reported as such (exit 1); set
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -70,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: embedded data)")
     td.add_argument("--write", type=Path, metavar="FILE", help="also write the Markdown report to FILE")
     td.add_argument("--json", action="store_true")
+    nw = sub.add_parser("nowcast", help="check a 月调度表 and nowcast this year's full-year revenue from it (mid-year update)")
+    nw.add_argument("table", type=Path, help="the current year's monthly dispatch table (CSV or .xlsx)")
+    nw.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
+    nw.add_argument("--history", type=Path, metavar="TABLE", help="monthly history (default: DATA/monthly/history.csv)")
+    nw.add_argument("--unit", help="unit of rows whose 单位 is empty (亿元 or 万元)")
+    nw.add_argument("--sheet", help="Excel sheet name")
+    nw.add_argument("--top", type=int, default=10, help="largest entities shown (default 10; --json has all)")
+    nw.add_argument("--json", action="store_true")
     gd = sub.add_parser("golden", help="rerun the shipped scenarios and compare with tests/golden/probabilities.json (--write regenerates it)")
     gd.add_argument("--write", action="store_true", help="regenerate the golden file (after printing which targets moved)")
     gd.add_argument("--file", type=Path, help="golden file (default: tests/golden/probabilities.json)")
@@ -109,6 +118,17 @@ def _run_parser(sub) -> None:
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
+    _ytd_flags(r)
+
+
+def _ytd_flags(parser) -> None:
+    """The mid-year update's flags (attain run, attain report)."""
+    y = parser.add_argument_group("mid-year update (月调度表): start the paths from this year's nowcast; P before and after")
+    y.add_argument("--ytd", type=Path, metavar="TABLE", help="the current year's monthly dispatch table (CSV or .xlsx): January-to-month cumulative revenue")
+    y.add_argument("--ytd-history", type=Path, metavar="TABLE", help="monthly history the within-year pattern is estimated from (default: DATA/monthly/history.csv)")
+    y.add_argument("--ytd-unit", help="unit of the table's rows whose 单位 is empty (亿元 or 万元)")
+    y.add_argument("--ytd-projects", type=Path, metavar="TABLE", help="the current year's project dispatch table of the 百项 list (CSV or .xlsx): "
+                   "its reported 开工/投产 up to the report month are fixed, the rest of the year is simulated")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,7 +194,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "sensitivity": _sensitivity, "goalseek": _goalseek, "report": _report_verb}
+    handlers = {"data": _data_check, "targets": _targets, "levers": _levers, "run": _run, "calibrate": _calibrate, "backtest": _backtest, "topdown": _topdown, "bench": _bench, "golden": _golden, "nowcast": _nowcast, "sensitivity": _sensitivity, "goalseek": _goalseek, "report": _report_verb}
     if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek", "report"):  # run, sensitivity, goalseek and report show their own progress bar; the others are instant
         return handlers[args.verb](args)
     with _Heartbeat(f"attain {args.verb}"):
@@ -318,9 +338,7 @@ def _check_table_flags(path: Path, unit: str | None, sheet: str | None, data: Pa
 
 def _run(args) -> int:
     from .context import prepare
-    from .engine import run_blocks
     from .scenario import load_scenario
-    from .summary import summarise
 
     t0 = time.perf_counter()
     _check_run_flags(args)
@@ -330,9 +348,9 @@ def _run(args) -> int:
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
+    update = _ytd_update(args, ctx)  # before any simulation: a bad table fails fast
     t1 = time.perf_counter()
-    quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
-    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
+    out, before = _simulate(args, update, ctx, scenario, args.workers, args.scheduler, progress=not args.no_progress)  # progress goes to stderr: --json stays clean
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     structural = None
     if not args.no_structural:
@@ -341,10 +359,63 @@ def _run(args) -> int:
         t2 = time.perf_counter()
         structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
         out.timings["structural_s"] = time.perf_counter() - t2
-    summary = summarise(out, structural)
+    summary = _summary_with_update(out, structural, before, update)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
     return 0
+
+
+def _ytd_update(args, ctx):
+    """The mid-year update's inputs, validated (``(nowcast condition or None, project table or None)``), or None."""
+    cond, projects = _ytd_condition(args, ctx), _ytd_projects(args, ctx)
+    return None if cond is None and projects is None else (cond, projects)
+
+
+def _simulate(args, update, ctx, scenario, workers: int, scheduler, progress: bool):
+    """Run the scenario; with an update, first without it ("before", same seed and paths) then with it."""
+    from .engine import run_blocks
+
+    paths, seed = scenario.get("scenario", "paths"), scenario.get("scenario", "seed")
+    if update is None:
+        return run_blocks(ctx, paths, seed, workers, scheduler, progress=progress), None
+    from .ytd_update import input_records
+
+    cond, projects = update
+    updated = dataclasses.replace(ctx, ytd=cond, ytd_projects=projects.condition() if projects is not None else None,
+                                  ytd_inputs=input_records(args.ytd, args.ytd_history, args.ytd_projects, ctx.data_dir))  # hashed as read
+    before = run_blocks(ctx, paths, seed, workers, scheduler, progress=progress)
+    return run_blocks(updated, paths, seed, workers, scheduler, progress=progress), before
+
+
+def _summary_with_update(out, structural, before, update) -> dict:
+    from .summary import summarise
+
+    summary = summarise(out, structural)
+    if update is not None:
+        from .ytd_update import compare_runs
+
+        summary["ytd"] = compare_runs(before, out, *update)
+    return summary
+
+
+def _ytd_condition(args, ctx):
+    """The mid-year update of ``attain run --ytd``, or None."""
+    if args.ytd is None:
+        if args.ytd_history is not None or args.ytd_unit is not None:
+            raise UsageError("--ytd-history and --ytd-unit apply to a mid-year update: give the table with --ytd TABLE")
+        return None
+    from .ytd_update import prepare_ytd
+
+    return prepare_ytd(ctx, args.ytd, args.ytd_history, args.ytd_unit)
+
+
+def _ytd_projects(args, ctx):
+    """The project dispatch table of ``attain run --ytd-projects``, validated, or None."""
+    if args.ytd_projects is None:
+        return None
+    from .ytd_update import prepare_projects
+
+    return prepare_projects(ctx, args.ytd_projects)
 
 
 def _report(args, out, summary: dict) -> None:
@@ -353,7 +424,12 @@ def _report(args, out, summary: dict) -> None:
     from .results import write_marked_json, write_results
 
     to_stdout = str(args.json) == "-"
-    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else run_table(summary, args.lang), flush=True)
+    text = run_table(summary, args.lang)
+    if summary.get("ytd"):
+        from .ytd_display import ytd_lines
+
+        text = "\n".join([text] + ytd_lines(summary["ytd"], args.lang))
+    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)
     if args.json is not None and not to_stdout:
         write_marked_json(summary, args.json)
     if args.out:
@@ -392,6 +468,7 @@ def _report_parser(sub) -> None:
     r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: out/report-SCENARIO-LANG.pdf)")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--json", action="store_true", help="print where the PDF went as JSON")
+    _ytd_flags(r)
 
 
 def _report_verb(args) -> int:
@@ -406,6 +483,8 @@ def _report_verb(args) -> int:
         raise UsageError("attain report: give a SCENARIO to run or --from DIR with a finished result, not both")
     if args.from_dir is not None and any(v is not None for v in (args.paths, args.seed, args.data)):
         raise UsageError("--paths/--seed/--data apply when a scenario is run; --from reads a finished result as it is")
+    if args.from_dir is not None and any(v is not None for v in (args.ytd, args.ytd_history, args.ytd_unit, args.ytd_projects)):
+        raise UsageError("--ytd/--ytd-projects apply when a scenario is run; a result folder of 'attain run --ytd ... -o DIR' carries its update (--from DIR shows it)")
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
     if args.backtest_paths < 0:
@@ -435,18 +514,17 @@ def _report_verb(args) -> int:
 def _run_for_report(args, folder: Path) -> None:
     """Run the scenario as ``attain run -o`` would, into ``folder``."""
     from .context import prepare
-    from .engine import run_blocks
     from .results import write_results
     from .scenario import load_scenario
-    from .summary import summarise
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario).with_overrides(paths=args.paths, seed=args.seed)
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, data_dir=args.data)
+    update = _ytd_update(args, ctx)
     t1 = time.perf_counter()
-    out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, None, progress=not (args.no_progress or args.json))
+    out, before = _simulate(args, update, ctx, scenario, args.workers, None, progress=not (args.no_progress or args.json))
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
     from .structural import run_structural
 
@@ -454,7 +532,7 @@ def _run_for_report(args, folder: Path) -> None:
     t2 = time.perf_counter()
     structural = run_structural(out, None, args.workers, None)
     out.timings["structural_s"] = time.perf_counter() - t2
-    summary = summarise(out, structural)
+    summary = _summary_with_update(out, structural, before, update)
     out.timings["total_s"] = time.perf_counter() - t0
     write_results(out, summary, folder)
 
@@ -515,6 +593,39 @@ def _topdown(args) -> int:
     from .topdown import topdown_command
 
     return topdown_command(args.scenario, args.paths, args.seed, args.json, args.write, data_dir=args.data)
+
+
+def _nowcast(args) -> int:
+    """``attain nowcast TABLE``: validate the table, nowcast every reported firm and park, score the method on the history."""
+    from .data import load_dataset
+    from .dispatch import load_dispatch
+    from .nowcast import build_nowcast, nowcast_table
+    from .nowcast_backtest import backtest_nowcast
+    from .seasonality import estimate_pattern
+    from .display import pad
+    from .ytd_update import default_history
+
+    panel = load_dataset(args.data)
+    history = load_dispatch(args.history or default_history(args.data), panel)
+    year = int(panel.meta["last_year"]) + 1
+    current = load_dispatch(args.table, panel, year=year, unit=args.unit, sheet=args.sheet, history=history)
+    pattern = estimate_pattern(history, panel)
+    nc = build_nowcast(current, pattern, panel, year)
+    table = nowcast_table(nc)
+    names = {**panel.enterprises["name"].to_dict(), **panel.parks["name"].to_dict()}
+    table.insert(1, "name", [names.get(e, e) for e in table["entity"]])
+    score = backtest_nowcast(history, panel, months=(nc.month,))["by_month"][nc.month]
+    obj = {"tool": "attain", "table": nc.label, "year": year, "month": nc.month, "illustrative": nc.illustrative, "assumption": pattern.describe(),
+           "backtest": {"years": pattern.years, **score}, "flags": list(nc.flags), "notes": list(current.notes), "nowcast": table.to_dict("records")}
+    lines = [f"{nc.label}: {year} January–month {nc.month}, {int((table['kind'] == 'enterprise').sum())} enterprises, {int((table['kind'] == 'park').sum())} parks — valid" + (" (illustrative)" if nc.illustrative else ""),
+             f"assumption: {pattern.describe()}",
+             f"backtest (leave one year out, {pattern.years[0]}–{pattern.years[-1]}, month {nc.month}): 80% interval covers {score['cover80']:.2f}, 95% covers {score['cover95']:.2f}, mean |log error| {score['mean_abs_log_error']:.3f} ({score['n']} firm/park-years)"]
+    lines += [f"flag: {f}" for f in nc.flags]
+    lines.append(f"{'entity':<12}{'name':<22}{'to date':>10}{'full year':>11}{'10%':>10}{'90%':>10}   (亿元)")
+    for r in table.sort_values("median", ascending=False).head(args.top).itertuples():
+        lines.append(f"{r.entity:<12}{pad(r.name[:10], 22)}{r.ytd:>10,.1f}{r.median:>11,.1f}{r.p10:>10,.1f}{r.p90:>10,.1f}")
+    _emit(obj, args.json, "\n".join(lines))
+    return 0
 
 
 def _golden(args) -> int:

@@ -14,6 +14,8 @@ only" less, and no city's existing firms are left without growth.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,10 @@ from .pipeline import Destinations, PipelineParams, history_levers, load_calibra
 from .scenario import Scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
+
+if TYPE_CHECKING:
+    from .pipeline import ListCondition
+    from .ytd_condition import YtdCondition
 
 __all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view"]
 
@@ -63,6 +69,9 @@ class RunContext:
     counts: CountModel | None = None  # entry, exit, below-floor firms, made-up starts (model.counts)
     cycle_trend: np.ndarray | None = None
     organic_split: "OrganicSplit | None" = None
+    ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
+    ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
+    ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:

@@ -26,7 +26,7 @@ from .plausibility import HARD_MAX, amount, find_implausible, is_refused, likely
 from .schema import CLUSTER_LEVELS, PROVENANCE, REGION_LEVELS, TABLES, UNITS
 from .tables import FILE_COL, MERGED_COL, ROW_COL, decode_text, read_bytes, read_table
 
-__all__ = ["Panel", "load_dataset", "load_revenue_table", "default_data_dir", "parse_hosts", "META_KEYS"]
+__all__ = ["Panel", "load_dataset", "load_revenue_table", "default_data_dir", "parse_hosts", "apply_unit", "META_KEYS"]
 
 #: Keys allowed in ``dataset.toml`` and what they mean (any other key is an error).
 META_KEYS: dict[str, str] = {
@@ -246,14 +246,7 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
     """
     table = read_table(Path(path), TABLES["revenue"], sheet=sheet)
     label = table.attrs["label"]
-    if unit is not None:
-        if unit not in UNITS:
-            raise DataError(f"--unit {unit!r} is unknown; expected one of {list(UNITS)}{_YUAN_HINT if unit in ('元', '千元') else ''}")
-        empty = table["unit"] == ""
-        table.loc[empty, "unit"] = unit
-        defaulted = {(label, int(r)): f"its 单位 is empty, so --unit {unit} was applied" for r in table.loc[empty, ROW_COL]}
-    else:
-        defaulted = {}
+    defaulted = apply_unit(table, unit, label)
     entities = {k: getattr(panel, k) for k in ("regions", "parks", "clusters", "enterprises")}
     wide = _validate_revenue(table, label, entities, panel.meta, _TABLE_RANGE, full=False, ent_file=panel.files.get("enterprises"), hint=table.attrs["hint"])
     origin = wide.pop("origin")
@@ -267,6 +260,32 @@ def load_revenue_table(path: Path | str, panel: Panel, unit: str | None = None, 
     out = Panel(**entities, **merged, meta=panel.meta, origin={**panel.origin, **origin}, files=panel.files, notes=tuple(notes))
     _check_merged(out, label, changes)
     return _check_plausible(out, defaulted, Path(panel.files.get("dataset", "dataset.toml")))
+
+
+def apply_unit(table: pd.DataFrame, unit: str | None, label: str) -> dict[tuple[str, int], str]:
+    """Fill the empty 单位 cells of ``table`` with ``--unit`` (in place).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As read by :func:`model.tables.read_table` (with a ``unit`` column).
+    unit : str or None
+        The flag's value; None leaves the table as it is.
+    label : str
+        The file, for the notes.
+
+    Returns
+    -------
+    dict
+        ``(file label, row) -> note`` for every row whose unit came from the flag.
+    """
+    if unit is None:
+        return {}
+    if unit not in UNITS:
+        raise DataError(f"--unit {unit!r} is unknown; expected one of {list(UNITS)}{_YUAN_HINT if unit in ('元', '千元') else ''}")
+    empty = table["unit"] == ""
+    table.loc[empty, "unit"] = unit
+    return {(label, int(r)): f"its 单位 is empty, so --unit {unit} was applied" for r in table.loc[empty, ROW_COL]}
 
 
 def parse_hosts(text: str) -> list[tuple[str, float | None]]:

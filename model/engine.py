@@ -96,6 +96,8 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
     counted = block_counts(ctx.counts, h, leaves, seed, block)
     leaves = counted.leaves
+    if ctx.ytd is not None:  # mid-year update: the current year from the nowcast (own random stream, spawn_key (2, block))
+        leaves = ctx.ytd.apply(leaves, seed, block)
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
     pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves))
@@ -168,7 +170,8 @@ def _pipeline(ctx: RunContext, block: int, n: int, seed: int, cycle: np.ndarray 
         return None
     root = np.random.SeedSequence(seed, spawn_key=(1,))
     # Monthly 月调度 snapshots are kept for the first block's first paths only: the engine needs yearly figures.
-    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle)
+    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle,
+                             list_condition=ctx.ytd_projects)  # a project dispatch table's reported list events (None: none)
 
 
 def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import generator_spec as S
+from .monthly_generator import MONTHLY_FILES, generate_monthly
+from .project_generator import PROJECT_FILE, generate_projects
 
 __all__ = ["generate", "write_dataset", "SEED", "SYNTHETIC_SOURCE"]
 
@@ -65,12 +67,20 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
 
 def write_dataset(folder: Path | str, seed: int = SEED) -> None:
-    """Write the generated tables and ``dataset.toml`` to ``folder``."""
+    """Write the generated tables, ``dataset.toml`` and the monthly and project dispatch tables (``monthly/``) to ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, table in generate(seed).items():
+    tables = generate(seed)
+    for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False, float_format="%.4f", lineterminator="\n")
     (folder / "dataset.toml").write_text(_META.format(seed=seed), encoding="utf-8")
+    # The illustrative 月调度表 (monthly history and the 2014 January-June table) beside the annual tables.
+    monthly = generate_monthly(tables, seed)
+    (folder / "monthly").mkdir(exist_ok=True)
+    for file, key in MONTHLY_FILES.items():
+        monthly[key].to_csv(folder / "monthly" / file, index=False, lineterminator="\n")
+    # The illustrative 项目调度表 of the 2014 百项 list at the end of June (one path of the pipeline).
+    generate_projects(tables, seed).to_csv(folder / "monthly" / PROJECT_FILE, index=False, lineterminator="\n")
 
 
 _META = """# Embedded dataset: Jiangxi province, Ganzhou city, Xinyi (Guangdong), as of 2013.

@@ -130,3 +130,21 @@ ANCHORS = {
 
 # Growth of the provincial macro component (log), 2009..2013: boom then slowdown.
 MACRO_LOG_GROWTH = {2009: 0.21, 2010: 0.335, 2011: 0.29, 2012: 0.17, 2013: 0.16}
+
+# ---------------------------------------------------------------- monthly dispatch (月调度表), illustrative
+# Within-year pattern of monthly revenue (share of the year by month; assumption shaped on Chinese industrial
+# statistics: a weak January-February around the Spring Festival, a strong December). The monthly history and
+# the 2014 January-June table are drawn around it by model.monthly_generator.
+MONTH_WEIGHTS = (0.070, 0.064, 0.082, 0.081, 0.083, 0.087, 0.080, 0.082, 0.086, 0.087, 0.092, 0.106)
+MONTHLY_HISTORY_YEARS = (2010, 2011, 2012, 2013)
+MONTHLY_YEAR = 2014          # the illustrative current year of the mid-year update
+MONTHLY_LAST_MONTH = 6       # its table holds January-June
+# Log-sd of the tilt between the first and the second half of the year: common to every entity in a year
+# (a slow first half everywhere), persistent per entity, and of each entity-month (noise).
+MONTHLY_TILT_YEAR_SD = 0.05
+MONTHLY_TILT_ENTITY_SD = 0.02
+MONTHLY_NOISE_SD = {"enterprise": 0.10, "remainder": 0.04}
+# 2014 growth of the illustrative truth: the province's log growth and the firm-level spread (σ · size^-0.15).
+MONTHLY_2014_LOG_GROWTH = 0.12
+MONTHLY_2014_FIRM_SD = 0.20
+MONTHLY_2014_REMAINDER_SD = 0.05

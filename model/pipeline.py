@@ -95,6 +95,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "MILESTONES",
     "LIST_FIELDS",
+    "ListCondition",
+    "list_membership",
     "provincial_list",
     "STAGES",
     "ABANDON_STAGES",
@@ -850,9 +852,71 @@ def fast_timeline(draws: ProjectDraws, params: PipelineParams) -> Timeline:
 LIST_FIELDS: tuple[str, ...] = ("listed", "added", "new", "continuing", "completing", "starts", "completions")
 
 
+@dataclass(frozen=True)
+class ListCondition:
+    """What a project dispatch table (项目调度表) reports of one year's list, up to its report month.
+
+    The reported starts (开工) and completions (投产) of the year's listed projects in
+    January to ``month`` are known: they replace the simulated ones of those months,
+    and the simulated rest of the year (events from month ``month`` on) adds to them.
+    So on every path the year's counts are at least the reported ones: a project
+    reported complete is never simulated as incomplete, a reported start never unstarted.
+
+    Attributes
+    ----------
+    year_index : int
+        The conditioned year (index into the simulated years; 0 = the current year).
+    month : int
+        Report month, 1-12 (events before ``month`` months into the year are reported ones).
+    starts, completions : int
+        Reported 开工 and 投产 of listed (or added) projects in January-``month``.
+    """
+
+    year_index: int
+    month: int
+    starts: int
+    completions: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or self.starts < 0 or self.completions < 0 or self.year_index < 0:
+            raise ValueError(f"ListCondition: month 1-12 and non-negative counts, got {self}")
+
+
+def list_membership(
+    times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, y: int,
+    length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
+) -> tuple[NDArray, NDArray]:
+    """Which projects are on year ``y``'s list: ``(listed at selection, added during the year)``, each (P, n) bool.
+
+    The rule is that of :func:`provincial_list` (which counts these sets).
+    """
+    M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
+    buildable = valid & ~(build_months > max_build_months)
+    y0, y1 = 12.0 * y, 12.0 * (y + 1)
+    sel = y0 + selection_month
+    cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
+    stage = (times[..., :9] < sel).sum(-1)  # milestones reached: 9 = built, awaiting 投产
+    entered = np.take_along_axis(times, np.maximum(stage - 1, 0)[..., None], -1)[..., 0]
+    # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
+    building = stage >= 8
+    due = building & (times[..., 8] < y1)
+    klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
+    key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
+    # The length-th smallest key per path (inf when fewer candidates); exact ties of
+    # continuous entry times have probability zero.
+    if length >= key.shape[1]:
+        listed = cand
+    else:
+        kth = np.partition(key, length - 1, axis=1)[:, length - 1: length]
+        listed = cand & (key <= kth)
+    added = valid & (M0 >= sel) & (M7 >= sel) & (M7 < y1)
+    return listed, added
+
+
 def provincial_list(
     times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, n_years: int,
     length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
+    condition: ListCondition | None = None,
 ) -> dict[str, NDArray]:
     """The yearly 百项 list drawn from the stock of one programme's projects, and its flows.
 
@@ -887,6 +951,11 @@ def provincial_list(
     length : int
         List length at selection (lever ``list_length_jx_major``).
     selection_month, max_build_months : float
+    condition : ListCondition, optional
+        Reported starts and completions up to a month of one year (a project
+        dispatch table): in that year ``starts`` and ``completions`` are the reported
+        counts plus the simulated events from the report month on. The list's
+        composition (``listed`` ... ``completing``) stays the simulated one.
 
     Returns
     -------
@@ -899,32 +968,19 @@ def provincial_list(
     """
     P, n = valid.shape
     out = {k: np.zeros((P, n_years), np.int64) for k in LIST_FIELDS}
+    known = condition if condition is not None and condition.year_index < n_years else None
+    if known is not None:  # an empty stock still has the reported events
+        out["starts"][:, known.year_index] = known.starts
+        out["completions"][:, known.year_index] = known.completions
     # Only projects neither producing nor dropped before the first year can ever be on a list.
     keep = np.flatnonzero((valid & ~(times[..., 9] < 0) & ~(abandon_time < 0)).any(0))
     if len(keep) == 0:
         return out
     times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
-    M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
-    buildable = valid & ~(build_months > max_build_months)
+    M7, M9 = times[..., 7], times[..., 9]
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
-        sel = y0 + selection_month
-        cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
-        stage = (times[..., :9] < sel).sum(-1)  # milestones reached: 9 = built, awaiting 投产
-        entered = np.take_along_axis(times, np.maximum(stage - 1, 0)[..., None], -1)[..., 0]
-        # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
-        building = stage >= 8
-        due = building & (times[..., 8] < y1)
-        klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
-        key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
-        # The length-th smallest key per path (inf when fewer candidates); exact ties of
-        # continuous entry times have probability zero.
-        if length >= key.shape[1]:
-            listed = cand
-        else:
-            kth = np.partition(key, length - 1, axis=1)[:, length - 1: length]
-            listed = cand & (key <= kth)
-        added = valid & (M0 >= sel) & (M7 >= sel) & (M7 < y1)
+        listed, added = list_membership(times, abandon_time, valid, build_months, y, length, selection_month, max_build_months)
         on = listed | added
         completing = on & (M9 >= y0) & (M9 < y1)
         continuing = on & ~completing & (M7 < y0)
@@ -933,8 +989,11 @@ def provincial_list(
         out["completing"][:, y] = completing.sum(1)
         out["continuing"][:, y] = continuing.sum(1)
         out["new"][:, y] = (on & ~completing & ~(M7 < y0)).sum(1)
-        out["starts"][:, y] = (on & (M7 >= y0) & (M7 < y1)).sum(1)
-        out["completions"][:, y] = completing.sum(1)
+        # Reported months replace the simulated ones; the rest of the year can only add.
+        cut = y0 + known.month if known is not None and known.year_index == y else y0
+        base = (known.starts, known.completions) if cut > y0 else (0, 0)
+        out["starts"][:, y] = base[0] + (on & (M7 >= cut) & (M7 < y1)).sum(1)
+        out["completions"][:, y] = base[1] + (completing & (M9 >= cut)).sum(1)
     return out
 
 
@@ -1106,12 +1165,14 @@ def aggregate(
     monthly_paths: int | None = None,
     keep_timeline: bool = False,
     cycle: NDArray | None = None,
+    list_condition: ListCondition | None = None,
 ) -> PipelineResult:
     """Turn per-project milestones into yearly, monthly and per-destination arrays.
 
     ``cycle`` (P, Y): the path's demand-growth deviation from trend each year; when
     given, producing projects' utilisation and ramp-up respond to it (see
-    :class:`CycleParams`), a layer on top of the timelines.
+    :class:`CycleParams`), a layer on top of the timelines.  ``list_condition``: the
+    reported starts and completions of the listed programme's year (see :class:`ListCondition`).
 
     Year-end stocks and yearly flows come from one histogram per programme of the
     month each milestone (and abandonment) falls in; the month-by-month stage
@@ -1205,7 +1266,7 @@ def aggregate(
         if p.list_length > 0:
             build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
             lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, p.list_length,
-                                            p.list_selection_month, p.list_max_build_months)
+                                            p.list_selection_month, p.list_max_build_months, list_condition)
     return PipelineResult(
         years=np.asarray(years, np.int64), programmes=names, stages=STAGES,
         revenue_to_existing=rev_old, host_ids=dest.host_ids, revenue_to_new=rev_new, site_pairs=dest.site_pairs,
@@ -1391,6 +1452,7 @@ def simulate_pipeline(
     monthly_paths: int | None = None,
     keep_timeline: bool = False,
     cycle: NDArray | None = None,
+    list_condition: ListCondition | None = None,
 ) -> PipelineResult:
     """Simulate the major-project pipeline for a block of Monte Carlo paths.
 
@@ -1416,6 +1478,10 @@ def simulate_pipeline(
         The paths' business cycle from the growth layer: deviation of demand log growth
         from its trend each year.  Producing projects' utilisation and ramp-up respond
         to it (:class:`CycleParams`); ``None``: no response (the SimPy reference's case).
+    list_condition : ListCondition, optional
+        A project dispatch table's reported starts and completions of the listed
+        programme's year up to its report month (the year's list counts are then the
+        reported ones plus the simulated rest of the year). Milestones are unchanged.
 
     Returns
     -------
@@ -1429,7 +1495,7 @@ def simulate_pipeline(
     tl = fast_timeline(draws, params)
     if cycle is not None and np.shape(cycle) != (n_paths, len(ys)):
         raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, len(ys))}, got {np.shape(cycle)}")
-    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline, cycle)
+    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline, cycle, list_condition)
     # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
     gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
     result.entrants = entrant_firms(draws, tl, params.ramp_start_share, gap, params.cycle)

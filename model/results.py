@@ -312,8 +312,9 @@ def to_dataset(out: RunOutput) -> xr.Dataset:
 
 
 def manifest(out: RunOutput, files: list[str]) -> dict:
-    """Scenario, seed, hashes, versions and timings of a run."""
+    """Scenario, seed, hashes, versions and timings of a run (and the mid-year update's tables, when it has them)."""
     ctx = out.context
+    extra = {"ytd_inputs": [dict(f) for f in ctx.ytd_inputs]} if ctx.ytd_inputs else {}
     return {
         "tool": "attain", "version": __version__, "scenario": ctx.scenario.name, "scenario_files": list(ctx.scenario.chain),
         "scenario_notes": list(ctx.scenario.notes),
@@ -321,7 +322,7 @@ def manifest(out: RunOutput, files: list[str]) -> dict:
         "block_size": ctx.scenario.get("scenario", "block_size"), "data_dir": ctx.data_dir, "data_hash": ctx.panel.data_hash(),
         "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source,
         "years": [int(ctx.years[0]), int(ctx.years[-1])], "versions": library_versions(), "timings": out.timings,
-        "files": files, "complete": True,
+        "files": files, **extra, "complete": True,
     }
 
 

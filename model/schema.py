@@ -14,6 +14,14 @@ enterprises    id/企业代码, name/企业名称, region/所属地区, park/所
                industry/行业
 revenue        entity/主体代码 (or name/企业名称), year/年份, value/主营业务收入, unit/单位,
                provenance/数据类型, source/来源
+dispatch       (月调度表, not part of a dataset folder) entity/主体代码 or name/企业名称 or
+               park/园区 (a park's own row), year/年份, month/月份, value/累计主营业务收入,
+               month_value/本月主营业务收入, yoy/同比增长 (%), unit/单位, provenance/数据类型,
+               source/来源
+projects       (项目调度表, not part of a dataset folder) code/项目编号, name/项目名称,
+               region/所属地区, total/总投资, invest/年初至报告期完成投资, status/形象进度,
+               start/开工日期, finish/竣工日期, producing/投产日期, period/报告期, unit/单位,
+               provenance/数据类型, source/来源
 ============== =====================================================================
 
 Revenue is converted to 亿元 on input (``万元`` × 1e-4); nothing inside the
@@ -28,6 +36,8 @@ from dataclasses import dataclass
 __all__ = [
     "TableSpec",
     "TABLES",
+    "DISPATCH",
+    "PROJECT_DISPATCH",
     "UNITS",
     "PROVENANCE",
     "REGION_LEVELS",
@@ -91,6 +101,65 @@ TABLES: dict[str, TableSpec] = {
         },
     ),
 }
+
+#: 月调度表: one row per entity and month, cumulative (累计) revenue from January (model/dispatch.py).
+#: Not a table of a dataset folder: it is read on its own (attain nowcast, attain run --ytd).
+DISPATCH = TableSpec(
+    "dispatch",
+    ("month", "value", "provenance"),
+    ("entity", "name", "park", "year", "month_value", "yoy", "unit", "source"),
+    {
+        "主体代码": "entity",
+        "企业代码": "entity",
+        "编码": "entity",
+        "企业名称": "name",
+        "名称": "name",
+        "园区": "park",
+        "所属园区": "park",
+        "园区名称": "park",
+        "年份": "year",
+        "月份": "month",
+        "累计主营业务收入": "value",
+        "本月主营业务收入": "month_value",
+        "同比增长": "yoy",
+        "同比增长(%)": "yoy",
+        "同比增长（%）": "yoy",
+        "单位": "unit",
+        "数据类型": "provenance",
+        "来源": "source",
+    },
+)
+
+#: 项目调度表 of the provincial 百项 list: one row per listed project, its state at the report month
+#: (model/project_dispatch.py). Read on its own (attain run --ytd-projects).
+PROJECT_DISPATCH = TableSpec(
+    "projects",
+    ("name", "status", "invest", "period", "provenance"),
+    ("code", "region", "total", "start", "finish", "producing", "unit", "source"),
+    {
+        "项目编号": "code",
+        "项目代码": "code",
+        "项目名称": "name",
+        "所属地区": "region",
+        "设区市": "region",
+        "地区": "region",
+        "总投资": "total",
+        "年初至报告期完成投资": "invest",
+        "本年完成投资": "invest",
+        "年初至今完成投资": "invest",
+        "形象进度": "status",
+        "开工日期": "start",
+        "开工时间": "start",
+        "竣工日期": "finish",
+        "竣工时间": "finish",
+        "投产日期": "producing",
+        "投产时间": "producing",
+        "报告期": "period",
+        "单位": "unit",
+        "数据类型": "provenance",
+        "来源": "source",
+    },
+)
 
 #: Accepted revenue units and their factor to 亿元.
 UNITS: dict[str, float] = {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4}

@@ -99,6 +99,7 @@ def _make_workspace(root: Path) -> Path:
     shutil.copytree(ROOT / "calibration" / "data", root / "path" / "to" / "mydata")
     shutil.copytree(ROOT / "calibration" / "figures", root / "calibration" / "figures")
     shutil.copy(ROOT / "calibration" / "topdown_check.md", root / "calibration" / "topdown_check.md")
+    shutil.copytree(ROOT / "calibration" / "data" / "monthly", root / "calibration" / "data" / "monthly")  # the mid-year update's 月调度表
     shutil.copy(ROOT / "calibration" / "parameters.toml", root / "parameters.toml")
     book = openpyxl.Workbook()
     sheet = book.active

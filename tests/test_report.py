@@ -102,6 +102,7 @@ def test_missing_sections_are_stated_not_invented(runs):
     assert "目标反推未随本次运行计算" in text
     # attain report computes the structural range like attain run: the summary shows it
     assert "结构区间未随本次运行计算" not in text and "结构区间" in text
+    assert "本次运行未读入月调度表" in text  # no mid-year update: said on the summary page
     # the list composition is part of every run with a pipeline now (summary.json pipeline.provincial_list)
     assert "名单构成未随本次运行计算" not in text and "省重大项目调度名单构成" in text
 
@@ -199,3 +200,34 @@ def test_cli_refuses_bad_combinations(runs, capsys):
     assert main(["report", "--from", str(runs["root"]), "-o", str(runs["root"] / "x.pdf")]) == 2
     err = capsys.readouterr().err
     assert "not both" in err and ".pdf" in err and "no manifest.json" in err
+
+
+def test_mid_year_update_section(tmp_path, capsys):
+    """A result run with the dispatch tables carries P before → after and the reasons into both languages."""
+    from model.data import default_data_dir
+
+    monthly = default_data_dir() / "monthly"
+    res = tmp_path / "ytd"
+    assert main(["run", "baseline", "--paths", "100", "--no-progress", "--no-structural", "-o", str(res),
+                 "--ytd", str(monthly / "2014-06.csv"), "--ytd-projects", str(monthly / "2014-06-projects.csv")]) == 0
+    ytd = json.loads((res / "summary.json").read_text(encoding="utf-8"))["ytd"]
+    for lang, heading in (("zh", "年中更新:1–6月调度数据对概率的影响"), ("en", "Mid-year update: what the January–June dispatch figures change")):
+        pdf = tmp_path / f"{lang}.pdf"
+        assert main(["report", "--from", str(res), "--lang", lang, "-o", str(pdf), "--backtest-paths", "0"]) == 0
+        pages = _text(pdf)
+        at = next(i for i, p in enumerate(pages) if heading in p)
+        section = "\n".join(pages[at:at + 3])
+        # every target the update moved or conditioned has its row: P before, P after, the paired change
+        moved = [r for r in ytd["targets"] if r["delta"] != 0 or (r.get("reported") or {}).get("conditioned")]
+        assert moved and any(r["id"] == "JX-MAJOR-START-2014" for r in moved)
+        for r in moved:
+            row = section[section.index(r["id"] + "\n"):][:160]  # the id, its short title, then year and numbers
+            assert f"{r['year']} {r['p_before']:.3f} {r['p_after']:.3f} {r['delta']:+.3f}" in row, row
+        # the assumption and its provenance, and what the project table does not condition
+        assert ("示意性月度历史" if lang == "zh" else "illustrative monthly history") in section
+        assert ("未按其更新" if lang == "zh" else "not conditioned") in section and "gz_1yi" in section
+        assert ("更新前" if lang == "zh" else "Before") in "\n".join(pages[1:at])  # the summary shows P before the update too
+    capsys.readouterr()
+    # a finished result carries its own update: --ytd with --from is refused
+    assert main(["report", "--from", str(res), "--ytd", str(monthly / "2014-06.csv"), "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "--from DIR shows it" in capsys.readouterr().err

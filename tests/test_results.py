@@ -273,3 +273,20 @@ def test_write_json_handles_numpy_and_leaves_no_temp(tmp_path):
     path = write_json({"n": np.int64(3), "x": np.float32(0.5), "a": np.arange(3), "名": "赣州"}, tmp_path / "sub" / "a.json")
     assert json.loads(path.read_text(encoding="utf-8")) == {"n": 3, "x": 0.5, "a": [0, 1, 2], "名": "赣州"}
     assert [p.name for p in path.parent.iterdir()] == ["a.json"]
+
+
+def test_manifest_hashes_the_mid_year_tables(out):
+    import dataclasses
+    import hashlib
+
+    from model.ytd_update import input_records
+
+    monthly = default_data_dir() / "monthly"
+    records = input_records(monthly / "2014-06.csv", None, monthly / "2014-06-projects.csv", None)
+    updated = dataclasses.replace(out, context=dataclasses.replace(out.context, ytd_inputs=records))
+    got = {r["role"]: r for r in results.manifest(updated, [])["ytd_inputs"]}
+    # the table, the default monthly history beside the data, and the project table, each with its bytes' SHA-256
+    for role, name in (("ytd", "2014-06.csv"), ("ytd_history", "history.csv"), ("ytd_projects", "2014-06-projects.csv")):
+        assert got[role]["path"] == str(monthly / name)
+        assert got[role]["sha256"] == hashlib.sha256((monthly / name).read_bytes()).hexdigest()
+    assert "ytd_inputs" not in results.manifest(out, [])  # a run without the update: manifest as before

@@ -8,6 +8,8 @@ next to the source.
 
 from __future__ import annotations
 
+from calendar import month_name
+
 from ..display import _id_list
 from ..summary import DECISIVE_BAND
 from . import figures, sections
@@ -105,6 +107,7 @@ def report_source(data: ReportData) -> tuple[str, dict[str, str]]:
     _preamble(doc)
     _cover(doc)
     _summary(doc)
+    _ytd(doc)
     _fans(doc)
     _counts(doc)
     _watch(doc)
@@ -206,8 +209,17 @@ def _summary(doc: _Doc) -> None:
     if prev is not None:
         reasons = _run_reasons(doc)
         doc.note(f"{L('previous')} ({L('previous_from')}: {prev['dir']}): {reasons}")
+    ytd = d.summary.get("ytd")
+    before = {r["id"]: r["p_before"] for r in ytd["targets"]} if ytd else {}
+    if ytd:
+        doc.note(L("ytd_summary", moved=sum(1 for r in ytd["targets"] if r["delta"] != 0)))
+    else:
+        doc.note(L("ytd_absent", as_of=d.as_of))
     header = [L("col_target"), L("col_year"), L("col_goal"), L("col_p"), L("col_light"), L("col_median")]
     cols = ["1fr", "auto", "auto", "auto", "auto", "auto"]
+    if ytd:
+        header.insert(3, L("col_before"))
+        cols.insert(3, "auto")
     if has_structural:
         header.append(L("col_structural"))
         cols.append("auto")
@@ -218,7 +230,8 @@ def _summary(doc: _Doc) -> None:
     for t in targets:
         q = t["quantiles"]
         lt = light(t["probability"])
-        row = [f"[{m(t['id'])} {m(_short(doc.title(t), 22 if prev is None else 10))}]", s(t["year"]), s(f"≥{num(t['at_least'])}"), s(p_text(t["probability"], t["se"])),
+        row = [f"[{m(t['id'])} {m(_short(doc.title(t), 22 if prev is None else 10))}]", s(t["year"]), s(f"≥{num(t['at_least'])}"),
+               *([s(f"{before[t['id']]:.3f}" if t["id"] in before else "–")] if ytd else []), s(p_text(t["probability"], t["se"])),
                f"[#box(circle(radius: 3pt, fill: rgb(\"{_LIGHTS[lt]}\"))) {m(L('light_' + lt))}]",
                s(f"{num(q['q50'])} [{num(q['q10'])}–{num(q['q90'])}]")]
         if has_structural:
@@ -228,6 +241,39 @@ def _summary(doc: _Doc) -> None:
             row += _change_cells(doc, t["id"])
         rows.append(row)
     doc.add(_table(f"({', '.join(cols)})", header, rows, size="7pt"), "#pagebreak()")
+
+
+def _ytd(doc: _Doc) -> None:
+    """The mid-year update: what was read and assumed, and every moved target's P before → after with its reason."""
+    from ..ytd_display import assumption_lines, reason
+
+    d, L = doc.d, doc.L
+    ytd = d.summary.get("ytd")
+    if not ytd:
+        return
+    nc, pr = ytd.get("nowcast"), ytd.get("projects")
+    month, year = (nc or pr)["month"], (nc or pr)["year"]
+    doc.add(f"= {m(L('ytd', month=month if doc.lang == 'zh' else month_name[month]))}", "")
+    doc.note(L("ytd_note", year=year))
+    doc.add(f"*{m(L('ytd_assumption'))}*", "")
+    for line in assumption_lines(ytd, doc.lang):
+        doc.add(f"#text(size: 8pt)[{m(line.strip())}]", "")
+    moved = [r for r in ytd["targets"] if r["delta"] != 0 or (r.get("reported") or {}).get("conditioned")]
+    # Targets the update cannot reach, grouped by why (a project flow of another programme or year, no table of its kind).
+    untouched: dict[str, list[str]] = {}
+    for r in ytd["targets"]:
+        if r not in moved and (r["source"] != "revenue nowcast"):
+            untouched.setdefault(reason(r, doc.lang), []).append(r["id"])
+    still = [r["id"] for r in ytd["targets"] if r not in moved and r["source"] == "revenue nowcast"]
+    rows = [[f"[{m(r['id'])} \\ #text(size: 6.5pt, fill: luma(90))[{m(_short(doc.title(r), 16))}]]", s(r["year"]), s(f"{r['p_before']:.3f}"), s(f"{r['p_after']:.3f}"),
+             s(f"{r['delta']:+.3f} ± {r['se_delta']:.3f}"), f"text(size: 6.5pt)[{m(reason(r, doc.lang))}]"] for r in moved]
+    header = [L("col_target"), L("col_year"), L("col_before"), L("col_after"), L("col_delta"), L("col_reason")]
+    doc.add(_table("(auto, auto, auto, auto, auto, 1fr)", header, rows, size="7pt", align="(left, left, right, right, right, left)"))
+    for why, ids in untouched.items():
+        doc.note(L("ytd_not_conditioned", n=len(ids), why=why, ids=_id_list(ids)))
+    if still:
+        doc.note(L("ytd_unchanged", n=len(still), ids=_id_list(still)))
+    doc.add("#pagebreak()")
 
 
 def _short(title: str, n: int = 22) -> str:

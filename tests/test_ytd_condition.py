@@ -1,0 +1,128 @@
+"""attain run --ytd: the update starts the paths from the nowcast, coherently, with common random numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from model.context import prepare
+from model.data import default_data_dir
+from model.engine import run_blocks
+from model.errors import UsageError
+from model.growth import simulate_leaves
+from model.scenario import load_scenario
+from model.ytd_condition import condition_for
+from model.ytd_update import compare_runs, prepare_ytd
+
+TABLE = default_data_dir() / "monthly" / "2014-06.csv"
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return prepare(load_scenario("baseline").with_overrides(paths=100, seed=7))
+
+
+@pytest.fixture(scope="module")
+def cond(ctx):
+    return prepare_ytd(ctx, TABLE)
+
+
+def test_first_year_is_the_nowcast_draw_and_parks_stay_coherent(ctx, cond):
+    h = ctx.hierarchy
+    leaves = simulate_leaves(ctx.params, h, len(ctx.years), 50, np.random.default_rng(0))
+    after = cond.apply(leaves, seed=7, block=0)
+    draws = cond.nowcast.draw(np.random.default_rng(np.random.SeedSequence(7, spawn_key=(2, 0))), 50)
+    for k, (u, g) in enumerate(zip(cond.nowcast.units, cond.groups)):
+        assert np.allclose(after[:, g, 0].sum(axis=1), draws[:, k], rtol=1e-10), u.entity
+    park = next(k for k, u in enumerate(cond.nowcast.units) if u.kind == "remainder" and u.members)
+    u = cond.nowcast.units[park]
+    firms = [k for k, v in enumerate(cond.nowcast.units) if v.entity in u.members]
+    node = h.aggregate(after)[:, h.node_index[u.entity], 0]
+    assert np.allclose(node, draws[:, park] + draws[:, firms].sum(axis=1), rtol=1e-10)
+    # later years keep each path's own growth after the current year
+    j = cond.groups[0][0]
+    assert np.allclose(after[:, j, 1] / after[:, j, 0], leaves[:, j, 1] / leaves[:, j, 0])
+
+
+def test_before_is_the_run_without_update_and_the_difference_is_paired(ctx, cond):
+    plain = run_blocks(ctx, 100, 7)
+    before = run_blocks(ctx, 100, 7)
+    after = run_blocks(dataclasses.replace(ctx, ytd=cond), 100, 7)
+    cmp = compare_runs(before, after, cond)
+    rows = {r["id"]: r for r in cmp["targets"]}
+    for tid, r in rows.items():
+        x = plain.stack("values", tid)
+        t = next(c.target for c in ctx.targets if c.target.id == tid)
+        assert r["p_before"] == float((x >= t.at_least).mean())
+    # project flows are not moved by revenue figures (milestones do not follow the cycle)
+    assert all(r["delta"] == 0.0 for r in rows.values() if r["source"] == "project state")
+    # the rare-earth cluster's 2014 target: its firms report, so its 2014 median moves to the nowcast
+    rew = rows["GZ-C-REW-2014"]
+    assert rew["reported"]["share_of_revenue"] > 0.9 and rew["current_year"]["median_after"] != rew["current_year"]["median_before"]
+    assert "illustrative monthly history" in cmp["nowcast"]["pattern_source"] and cmp["nowcast"]["month"] == 6
+
+
+def test_table_of_another_year_is_refused(cond, ctx):
+    with pytest.raises(UsageError, match="its figures are for 2014, but the run simulates from 2015"):
+        condition_for(cond.nowcast, ctx.hierarchy, 2015)
+
+
+def test_cli_run_with_ytd_prints_before_and_after(capsys):
+    import json
+
+    from model.cli import main
+
+    assert main(["run", "baseline", "--ytd", str(TABLE), "--paths", "100", "--no-structural", "--no-progress", "--json", "-"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = out["ytd"]["targets"]
+    assert {"p_before", "p_after", "delta", "se_delta", "source"} <= set(rows[0]) and out["ytd"]["nowcast"]["illustrative"]
+    assert main(["run", "baseline", "--ytd", str(TABLE), "--paths", "100", "--no-structural", "--no-progress", "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert "Mid-year update: January–June 2014" in text and "before" in text and "after" in text
+
+
+def test_ytd_flags_without_table_are_refused(capsys):
+    from model.cli import main
+
+    assert main(["run", "baseline", "--ytd-unit", "万元", "--paths", "100"]) == 2
+    assert "--ytd TABLE" in capsys.readouterr().err
+
+
+def test_non_reporters_move_by_their_beta_times_the_reporters_surprise(ctx, cond):
+    h = ctx.hierarchy
+    pool = cond.pooling
+    assert pool is not None and len(pool.leaves) > 0 and 0 < pool.share_of_revenue < 1
+    leaves = simulate_leaves(ctx.params, h, len(ctx.years), 60, np.random.default_rng(3))
+    after = cond.apply(leaves, seed=7, block=1)
+    draws = cond.nowcast.draw(np.random.default_rng(np.random.SeedSequence(7, spawn_key=(2, 1))), 60)
+    placed = [k for k, g in enumerate(cond.groups) if len(g)]
+    reported = np.concatenate([cond.groups[k] for k in placed])
+    assert all(leaves[:, cond.groups[k], 0].sum(axis=1).min() > 0 for k in placed)
+    surprise = np.log(draws[:, placed].sum(axis=1) / leaves[:, reported, 0].sum(axis=1))
+    factor = np.exp(pool.beta[None, :] * surprise[:, None])
+    np.testing.assert_allclose(after[:, pool.leaves, 0], leaves[:, pool.leaves, 0] * factor, rtol=1e-9)
+    np.testing.assert_allclose(after[:, pool.leaves, 3], leaves[:, pool.leaves, 3] * factor, rtol=1e-9)  # later years by the same factor
+    # the reporters' total surprise is shared in the direction it points (β > 0 here: one province, one macro path)
+    assert (pool.beta > 0).all() and pool.corr_total > 0.3
+    # without pooling the non-reporters keep their simulated year
+    plain = dataclasses.replace(cond, pooling=None).apply(leaves, seed=7, block=1)
+    np.testing.assert_array_equal(plain[:, pool.leaves, :], leaves[:, pool.leaves, :])
+
+
+def test_regression_betas_recover_known_slopes_and_shrink_noise():
+    from model.ytd_pooling import regression_betas
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, 4000)
+    y = np.column_stack([2 * x + rng.normal(0, 0.01, x.size), rng.normal(0, 0.01, x.size), -x + rng.normal(0, 0.01, x.size)])
+    shrunk, raw, pooled = regression_betas(x, y)
+    np.testing.assert_allclose(raw, [2.0, 0.0, -1.0], atol=0.02)
+    np.testing.assert_allclose(shrunk, raw, atol=0.01)  # real differences between leaves are kept
+    assert pooled == pytest.approx(raw.mean())
+    # leaves that all share one slope, estimated from few noisy paths: shrunk estimates sit closer to the truth
+    xs = rng.normal(0, 0.1, 40)
+    ys = 0.8 * xs[:, None] + rng.normal(0, 0.2, (40, 200))
+    s, r, _ = regression_betas(xs, ys)
+    assert np.abs(s - 0.8).mean() < 0.5 * np.abs(r - 0.8).mean()
