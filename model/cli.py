@@ -468,6 +468,10 @@ def _report_parser(sub) -> None:
     r.add_argument("-o", "--out", type=Path, metavar="FILE.pdf", help="the PDF (default: out/report-SCENARIO-LANG.pdf)")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--json", action="store_true", help="print where the PDF went as JSON")
+    r.add_argument("--sensitivity", type=Path, action="append", default=[], metavar="DIR",
+                   help="a tornado result folder of 'attain sensitivity ... -o DIR' to show (repeatable)")
+    r.add_argument("--goalseek", type=Path, action="append", default=[], metavar="FILE",
+                   help="a goal-seek answer of 'attain goalseek ... --json FILE' to show (repeatable)")
     _ytd_flags(r)
 
 
@@ -494,6 +498,12 @@ def _report_verb(args) -> int:
     if out.suffix.lower() != ".pdf":
         raise UsageError(f"-o {out}: expected a file name ending in .pdf")
     check_output_file(out, flag="-o")
+    from .report.analyses import read_goalseek, read_sensitivity
+
+    for folder in args.sensitivity:  # before any simulation: a wrong folder fails fast
+        read_sensitivity(folder)
+    for file in args.goalseek:
+        read_goalseek(file)
     for flag, folder in (("--from", args.from_dir), ("--previous", args.previous)):
         if folder is not None and not (folder / "manifest.json").is_file():
             raise UsageError(f"{flag} {folder}: not a result folder (no manifest.json); expected a folder written by 'attain run -o DIR'")
@@ -502,7 +512,8 @@ def _report_verb(args) -> int:
         if source is None:
             source = Path(tmp) / "result"
             _run_for_report(args, source)
-        data = assemble(source, lang=args.lang, previous=args.previous, backtest_paths=args.backtest_paths)
+        data = assemble(source, lang=args.lang, previous=args.previous, backtest_paths=args.backtest_paths,
+                        sensitivity=tuple(args.sensitivity), goalseek=tuple(args.goalseek))
         write_report(data, out)
     seconds = time.perf_counter() - t0
     info = {"report": str(out), "lang": args.lang, "scenario": data.summary["scenario"], "from": str(args.from_dir) if args.from_dir else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["run_table", "data_summary_table", "pad", "width", "assumption_lines"]
+__all__ = ["run_table", "data_summary_table", "pad", "width", "assumption_lines", "LIST_COLUMNS"]
 
 _ILLUSTRATIVE = {
     "zh": "注意:本结果基于示意性数据(合成面板嵌入真实公开数据),不代表实际统计。",
@@ -70,6 +70,13 @@ def _member_lines(targets: list[dict], lang: str) -> list[str]:
     return out + [fmt.format(id=t["id"], **t["members_2013"]) + (held.format(n=len(t["members_2013"]["synthetic_held"])) if t["members_2013"].get("synthetic_held") else "") for t in rows]
 
 
+#: Column headers of the provincial list's composition (``pipeline.provincial_list``), by language.
+LIST_COLUMNS: dict[str, dict[str, str]] = {
+    "zh": {"year": "年份", "listed": "列入", "added": "补充", "new": "新建", "continuing": "续建", "completing": "当年投产", "starts": "开工", "completions": "投产"},
+    "en": {"year": "year", "listed": "listed", "added": "added", "new": "new", "continuing": "contin.", "completing": "complet.", "starts": "starts", "completions": "compl."},
+}
+
+
 def _list_lines(lst: dict, lang: str) -> list[str]:
     """The 百项 list's composition and flows (path means) for each simulated year."""
     if not lst:
@@ -77,12 +84,11 @@ def _list_lines(lst: dict, lang: str) -> list[str]:
     m, years = lst["mean"], lst["years"]
     if lang == "zh":
         head = f"百项重大工业项目年度计划(列表长度 {lst['length']},各路径均值):新开工/续建/当年投产 = 列入 + 补充;开工、投产按列入项目计"
-        cols = ("年份", "列入", "补充", "新建", "续建", "当年投产", "开工", "投产")
     else:
         head = f"Provincial list of major projects (length {lst['length']}, path means): new + continuing + completing = listed + added; starts and completions counted among them"
-        cols = ("year", "listed", "added", "new", "contin.", "complet.", "starts", "compl.")
-    keys = ("listed", "added", "new", "continuing", "completing", "starts", "completions")
-    out = ["", head, "".join(pad(c, 9) for c in cols)]
+    cols = LIST_COLUMNS[lang]
+    keys = tuple(cols)[1:]
+    out = ["", head, "".join(pad(c, 9) for c in cols.values())]
     for i, y in enumerate(years):
         out.append(pad(str(y), 9) + "".join(pad(f"{m[k][i]:.1f}", 9) for k in keys))
     return out

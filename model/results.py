@@ -38,6 +38,9 @@ __all__ = [
 
 #: PNG text chunk ``Source`` of the figures attain draws (how a figure is recognised as attain's own).
 FIGURE_SOURCE = "attain calibrate --figures"
+#: Author of the meeting PDF (``attain report``), as its document information holds it: how a report is recognised.
+REPORT_AUTHOR = "attain"
+REPORT_MARK = b"/Author(" + REPORT_AUTHOR.encode() + b")"
 
 #: The files of a result folder (``manifest.json`` lists the other two).
 RESULT_FILES = frozenset({"summary.json", "paths.nc", "manifest.json"})
@@ -177,7 +180,9 @@ def is_attain_file(path: Path | str, kind: str | None = None) -> bool:
     Recognised by what attain puts in each kind of file: a JSON object with
     ``"tool": "attain"`` (or an M4 benchmark result), a Markdown report saying
     ``Written by `attain …` `` in its first lines (or the M4 benchmark's
-    report), a PNG whose ``Source`` text is :data:`FIGURE_SOURCE`, or a
+    report), a PNG whose ``Source`` text is :data:`FIGURE_SOURCE`, a PDF
+    report whose document information names attain as its author
+    (:data:`REPORT_MARK`), or a
     calibration artefact that :func:`model.artefact.load_params` reads.
     """
     path = Path(path)
@@ -185,6 +190,9 @@ def is_attain_file(path: Path | str, kind: str | None = None) -> bool:
         return False
     suffix = f".{kind}" if kind else path.suffix.lower()
     try:
+        if suffix == ".pdf":
+            data = path.read_bytes()
+            return data.startswith(b"%PDF") and REPORT_MARK in data
         if suffix == ".png":
             from PIL import Image
 

@@ -231,3 +231,34 @@ def test_mid_year_update_section(tmp_path, capsys):
     # a finished result carries its own update: --ytd with --from is refused
     assert main(["report", "--from", str(res), "--ytd", str(monthly / "2014-06.csv"), "-o", str(tmp_path / "x.pdf")]) == 2
     assert "--from DIR shows it" in capsys.readouterr().err
+
+
+def test_tornado_and_goal_seek_results_are_shown_with_their_source(runs, tmp_path, capsys):
+    """`attain sensitivity -o DIR` and `attain goalseek --json FILE` results appear in the PDF as computed."""
+    sens, seek = tmp_path / "sens", tmp_path / "seek.json"
+    assert main(["sensitivity", "baseline", "--target", "GZ-REV-2020", "--levers", "macro.shift", "--range", "macro.shift=-0.03:0.03",
+                 "--paths", "60", "--no-progress", "-o", str(sens)]) == 0
+    assert main(["goalseek", "baseline", "--target", "GZ-REV-2020", "--prob", "0.5", "--reverse", "--paths", "60", "--no-progress", "--json", str(seek)]) == 0
+    capsys.readouterr()
+    pdf = tmp_path / "r.pdf"
+    assert main(["report", "--from", str(runs["res"]), "--sensitivity", str(sens), "--goalseek", str(seek), "-o", str(pdf), "--backtest-paths", "0"]) == 0
+    text = "\n".join(_text(pdf))
+    assert "敏感性分析未随本次运行计算" not in text and "目标反推未随本次运行计算" not in text
+    bar = json.loads((sens / "results.json").read_text(encoding="utf-8"))["targets"][0]["bars"][0]
+    row = next(ln for ln in text.splitlines() if ln.startswith("macro.shift "))
+    assert f"{bar['p_low']:.3f} {bar['p_high']:.3f} {bar['delta_p']:+.3f} ± {bar['se_delta_p']:.3f}" in row
+    level = json.loads(seek.read_text(encoding="utf-8"))["level"]
+    assert f"可达到的最高水平:{level:,.0f}" in text
+    assert f"来自 {sens}" in text.replace("\n", "") and f"来自 {seek}" in text.replace("\n", "")
+    # The same path again: attain's own report is replaced; a PDF it did not write is not.
+    assert main(["report", "--from", str(runs["res"]), "-o", str(pdf), "--backtest-paths", "0"]) == 0
+    foreign = tmp_path / "minutes.pdf"
+    foreign.write_bytes(b"%PDF-1.7\n1 0 obj << /Author(someone) >> endobj\n")
+    assert main(["report", "--from", str(runs["res"]), "-o", str(foreign), "--backtest-paths", "0"]) == 2
+    assert foreign.read_bytes().startswith(b"%PDF-1.7\n1 0 obj")
+    # The wrong kind of input is named before any work.
+    capsys.readouterr()
+    assert main(["report", "--from", str(runs["res"]), "--sensitivity", str(seek), "-o", str(tmp_path / "x.pdf")]) == 2
+    assert f"--sensitivity {seek}" in capsys.readouterr().err
+    assert main(["report", "--from", str(runs["res"]), "--goalseek", str(sens / "results.json"), "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "not a goal-seek answer" in capsys.readouterr().err

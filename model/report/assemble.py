@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, ScenarioError, UsageError
-from . import sections
+from . import analyses, sections
 from .compare import run_changes, target_changes
 
 __all__ = ["ReportData", "assemble", "read_result", "BACKTEST_PATHS"]
@@ -75,7 +75,8 @@ def read_result(folder: Path | str, flag: str = "--from") -> tuple[dict, dict, s
     return out[0], out[1], digest
 
 
-def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | None = None, backtest_paths: int = BACKTEST_PATHS) -> ReportData:
+def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | None = None, backtest_paths: int = BACKTEST_PATHS,
+             sensitivity: tuple[Path | str, ...] = (), goalseek: tuple[Path | str, ...] = ()) -> ReportData:
     """Gather the report's data from a result folder.
 
     Parameters
@@ -87,6 +88,10 @@ def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | No
         The result folder of the previous report (for changes and reasons).
     backtest_paths : int
         Monte Carlo paths per origin of the appendix backtest (0 skips it).
+    sensitivity : paths, optional
+        Tornado result folders of ``attain sensitivity -o DIR`` (see :mod:`model.report.analyses`).
+    goalseek : paths, optional
+        Answers of ``attain goalseek --json FILE``.
 
     Returns
     -------
@@ -104,6 +109,9 @@ def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | No
                 "runs": run_changes(manifest, pman, keys), "targets": target_changes(summary["targets"], psum["targets"])}
     optional = {name: sections.optional_section(name, summary, result_dir) for name in sections.OPTIONAL_SECTIONS}
     optional["composition"] = sections.composition(summary)
+    if sensitivity or goalseek:
+        sens, seek = analyses.sensitivity_section([analyses.read_sensitivity(f) for f in sensitivity], [analyses.read_goalseek(f) for f in goalseek])
+        optional["sensitivity"], optional["goalseek"] = sens or optional["sensitivity"], seek or optional["goalseek"]
     return ReportData(
         lang=lang, result_dir=result_dir, summary=summary, manifest=manifest, manifest_hash=mhash,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -7,10 +7,10 @@ The PDF is written atomically (a temporary file moved into place).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
+from ..atomic import replace_bytes
 from ..errors import OutputError
 from .assemble import ReportData
 from .typst_source import report_source
@@ -72,13 +72,4 @@ def write_report(data: ReportData, path: Path | str) -> Path:
     path = Path(path)
     source, figures = report_source(data)
     pdf = compile_pdf(source, figures)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return replace_bytes(pdf, path)

@@ -144,6 +144,23 @@ LABELS: dict[str, tuple[str, str]] = {
         "Goal seek was not computed for this run: run attain goalseek {scenario}, then build this report from its results.",
     ),
     "goalseek": ("目标反推", "Goal seek"),
+    "analysis_source": (
+        "来自 {source}:情景 {scenario},每点 {paths} 条路径,种子 {seed}(各设计点共用随机数)。",
+        "From {source}: scenario {scenario}, {paths} paths per design point, seed {seed} (common random numbers across points).",
+    ),
+    "analysis_other_scenario": (
+        "注意:该分析针对情景 {other},而非本报告的情景 {scenario};数值不可直接相加比较。",
+        "Note: this analysis was run on scenario {other}, not on this report's scenario {scenario}; do not compare its numbers directly.",
+    ),
+    "analysis_other_data": (
+        "注意:该分析所用数据与本次运行不同(数据哈希 {other} ≠ {data})。",
+        "Note: this analysis used other data than this run (data hash {other} ≠ {data}).",
+    ),
+    "col_factor": ("因素", "Factor"),
+    "col_range": ("低端 → 高端", "Low → high"),
+    "col_p_low": ("P(低端)", "P(low)"),
+    "col_p_high": ("P(高端)", "P(high)"),
+    "col_delta_p": ("ΔP ± 标准误", "ΔP ± s.e."),
     "fiscal": ("奖励政策财政支出", "Fiscal cost of the reward schedules"),
     "fiscal_note": ("单位:万元/年;均值 [10%–90%]。", "万元 a year; mean [10%–90%]."),
     "not_evaluable_schedule": ("无法评估", "not evaluable"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from calendar import month_name
 
-from ..display import _id_list
+from ..display import LIST_COLUMNS, _id_list
+from ..results import REPORT_AUTHOR
 from ..summary import DECISIVE_BAND
 from . import figures, sections
 from .assemble import ReportData
@@ -123,7 +124,7 @@ def _preamble(doc: _Doc) -> None:
     mark = doc.L("illustrative_short") if d.summary.get("illustrative_data") else ""
     head = f"attain · {d.summary['scenario']}" + (f" · {mark}" if mark else "")
     doc.add(
-        f"#set document(title: {s(doc.L('title'))}, author: \"attain\")",
+        f"#set document(title: {s(doc.L('title'))}, author: {s(REPORT_AUTHOR)})",
         f"#set text(font: ({s(FONT)},), size: 9pt, lang: {s(doc.lang)}, cjk-latin-spacing: none)",
         "#set par(leading: 0.65em, spacing: 0.9em)",
         f"#set page(paper: \"a4\", margin: (x: 1.7cm, top: 2cm, bottom: 1.8cm),"
@@ -414,7 +415,8 @@ def _pipeline(doc: _Doc) -> None:
     if comp is None:
         doc.note(L("composition_absent"))
     else:
-        _generic(doc, comp)
+        names = LIST_COLUMNS[doc.lang]
+        _generic(doc, [{names.get(k, k): v for k, v in r.items()} for r in comp] if isinstance(comp, list) else comp)
 
 
 def _queues(doc: _Doc, pipe: dict) -> None:
@@ -459,6 +461,8 @@ def _sensitivity(doc: _Doc) -> None:
     sens = d.optional.get("sensitivity")
     if sens is None:
         doc.para(L("sensitivity_absent", scenario=scen))
+    elif isinstance(sens, dict) and "sources" in sens:
+        _tornados(doc, sens)
     else:
         probs = {t["id"]: t["probability"] for t in d.evaluable}
         for k, (name, rows) in enumerate(sections.records(sens).items()):
@@ -473,8 +477,44 @@ def _sensitivity(doc: _Doc) -> None:
     gs = d.optional.get("goalseek")
     if gs is None:
         doc.para(L("goalseek_absent", scenario=scen))
+    elif isinstance(gs, list) and all(isinstance(g, dict) and "mode" in g for g in gs):
+        from ..sensitivity_output import goalseek_text
+
+        for g in gs:
+            for line in goalseek_text(g, doc.lang).splitlines():
+                doc.para(line)
+            _provenance_notes(doc, {"source": g["source"], "scenario": g.get("scenario"), "paths_per_point": g.get("paths"), "seed": g.get("seed")})
     else:
         _generic(doc, gs)
+
+
+def _provenance_notes(doc: _Doc, src: dict) -> None:
+    """Where an analysis came from, and a warning when it was run on another scenario or other data."""
+    d, L = doc.d, doc.L
+    doc.note(L("analysis_source", source=src["source"], scenario=src.get("scenario"), paths=f"{src.get('paths_per_point') or 0:,}", seed=src.get("seed")))
+    scen = d.summary["scenario"]
+    if src.get("scenario") not in (None, scen):
+        doc.note(L("analysis_other_scenario", other=src["scenario"], scenario=scen))
+    data = d.manifest.get("data_hash")
+    if src.get("data_hash") and data and src["data_hash"] != data:
+        doc.note(L("analysis_other_data", other=src["data_hash"], data=data))
+
+
+def _tornados(doc: _Doc, sens: dict) -> None:
+    """One tornado chart and table per target, from ``attain sensitivity -o DIR`` folders."""
+    d, L = doc.d, doc.L
+    by_id = {t["id"]: t for t in d.evaluable}
+    for src in sens["sources"]:
+        _provenance_notes(doc, src)
+    for k, (tid, rows) in enumerate(sens["targets"].items()):
+        t = by_id.get(tid)
+        title = (t["title_zh"] if doc.lang == "zh" else t["title_en"]) if t else ""
+        doc.add(f"== {m(f'{tid} {title}'.strip())}", "")
+        bars = [(r["factor"], float(r["p_low"]), float(r["p_high"])) for r in rows]
+        doc.add(f"#{doc.figure(f'tornado_{k}.svg', figures.tornado_chart(bars, t['probability'] if t else None, doc.lang), width='85%')}", "")
+        body = [[s(r["factor"]), s(f"{r['low']:g} → {r['high']:g}"), s(f"{r['p_low']:.3f}"), s(f"{r['p_high']:.3f}"),
+                 s(f"{r['delta_p']:+.3f} ± {r['se_delta_p']:.3f}")] for r in rows]
+        doc.add(_table("(1fr, auto, auto, auto, auto)", [L("col_factor"), L("col_range"), L("col_p_low"), L("col_p_high"), L("col_delta_p")], body, size="7.5pt"))
 
 
 def _fiscal(doc: _Doc) -> None:
