@@ -339,12 +339,7 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     hist = np.nan_to_num(h.history)
     level = np.zeros((n_city, hist.shape[1]))
     np.add.at(level, city, hist)
-    pilot = history_pipeline(panel, dests)
-    added = np.zeros((n_city, len(pilot.years)))
-    np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
-    parks = list(panel.parks.index)
-    site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
-    np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
+    added = _pilot_added(panel, dests, h, city, n_city)
     observed = level[:, -1] - level[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.where(observed > 0, added[:, -1] / observed, 0.0), 0.0, 0.9)
@@ -356,6 +351,30 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
     shift = np.diff(np.concatenate([np.zeros((n_city, 1)), cum], axis=1), axis=1)
     return OrganicSplit(cities, observed, added[:, -1], share, yearly, shift[city])
+
+
+#: Pilot results by the objects that determine them (the panel, its hierarchy and the destinations);
+#: the objects are held, so an id is never reused while its entry lives. Structural variants
+#: change the macro view only, so every variant of a run reuses its pilot.
+_PILOT_CACHE: dict[tuple[int, int, int], tuple[tuple, np.ndarray]] = {}
+_PILOT_CACHE_SIZE = 4
+
+
+def _pilot_added(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, city: np.ndarray, n_city: int) -> np.ndarray:
+    """Revenue the history pilot's projects added to each city group by each data year (mean over pilot paths)."""
+    key = (id(panel), id(dests), id(h))
+    if key in _PILOT_CACHE:
+        return _PILOT_CACHE[key][1].copy()
+    pilot = history_pipeline(panel, dests)
+    added = np.zeros((n_city, len(pilot.years)))
+    np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
+    parks = list(panel.parks.index)
+    site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
+    np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
+    if len(_PILOT_CACHE) >= _PILOT_CACHE_SIZE:
+        _PILOT_CACHE.pop(next(iter(_PILOT_CACHE)))
+    _PILOT_CACHE[key] = ((panel, dests, h), added.copy())
+    return added
 
 
 def cycle_trend(params: GrowthParams, h: Hierarchy, shift: np.ndarray, horizon: int) -> np.ndarray:

@@ -46,7 +46,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from .dynamics import damped_growth, integrate_log_levels
 from .errors import ScenarioError
@@ -266,6 +265,8 @@ def _grid(view: MacroView, province: NDArray[np.float64]) -> _Grid:
     phi, log_sigma = (a.ravel() for a in np.meshgrid(phi_c, ls_c, indexing="ij"))
     res = filter_damped_trend(log_y, phi, np.exp(log_sigma), view.long_run_growth, view.long_run_growth_sd**2, view.measurement_sd)
     a, b = view.beta_ab
+    from scipy import stats  # imported when a posterior is computed, not to read stored parameters
+
     logp = res.loglik + stats.beta.logpdf(phi, a, b) + stats.norm.logpdf(log_sigma, np.log(view.shock_sd), SHOCK_SD_SPREAD)
     w = np.exp(logp - logp.max())
     w /= w.sum()
