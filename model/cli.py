@@ -109,6 +109,8 @@ def _run_parser(sub) -> None:
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
+    r.add_argument("--max-memory", metavar="SIZE", help="refuse the run before it starts if its estimated memory exceeds SIZE "
+                   "(e.g. 8GB; default: the memory the system reports available)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,6 +332,7 @@ def _run(args) -> int:
     for note in scenario.notes:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
+    _check_memory(args, ctx, scenario.get("scenario", "paths"))
     t1 = time.perf_counter()
     quiet = args.no_progress  # progress goes to stderr, so --json output stays clean
     out = run_blocks(ctx, scenario.get("scenario", "paths"), scenario.get("scenario", "seed"), args.workers, args.scheduler, progress=not quiet)
@@ -362,10 +365,25 @@ def _report(args, out, summary: dict) -> None:
             print(f"\nresults written to {args.out}/ (summary.json, paths.nc, manifest.json)")
 
 
+def _check_memory(args, ctx, paths: int) -> None:
+    """Refuse, before any path is simulated, a run whose estimated memory exceeds the limit."""
+    from .run_memory import available_memory, check_run_memory, estimate_run_memory, parse_size
+
+    if args.max_memory is not None:
+        limit, source = parse_size(args.max_memory), f"--max-memory {args.max_memory}"
+    else:
+        limit, source = available_memory(), "the memory this machine reports available; --max-memory sets another limit"
+    # On a Dask cluster the blocks run elsewhere; what comes back to this process is the per-path part.
+    check_run_memory(estimate_run_memory(ctx, paths, 1 if args.scheduler else args.workers), limit, source)
+
+
 def _check_run_flags(args) -> None:
     """Everything about ``attain run``'s flags that can be known before the data are loaded."""
     from .results import check_output_file, check_output_folder
+    from .run_memory import parse_size
 
+    if args.max_memory is not None:
+        parse_size(args.max_memory)
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
     if args.structural_paths is not None and args.structural_paths < 1:

@@ -24,7 +24,7 @@ from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows
 from .pipeline import LIST_FIELDS, finish_pipeline, prepare_pipeline
-from .targets import Outcome, crossing_counterfactual, measure
+from .targets import Outcome, crossing_counterfactual, measure, measure_years
 
 __all__ = ["BlockResult", "RunOutput", "simulate_block", "simulate_values", "run_blocks", "run_values", "block_plan", "pipeline_cycle"]
 
@@ -113,16 +113,16 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         Per context: target id -> (n,) measured value, for its evaluable targets.
     """
     drafts: dict[tuple, object] = {}
-    grown: dict[tuple, np.ndarray] = {}
+    gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
     out = []
     for ctx in ctxs:
         pkey = (id(ctx.pipeline), id(ctx.destinations), id(ctx.years))
         if pkey not in drafts:
             drafts[pkey] = _pipeline_draft(ctx, block, n, seed)
-        gkey = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
-        if gkey not in grown:
-            grown[gkey] = _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, drafts[pkey], grown[gkey])[0][-1]
+        key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
+        if key != gkey:
+            gkey, leaves = key, _grow(ctx, block, n, seed)
+        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves)[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
 
@@ -263,9 +263,10 @@ def _measure_all(ctx: RunContext, stages: list[Outcome]) -> BlockResult:
         if not c.evaluable:
             continue
         tid = c.target.id
-        res.values[tid] = measure(c, total)
-        res.components[tid] = np.stack([measure(c, s) for s in stages], axis=1)
-        res.paths[tid] = np.stack([measure(c, total, y) for y in range(len(ctx.years))], axis=1)
+        # Every year in one pass; the target year and the two earlier stages are read from it or measured once.
+        res.paths[tid] = measure_years(c, total)
+        res.values[tid] = res.paths[tid][:, c.year_index].copy()
+        res.components[tid] = np.stack([measure(c, s) for s in stages[:-1]] + [res.values[tid]], axis=1)
         if c.is_count and (len(c.nodes) or len(c.enterprises)):
             _, crosses, forced = crossing_counterfactual(c, total)
             hit = res.values[tid] >= c.target.at_least
