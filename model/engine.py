@@ -122,7 +122,7 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
         if key != gkey:
             gkey, leaves = key, _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves)[0][-1]
+        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True)[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
 
@@ -133,8 +133,11 @@ def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
     return simulate_leaves(ctx.params, ctx.hierarchy, len(ctx.years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
 
 
-def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None):
-    """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on."""
+def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False):
+    """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on.
+
+    ``final_only``: the last outcome only (what target values need).
+    """
     h = ctx.hierarchy
     leaves = _grow(ctx, block, n, seed) if leaves is None else leaves
     # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
@@ -152,10 +155,13 @@ def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, le
     alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None
     firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
     entrants = _entrant_firms(ctx, pipe)
+    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants)
+    if final_only:
+        return [total], counted, pipe, flows
     stages = [
         Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail),
         Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail),
-        Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants),
+        total,
     ]
     return stages, counted, pipe, flows
 

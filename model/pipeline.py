@@ -925,17 +925,20 @@ def provincial_list(
     if len(keep) == 0:
         return out
     times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
-    M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
+    # One contiguous (P, n) array per milestone: the yearly scans below read whole planes.
+    T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0))
+    M0, M7, M9 = T[0], T[7], T[9]
     buildable = valid & ~(build_months > max_build_months)
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
         sel = y0 + selection_month
         cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
-        stage = (times[..., :9] < sel).sum(-1)  # milestones reached: 9 = built, awaiting 投产
-        entered = np.take_along_axis(times, np.maximum(stage - 1, 0)[..., None], -1)[..., 0]
+        reached = T[:9] < sel
+        stage = reached.sum(0)  # milestones reached: 9 = built, awaiting 投产
+        entered = np.choose(np.maximum(stage - 1, 0), T[:9])  # time the current stage was entered
         # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
         building = stage >= 8
-        due = building & (times[..., 8] < y1)
+        due = building & (T[8] < y1)
         klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
         key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
         # The length-th smallest key per path (inf when fewer candidates); exact ties of
