@@ -16,7 +16,7 @@ same process before and after the figures (its minimum over all repeats). The
 ratio is what compares across machines and across a busy or idle machine
 (issue 18): a figure of 12.0 reference units takes twelve times as long as the
 reference on whatever machine ran it. Two whole-process figures are timed as a
-user sees them: the start-up (``attain run baseline --paths 1 --no-structural``)
+user sees them: the start-up (``attain run baseline --paths 100 --no-structural``)
 and the default run with its structural range (``attain run baseline --paths
 4000 --workers 2``).
 """
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     ctx = prepare(load_scenario("baseline"))
     prep = time.perf_counter() - t0
-    startup = timer.best(lambda: timed_command(["run", "baseline", "--paths", "1", "--no-structural", "--no-progress"]))
+    startup = timer.best(lambda: timed_command(["run", "baseline", "--paths", "100", "--no-structural", "--no-progress"]))
     structural = ["--structural-paths", "250"] if args.small else []  # CI: fewer variant paths
     default = timer.best(lambda: timed_command(["run", "baseline", "--paths", str(n_default), "--workers", "2", "--no-progress", *structural]))
     runs = [{"scenario": "baseline", "paths": n_main, "workers": w, "seconds": timer.best(lambda w=w: timed_run(ctx, n_main, w))} for w in (1, 2)]
@@ -170,7 +170,7 @@ def _markdown(r: dict) -> str:
              f"Each figure is the minimum of {r['repeats']} runs; **ref** is the figure divided by the fixed numpy reference workload "
              f"(`reference_workload`, {r['reference_s']:.3f} s here, minimum of {len(r['reference_all_s'])} timings in the same run).", "",
              "| whole process | seconds | ref |", "|---|---|---|",
-             f"| start-up: `attain run baseline --paths 1 --no-structural` | {w['startup_s']:.2f} | {w['startup_ref_units']:.1f} |",
+             f"| start-up: `attain run baseline --paths 100 --no-structural` | {w['startup_s']:.2f} | {w['startup_ref_units']:.1f} |",
              f"| default run: `attain run baseline --paths {d['paths']} --workers 2{(' ' + d['structural_args']) if d['structural_args'] else ''}` (structural range included) | {d['seconds']:.1f} | {d['ref_units']:.1f} |", "",
              "| scenario | paths | workers | seconds | ref | paths/s |", "|---|---|---|---|---|---|"]
     lines += [f"| {x['scenario']} | {x['paths']} | {x['workers']} | {x['seconds']:.1f} | {x['ref_units']:.1f} | {x['paths_per_s']:.0f} |" for x in r["runs"]]
