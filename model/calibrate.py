@@ -33,8 +33,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from .macro_view import MacroPosterior, macro_posterior
 from .hierarchy import Hierarchy
@@ -166,6 +164,8 @@ def calibrate(h: Hierarchy, province: np.ndarray, as_of: int | None = None) -> G
     -------
     GrowthParams
     """
+    import statsmodels.api as sm  # fitting only: a run reading stored parameters never imports it
+
     macro = macro_posterior(province)
     obs = growth_observations(h, np.diff(np.log(province)))
     if len(obs) < 30:
@@ -190,6 +190,8 @@ def _fit_mixed(obs: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, Estimate, np
     province's growth), so ``u`` measures industry shocks only. Returns phi,
     tau (sd of u), residuals on the original scale (u and c removed), diagnostics.
     """
+    import statsmodels.api as sm  # fitting only: a run reading stored parameters never imports it
+
     groups = (obs["group"] + ":" + obs["year"].astype(str)).to_numpy()
     years = pd.get_dummies(obs["year"]).to_numpy(float)
     x = np.column_stack([obs["dev_lag"].to_numpy(), years]) * w[:, None]
@@ -254,6 +256,8 @@ def _fit_size_law(resid: np.ndarray, log_size: np.ndarray) -> tuple[Estimate, Es
     Returns sigma, beta, unit-variance residuals and the correlation of the
     estimates of ``log sigma`` (the intercept) and ``beta`` (minus the slope).
     """
+    import statsmodels.api as sm  # fitting only: a run reading stored parameters never imports it
+
     y = np.log(np.abs(resid) + 1e-12)
     fit = sm.OLS(y, sm.add_constant(log_size)).fit()
     beta = -float(fit.params[1])
@@ -268,6 +272,8 @@ def _fit_size_law(resid: np.ndarray, log_size: np.ndarray) -> tuple[Estimate, Es
 
 def _fit_tail(z: np.ndarray) -> tuple[str, Estimate, dict]:
     """Choose Student-t or Laplace for the unit innovations by AIC (normal reported for reference)."""
+    from scipy import stats
+
     df, _, scale_t = stats.t.fit(z, floc=0.0)
     ll_t = float(stats.t.logpdf(z, df, 0.0, scale_t).sum())
     _, scale_l = stats.laplace.fit(z, floc=0.0)

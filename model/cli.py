@@ -118,6 +118,8 @@ def _run_parser(sub) -> None:
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
+    r.add_argument("--max-memory", metavar="SIZE", help="refuse the run before it starts if its estimated memory exceeds SIZE "
+                   "(e.g. 8GB; default: the memory the system reports available)")
     _ytd_flags(r)
 
 
@@ -349,6 +351,7 @@ def _run(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     ctx = prepare(scenario, as_of=args.as_of, data_dir=args.data)
     update = _ytd_update(args, ctx)  # before any simulation: a bad table fails fast
+    _check_memory(args, ctx, scenario.get("scenario", "paths") * (2 if update is not None else 1))  # an update runs before and after
     t1 = time.perf_counter()
     out, before = _simulate(args, update, ctx, scenario, args.workers, args.scheduler, progress=not args.no_progress)  # progress goes to stderr: --json stays clean
     out.timings.update(prepare_s=t1 - t0, workers=args.workers)
@@ -438,10 +441,25 @@ def _report(args, out, summary: dict) -> None:
             print(f"\nresults written to {args.out}/ (summary.json, paths.nc, manifest.json)")
 
 
+def _check_memory(args, ctx, paths: int) -> None:
+    """Refuse, before any path is simulated, a run whose estimated memory exceeds the limit."""
+    from .run_memory import available_memory, check_run_memory, estimate_run_memory, parse_size
+
+    if args.max_memory is not None:
+        limit, source = parse_size(args.max_memory), f"--max-memory {args.max_memory}"
+    else:
+        limit, source = available_memory(), "the memory this machine reports available; --max-memory sets another limit"
+    # On a Dask cluster the blocks run elsewhere; what comes back to this process is the per-path part.
+    check_run_memory(estimate_run_memory(ctx, paths, 1 if args.scheduler else args.workers), limit, source)
+
+
 def _check_run_flags(args) -> None:
     """Everything about ``attain run``'s flags that can be known before the data are loaded."""
     from .results import check_output_file, check_output_folder
+    from .run_memory import parse_size
 
+    if args.max_memory is not None:
+        parse_size(args.max_memory)
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more (local worker processes)")
     if args.structural_paths is not None and args.structural_paths < 1:

@@ -343,28 +343,56 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     -------
     OrganicSplit
     """
+    cities, city, n_city, observed, added, share, yearly = _history_split(panel, dests, h)
+    trend = np.cumsum(damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(len(years))))
+    ratio = np.exp(trend)[None, :]
+    cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
+    shift = np.diff(np.concatenate([np.zeros((n_city, 1)), cum], axis=1), axis=1)
+    return OrganicSplit(cities, observed, added[:, -1], share, yearly, shift[city])
+
+
+#: The history split by the objects that determine it (the panel, its hierarchy and the destinations);
+#: the objects are held, so an id is never reused while its entry lives. Structural variants
+#: change the macro view only, so every variant of a run reuses its pilot and split.
+_SPLIT_CACHE: dict[tuple[int, int, int], tuple[tuple, tuple]] = {}
+_SPLIT_CACHE_SIZE = 4
+
+
+def _history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy) -> tuple:
+    """The part of :func:`organic_split` no parameter changes: cities, observed and project growth, shares."""
+    key = (id(panel), id(dests), id(h))
+    if key not in _SPLIT_CACHE:
+        if len(_SPLIT_CACHE) >= _SPLIT_CACHE_SIZE:
+            _SPLIT_CACHE.pop(next(iter(_SPLIT_CACHE)))
+        _SPLIT_CACHE[key] = ((panel, dests, h), _compute_history_split(panel, dests, h))
+    return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in _SPLIT_CACHE[key][1])
+
+
+def _compute_history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy) -> tuple:
     city, n_city = _leaf_cities(panel, h)
     cities = list(panel.regions.index[panel.regions["level"] == "city"]) + [""]
     hist = np.nan_to_num(h.history)
     level = np.zeros((n_city, hist.shape[1]))
     np.add.at(level, city, hist)
-    pilot = history_pipeline(panel, dests)
-    added = np.zeros((n_city, len(pilot.years)))
-    np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
-    parks = list(panel.parks.index)
-    site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
-    np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
+    added = _pilot_added(panel, dests, h, city, n_city)
     observed = level[:, -1] - level[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.where(observed > 0, added[:, -1] / observed, 0.0), 0.0, 0.9)
         proj = np.concatenate([np.zeros((n_city, 1)), added], axis=1)  # projects before year 2 of the data: none
         d_level, d_proj = np.diff(level, axis=1), np.diff(proj, axis=1)
         yearly = np.where(d_level > 0, 1.0 - d_proj / d_level, np.nan)
-    trend = np.cumsum(damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(len(years))))
-    ratio = np.exp(trend)[None, :]
-    cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
-    shift = np.diff(np.concatenate([np.zeros((n_city, 1)), cum], axis=1), axis=1)
-    return OrganicSplit(cities, observed, added[:, -1], share, yearly, shift[city])
+    return cities, city, n_city, observed, added, share, yearly
+
+
+def _pilot_added(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, city: np.ndarray, n_city: int) -> np.ndarray:
+    """Revenue the history pilot's projects added to each city group by each data year (mean over pilot paths)."""
+    pilot = history_pipeline(panel, dests)
+    added = np.zeros((n_city, len(pilot.years)))
+    np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
+    parks = list(panel.parks.index)
+    site_city = [_city_of(panel, parks[p])[1] for p, _ in pilot.site_pairs]
+    np.add.at(added, np.asarray(site_city, np.intp), pilot.revenue_to_new.mean(axis=0))
+    return added
 
 
 def cycle_trend(params: GrowthParams, h: Hierarchy, shift: np.ndarray, horizon: int) -> np.ndarray:

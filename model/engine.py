@@ -23,10 +23,10 @@ from .entrants import EntrantFirms
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows
-from .pipeline import LIST_FIELDS, simulate_pipeline
-from .targets import Outcome, crossing_counterfactual, measure
+from .pipeline import LIST_FIELDS, finish_pipeline, prepare_pipeline
+from .targets import Outcome, crossing_counterfactual, measure, measure_years
 
-__all__ = ["BlockResult", "RunOutput", "simulate_block", "run_blocks", "block_plan", "pipeline_cycle"]
+__all__ = ["BlockResult", "RunOutput", "simulate_block", "simulate_values", "run_blocks", "run_values", "block_plan", "pipeline_cycle"]
 
 #: Region-like aggregates whose full path distributions are kept.
 _FLOW_FIELDS = ("signed", "starts", "completions", "reserve", "in_production", "new_enterprises")
@@ -90,9 +90,56 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     -------
     BlockResult
     """
-    h, years = ctx.hierarchy, ctx.years
+    stages, counted, pipe, flows = _block_stages(ctx, block, n, seed)
+    res = _measure_all(ctx, stages)
+    res.nodes = stages[-1].nodes[:, [ctx.hierarchy.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
+    res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
+    res.queues, res.lag_months = _pipeline_stats(pipe)
+    res.fiscal = _fiscal(ctx, stages[-1], counted.start)
+    return res
+
+
+def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> list[dict[str, np.ndarray]]:
+    """Each context's measured target values on one block (what a structural variant needs).
+
+    The contexts are variants of one run: the pipeline's draws and milestones are
+    computed once per distinct pipeline and the growth paths once per distinct set
+    of growth inputs, then each context adds its own cycle, counts and revenue.
+    Every value equals, float for float, ``simulate_block(ctx, ...).values``.
+
+    Returns
+    -------
+    list of dict
+        Per context: target id -> (n,) measured value, for its evaluable targets.
+    """
+    drafts: dict[tuple, object] = {}
+    gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
+    out = []
+    for ctx in ctxs:
+        pkey = (id(ctx.pipeline), id(ctx.destinations), id(ctx.years))
+        if pkey not in drafts:
+            drafts[pkey] = _pipeline_draft(ctx, block, n, seed)
+        key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
+        if key != gkey:
+            gkey, leaves = key, _grow(ctx, block, n, seed)
+        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True)[0][-1]
+        out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
+    return out
+
+
+def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
+    """Leaf revenue paths of one block, (n, leaves, years), before counts."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
-    leaves = simulate_leaves(ctx.params, h, len(years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
+    return simulate_leaves(ctx.params, ctx.hierarchy, len(ctx.years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
+
+
+def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False):
+    """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on.
+
+    ``final_only``: the last outcome only (what target values need).
+    """
+    h = ctx.hierarchy
+    leaves = _grow(ctx, block, n, seed) if leaves is None else leaves
     # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
     counted = block_counts(ctx.counts, h, leaves, seed, block)
     leaves = counted.leaves
@@ -100,7 +147,7 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
         leaves = ctx.ytd.apply(leaves, seed, block)
     ent = leaves[:, h.enterprise_leaves, :]
     organic = h.aggregate(leaves)
-    pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves))
+    pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves), draft)
     ent_add, site_rev, flows = _pipeline_parts(ctx, pipe, n)
     # sum_rows, not einsum/BLAS: bit-identical whatever the BLAS thread count (1 worker, pool, Dask)
     proj_nodes = sum_rows(h.matrix[:, h.enterprise_leaves], ent_add)
@@ -110,17 +157,15 @@ def simulate_block(ctx: RunContext, block: int, n: int, seed: int) -> BlockResul
     alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None
     firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
     entrants = _entrant_firms(ctx, pipe)
+    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants)
+    if final_only:
+        return [total], counted, pipe, flows
     stages = [
         Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail),
         Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail),
-        Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants),
+        total,
     ]
-    res = _measure_all(ctx, stages)
-    res.nodes = stages[-1].nodes[:, [h.node_index[k] for k in key_nodes(ctx)], :].astype(np.float32)
-    res.flows = {f"{p}.{f}": v for (p, f), v in flows.items()}
-    res.queues, res.lag_months = _pipeline_stats(pipe)
-    res.fiscal = _fiscal(ctx, stages[-1], counted.start)
-    return res
+    return stages, counted, pipe, flows
 
 
 def _entrant_firms(ctx: RunContext, pipe) -> EntrantFirms | None:
@@ -165,13 +210,20 @@ def pipeline_cycle(ctx: RunContext, leaves: np.ndarray) -> np.ndarray | None:
     return growth - ctx.cycle_trend[None, :]
 
 
-def _pipeline(ctx: RunContext, block: int, n: int, seed: int, cycle: np.ndarray | None = None):
+def _pipeline_draft(ctx: RunContext, block: int, n: int, seed: int):
     if ctx.pipeline is None:
         return None
     root = np.random.SeedSequence(seed, spawn_key=(1,))
+    return prepare_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"))
+
+
+def _pipeline(ctx: RunContext, block: int, n: int, seed: int, cycle: np.ndarray | None = None, draft=None):
+    draft = _pipeline_draft(ctx, block, n, seed) if draft is None else draft
+    if draft is None:
+        return None
     # Monthly 月调度 snapshots are kept for the first block's first paths only: the engine needs yearly figures.
-    return simulate_pipeline(ctx.pipeline, ctx.destinations, n, ctx.years, root, path_offset=block * ctx.scenario.get("scenario", "block_size"), monthly_paths=10 if block == 0 else 0, cycle=cycle,
-                             list_condition=ctx.ytd_projects)  # a project dispatch table's reported list events (None: none)
+    return finish_pipeline(draft, monthly_paths=10 if block == 0 else 0, cycle=cycle,
+                           list_condition=ctx.ytd_projects)  # a project dispatch table's reported list events (None: none)
 
 
 def _pipeline_parts(ctx: RunContext, pipe, n: int) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -220,9 +272,10 @@ def _measure_all(ctx: RunContext, stages: list[Outcome]) -> BlockResult:
         if not c.evaluable:
             continue
         tid = c.target.id
-        res.values[tid] = measure(c, total)
-        res.components[tid] = np.stack([measure(c, s) for s in stages], axis=1)
-        res.paths[tid] = np.stack([measure(c, total, y) for y in range(len(ctx.years))], axis=1)
+        # Every year in one pass; the target year and the two earlier stages are read from it or measured once.
+        res.paths[tid] = measure_years(c, total)
+        res.values[tid] = res.paths[tid][:, c.year_index].copy()
+        res.components[tid] = np.stack([measure(c, s) for s in stages[:-1]] + [res.values[tid]], axis=1)
         if c.is_count and (len(c.nodes) or len(c.enterprises)):
             _, crosses, forced = crossing_counterfactual(c, total)
             hit = res.values[tid] >= c.target.at_least
@@ -251,13 +304,36 @@ def run_blocks(ctx: RunContext, n_paths: int, seed: int, workers: int = 1, sched
     """
     plan = block_plan(n_paths, ctx.scenario.get("scenario", "block_size"))
     t0 = time.perf_counter()
-    if scheduler:
-        blocks = _run_dask(ctx, plan, seed, scheduler, progress)
-    elif workers > 1:
-        blocks = _run_pool(ctx, plan, seed, workers, progress)
-    else:
-        blocks = [simulate_block(ctx, b, n, seed) for b, n in _progress(plan, progress)]
+    blocks = _run_tasks(simulate_block, ctx, plan, seed, workers, scheduler, progress)
     return RunOutput(ctx, n_paths, seed, blocks, {"simulate_s": time.perf_counter() - t0})
+
+
+def run_values(ctxs: list[RunContext], n_paths: int, seed: int, workers: int = 1, scheduler: str | None = None) -> list[dict[str, np.ndarray]]:
+    """Measured target values of several variants of one run on its first ``n_paths`` paths.
+
+    One task per block computes every variant (:func:`simulate_values`), so what
+    the variants share is computed once per block; the values equal those of
+    :func:`run_blocks` on each context.
+
+    Returns
+    -------
+    list of dict
+        Per context: target id -> (n_paths,) values in block order.
+    """
+    if not ctxs:
+        return []
+    plan = block_plan(n_paths, ctxs[0].scenario.get("scenario", "block_size"))
+    blocks = _run_tasks(simulate_values, list(ctxs), plan, seed, workers, scheduler, False)
+    return [{tid: np.concatenate([b[k][tid] for b in blocks]) for tid in blocks[0][k]} for k in range(len(ctxs))]
+
+
+def _run_tasks(fn, ctx, plan, seed: int, workers: int, scheduler: str | None, progress: bool) -> list:
+    """``fn(ctx, block, n, seed)`` for every block of the plan, in block order."""
+    if scheduler:
+        return _run_dask(fn, ctx, plan, seed, scheduler, progress)
+    if workers > 1:
+        return _run_pool(fn, ctx, plan, seed, workers, progress)
+    return [fn(ctx, b, n, seed) for b, n in _progress(plan, progress)]
 
 
 def _progress(items, on: bool, total: int | None = None):
@@ -268,22 +344,22 @@ def _progress(items, on: bool, total: int | None = None):
     return tqdm(items, total=total or len(items), desc="blocks", unit="block")
 
 
-_WORKER_CTX: RunContext | None = None
+_WORKER_CTX = None
 
 
-def _init_worker(ctx: RunContext) -> None:
+def _init_worker(ctx) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
 
 
-def _worker_block(block: int, n: int, seed: int) -> BlockResult:
+def _worker_block(fn, block: int, n: int, seed: int):
     assert _WORKER_CTX is not None
-    return simulate_block(_WORKER_CTX, block, n, seed)
+    return fn(_WORKER_CTX, block, n, seed)
 
 
-def _run_pool(ctx: RunContext, plan, seed: int, workers: int, progress: bool) -> list[BlockResult]:
+def _run_pool(fn, ctx, plan, seed: int, workers: int, progress: bool) -> list:
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        futures = [pool.submit(_worker_block, b, n, seed) for b, n in plan]
+        futures = [pool.submit(_worker_block, fn, b, n, seed) for b, n in plan]
         for _ in _progress(_as_completed(futures), progress, len(futures)):
             pass
         return [f.result() for f in futures]
@@ -295,12 +371,12 @@ def _as_completed(futures):
     return as_completed(futures)
 
 
-def _run_dask(ctx: RunContext, plan, seed: int, address: str, progress: bool) -> list[BlockResult]:
+def _run_dask(fn, ctx, plan, seed: int, address: str, progress: bool) -> list:
     from dask.distributed import Client, as_completed
 
     with Client(address) as client:
         remote_ctx = client.scatter(ctx, broadcast=True)
-        futures = [client.submit(simulate_block, remote_ctx, b, n, seed, pure=False) for b, n in plan]
+        futures = [client.submit(fn, remote_ctx, b, n, seed, pure=False) for b, n in plan]
         for _ in _progress(as_completed(futures), progress, len(futures)):
             pass
         return client.gather(futures)

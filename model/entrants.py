@@ -84,10 +84,15 @@ def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | No
     return EntrantFirms(revenue, site)
 
 
-def count_in_sites(firms: EntrantFirms, sites: np.ndarray, year: int, threshold: float) -> np.ndarray:
-    """Per path, new firms at one of ``sites`` with revenue above ``threshold`` in year column ``year``."""
+def count_in_sites(firms: EntrantFirms, sites: np.ndarray, year: int | slice, threshold: float) -> np.ndarray:
+    """Per path, new firms at one of ``sites`` with revenue above ``threshold`` in year column ``year``.
+
+    ``year`` may be a slice of year columns: the result then has one column per year, (P, n_years).
+    """
+    years = firms.revenue[:, :, year]
     if firms.revenue.shape[1] == 0 or len(sites) == 0:
-        return np.zeros(firms.revenue.shape[0])
+        return np.zeros((firms.revenue.shape[0],) + years.shape[2:])
     lookup = np.zeros(max(int(np.max(sites)), int(firms.site.max(initial=0))) + 2, bool)  # last entry: padding (-1)
     lookup[np.asarray(sites)] = True
-    return ((firms.revenue[:, :, year] > threshold) & lookup[firms.site]).sum(axis=1).astype(float)
+    at_site = lookup[firms.site] if years.ndim == 2 else lookup[firms.site][:, :, None]
+    return ((years > threshold) & at_site).sum(axis=1).astype(float)

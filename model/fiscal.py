@@ -10,6 +10,7 @@ running maximum of revenue (history included).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -42,6 +43,11 @@ class CompiledSchedule:
     peak: np.ndarray
     evaluable: bool = True
     why_not: str = ""
+
+    @cached_property
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`cumulative_table` of the schedule, built once per run (not once per block)."""
+        return cumulative_table(self.schedule)
 
 
 def cumulative_table(schedule: FiscalSchedule) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +82,7 @@ def yearly_cost(c: CompiledSchedule, values: np.ndarray, peak: np.ndarray | None
     ndarray (P, H)
         In the schedule's amount unit (万元).
     """
-    table = cumulative_table(c.schedule)
+    table = c.table
     base = c.peak[None, :, None] if peak is None else np.asarray(peak)[:, :, None]
     peaks = np.maximum.accumulate(np.maximum(values, base), axis=2)
     before = np.concatenate([np.broadcast_to(base, peaks[:, :, :1].shape), peaks[:, :, :-1]], axis=2)

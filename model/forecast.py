@@ -43,7 +43,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.signal import lfilter
 
 from model.dynamics import damped_growth, integrate_log_levels, unit_student_t
 
@@ -350,6 +349,8 @@ def _filtered_growth(g: NDArray[np.float64], mu: float, w: float) -> float:
     """Exponentially weighted growth (newest weight ``w``), started at the first growth."""
     if g.size == 0:
         return mu
+    from scipy.signal import lfilter  # scipy.signal imports scipy.stats: not at start-up
+
     out, _ = lfilter([w], [1.0, -(1.0 - w)], g, zi=[(1.0 - w) * g[0]])
     return float(out[-1])
 

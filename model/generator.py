@@ -29,7 +29,7 @@ from . import generator_spec as S
 from .monthly_generator import MONTHLY_FILES, generate_monthly
 from .project_generator import PROJECT_FILE, generate_projects
 
-__all__ = ["generate", "write_dataset", "SEED", "SYNTHETIC_SOURCE"]
+__all__ = ["generate", "write_dataset", "write_registry_dataset", "SEED", "SYNTHETIC_SOURCE"]
 
 SEED = 20131231
 SYNTHETIC_SOURCE = f"illustrative: model.generator seed {SEED}"
@@ -457,12 +457,36 @@ class _Builder:
         return rows
 
 
+def write_registry_dataset(folder: Path | str, n_firms: int, seed: int = SEED) -> None:
+    """Write the illustrative registry-scale dataset (:mod:`model.registry_scale`) to ``folder``."""
+    from .data import load_dataset
+    from .registry_scale import split_remainders
+
+    folder = Path(folder)
+    write_dataset(folder, seed)
+    tables = split_remainders(generate(seed), load_dataset(folder), n_firms, seed + 1, f"illustrative: model.registry_scale seed {seed + 1}")
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False, float_format="%.4f", lineterminator="\n")
+    meta = _META.format(seed=seed).replace('name = "jiangxi-ganzhou-2013-illustrative"', f'name = "jiangxi-ganzhou-2013-registry-{n_firms}-illustrative"')
+    note = (f"# REGISTRY SCALE ({n_firms} enterprises): the remainders of the embedded panel split into made-up firms\n"
+            f"# by model.registry_scale (python -m model.generator FOLDER --registry {n_firms}); not shipped, for benchmarks.\n")
+    (folder / "dataset.toml").write_text(note + meta, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m model.generator FOLDER``: write the illustrative dataset."""
-    argv = sys.argv[1:] if argv is None else argv
-    folder = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "calibration" / "data"
-    write_dataset(folder)
-    print(f"wrote illustrative dataset to {folder}")
+    """``python -m model.generator FOLDER [--registry N]``: write the illustrative dataset (or its registry-scale version)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m model.generator", description="write the illustrative dataset")
+    ap.add_argument("folder", nargs="?", type=Path, default=Path(__file__).resolve().parents[1] / "calibration" / "data")
+    ap.add_argument("--registry", type=int, metavar="N", help="registry scale: split the remainders into made-up firms up to N enterprises (e.g. 7000)")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.registry:
+        write_registry_dataset(args.folder, args.registry)
+        print(f"wrote illustrative registry-scale dataset ({args.registry} enterprises) to {args.folder}")
+        return 0
+    write_dataset(args.folder)
+    print(f"wrote illustrative dataset to {args.folder}")
     return 0
 
 

@@ -46,7 +46,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from .dynamics import damped_growth, integrate_log_levels
 from .errors import ScenarioError
@@ -258,6 +257,22 @@ class _Grid:
     growth_var: NDArray[np.float64]       # (K,)
 
 
+_NORM_LOG_C = float(np.log(np.sqrt(2 * np.pi)))
+
+
+def _beta_logpdf(x: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
+    """``scipy.stats.beta.logpdf`` on (0, 1), float for float, without importing scipy.stats (start-up)."""
+    from scipy.special import betaln, xlog1py, xlogy
+
+    return (xlog1py(b - 1.0, -x) + xlogy(a - 1.0, x) - betaln(a, b)) - np.log(1.0)
+
+
+def _norm_logpdf(x: NDArray[np.float64], loc: float, scale: float) -> NDArray[np.float64]:
+    """``scipy.stats.norm.logpdf``, float for float, without importing scipy.stats."""
+    z = (np.asarray(x, float) - loc) / scale
+    return (-z**2 / 2.0 - _NORM_LOG_C) - np.log(scale)
+
+
 def _grid(view: MacroView, province: NDArray[np.float64]) -> _Grid:
     log_y = np.log(province)
     phi_c = (np.arange(_N_PHI) + 0.5) / _N_PHI
@@ -266,7 +281,7 @@ def _grid(view: MacroView, province: NDArray[np.float64]) -> _Grid:
     phi, log_sigma = (a.ravel() for a in np.meshgrid(phi_c, ls_c, indexing="ij"))
     res = filter_damped_trend(log_y, phi, np.exp(log_sigma), view.long_run_growth, view.long_run_growth_sd**2, view.measurement_sd)
     a, b = view.beta_ab
-    logp = res.loglik + stats.beta.logpdf(phi, a, b) + stats.norm.logpdf(log_sigma, np.log(view.shock_sd), SHOCK_SD_SPREAD)
+    logp = res.loglik + _beta_logpdf(phi, a, b) + _norm_logpdf(log_sigma, np.log(view.shock_sd), SHOCK_SD_SPREAD)
     w = np.exp(logp - logp.max())
     w /= w.sum()
     cov = res.cov[:, 1:, 1:]

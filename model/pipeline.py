@@ -84,7 +84,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
+from scipy.special import ndtri, pdtr, pdtrik
 
 from .levers import PROGRAMMES, validate_levers
 from .entrants import entrant_firms
@@ -115,6 +115,9 @@ __all__ = [
     "fast_timeline",
     "aggregate",
     "simulate_pipeline",
+    "PipelineDraft",
+    "prepare_pipeline",
+    "finish_pipeline",
 ]
 
 #: Milestones of a project, in order (index = milestone number).
@@ -567,8 +570,6 @@ def _uniform_block(
     from their own sub-stream.  Raising the intake therefore only appends
     projects; every other project keeps its attributes.
     """
-    from scipy.stats import poisson
-
     # Intake of a calendar year: the lever from the policy start on, history before it.
     first_cal = params.first_year - params.warmup_years
     year_start = 12.0 * (np.arange(n_years_total) - params.warmup_years)
@@ -577,7 +578,7 @@ def _uniform_block(
     fixed = np.array([not p.poisson for p in params.programmes])
     n_prog = len(lam)
     u_cnt = np.stack([_child(ss, 0).random((n_prog, n_years_total)) for ss in seeds]) if seeds else np.zeros((0, n_prog, n_years_total))
-    all_counts = np.maximum(poisson.ppf(u_cnt, lam[None]), 0).astype(np.int64)
+    all_counts = np.maximum(poisson_ppf(u_cnt, lam[None]), 0).astype(np.int64)
     all_counts[:, fixed] = np.rint(lam[fixed]).astype(np.int64)[None]
     n_cols = len(_U_COLS)
     width = [int(all_counts[:, k].sum(-1).max(initial=0)) for k in range(n_prog)]
@@ -612,6 +613,26 @@ def _uniform_block(
             valid[i, c0:c0 + row] = True
             year[i, c0:c0 + row] = np.repeat(np.arange(n_years_total), counts[k])
     return U, valid, prog, year, slices
+
+
+def poisson_ppf(q: NDArray, mu: NDArray) -> NDArray:
+    """``scipy.stats.poisson.ppf(q, mu)``, float for float, without importing scipy.stats (start-up).
+
+    The same steps as scipy 1.x: ``ceil(pdtrik(q, mu))``, stepped down by one where
+    the CDF there already reaches ``q``; ``q = 0`` gives −1, ``q = 1`` gives inf,
+    a negative ``mu`` NaN.
+    """
+    q, mu = np.broadcast_arrays(np.asarray(q, float), np.asarray(mu, float))
+    out = np.full(q.shape, np.nan)
+    ok = mu >= 0
+    inside = ok & (q > 0) & (q < 1)
+    out[ok & (q == 0)] = -1.0
+    out[ok & (q == 1)] = np.inf
+    qq, mm = q[inside], mu[inside]
+    vals = np.ceil(pdtrik(qq, mm))
+    vals1 = np.maximum(vals - 1, 0)
+    out[inside] = np.where(pdtr(vals1, mm) >= qq, vals1, vals)
+    return out
 
 
 def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
@@ -884,22 +905,26 @@ class ListCondition:
 
 def list_membership(
     times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, y: int,
-    length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
+    length: int, selection_month: float = 3.0, max_build_months: float = math.inf, planes: NDArray | None = None,
 ) -> tuple[NDArray, NDArray]:
     """Which projects are on year ``y``'s list: ``(listed at selection, added during the year)``, each (P, n) bool.
 
-    The rule is that of :func:`provincial_list` (which counts these sets).
+    The rule is that of :func:`provincial_list` (which counts these sets). ``planes`` is
+    ``times[..., :10]`` as one contiguous (10, P, n) array per milestone (computed when not
+    given; :func:`provincial_list` passes it for every year).
     """
-    M0, M7, M9 = times[..., 0], times[..., 7], times[..., 9]
+    T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0)) if planes is None else planes
+    M0, M7, M9 = T[0], T[7], T[9]
     buildable = valid & ~(build_months > max_build_months)
     y0, y1 = 12.0 * y, 12.0 * (y + 1)
     sel = y0 + selection_month
     cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
-    stage = (times[..., :9] < sel).sum(-1)  # milestones reached: 9 = built, awaiting 投产
-    entered = np.take_along_axis(times, np.maximum(stage - 1, 0)[..., None], -1)[..., 0]
+    reached = T[:9] < sel
+    stage = reached.sum(0)  # milestones reached: 9 = built, awaiting 投产
+    entered = np.choose(np.maximum(stage - 1, 0), T[:9])  # time the current stage was entered
     # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
     building = stage >= 8
-    due = building & (times[..., 8] < y1)
+    due = building & (T[8] < y1)
     klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
     key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
     # The length-th smallest key per path (inf when fewer candidates); exact ties of
@@ -977,10 +1002,12 @@ def provincial_list(
     if len(keep) == 0:
         return out
     times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
-    M7, M9 = times[..., 7], times[..., 9]
+    # One contiguous (P, n) array per milestone: the yearly scans below read whole planes.
+    T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0))
+    M7, M9 = T[7], T[9]
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
-        listed, added = list_membership(times, abandon_time, valid, build_months, y, length, selection_month, max_build_months)
+        listed, added = list_membership(times, abandon_time, valid, build_months, y, length, selection_month, max_build_months, planes=T)
         on = listed | added
         completing = on & (M9 >= y0) & (M9 < y1)
         continuing = on & ~completing & (M7 < y0)
@@ -1181,6 +1208,20 @@ def aggregate(
     and all float sums keep the element order of the straightforward
     month-by-month computation, so the result does not depend on this shortcut.
     """
+    return _with_revenue(draws, tl, params, dest, _flows_and_stocks(draws, tl, params, dest, years, monthly_paths, keep_timeline, list_condition), cycle)
+
+
+def _with_revenue(draws: ProjectDraws, tl: Timeline, params: PipelineParams, dest: _DestIndex, flows: dict[str, Any],
+                  cycle: NDArray | None) -> PipelineResult:
+    """The flows plus the revenue projects add under the paths' ``cycle``."""
+    gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
+    rev_old, rev_new = _revenue(draws, tl.times, params.ramp_start_share, int(draws.horizon), len(dest.host_ids), len(dest.site_pairs), gap, params.cycle)
+    return PipelineResult(revenue_to_existing=rev_old, revenue_to_new=rev_new, **flows)
+
+
+def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams, dest: _DestIndex, years: Sequence[int],
+                      monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
+    """Everything :func:`aggregate` returns except the revenue: it does not depend on the cycle."""
     Y, H = draws.n_years, int(draws.horizon)
     P = draws.shape[0]
     Pm = len(range(P)[:monthly_paths])  # paths with a monthly snapshot (slice semantics)
@@ -1191,9 +1232,6 @@ def aggregate(
         "reserve", "investment_completed", "new_enterprises", "signing_to_production_months",
         "monthly", "monthly_investment", "states", "signed_cumulative")}
     queue: dict[str, dict[str, NDArray]] = {}
-    n_host, n_site = len(dest.host_ids), len(dest.site_pairs)
-    gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
-    rev_old, rev_new = _revenue(draws, M, params.ramp_start_share, H, n_host, n_site, gap, params.cycle)
     n_ms, n_st = len(MILESTONES), len(STAGES)
     ab_stages = list(ABANDON_STAGES.values())
     # Month index → histogram bin: 0 = before 2014, 1 + year, Y + 1 = at/after the horizon
@@ -1267,11 +1305,8 @@ def aggregate(
             build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
             lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, p.list_length,
                                             p.list_selection_month, p.list_max_build_months, list_condition)
-    return PipelineResult(
-        years=np.asarray(years, np.int64), programmes=names, stages=STAGES,
-        revenue_to_existing=rev_old, host_ids=dest.host_ids, revenue_to_new=rev_new, site_pairs=dest.site_pairs,
-        queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out,
-    )
+    return dict(years=np.asarray(years, np.int64), programmes=names, stages=STAGES, host_ids=dest.host_ids,
+                site_pairs=dest.site_pairs, queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out)
 
 
 def _occupancy(M: NDArray, at: NDArray, ast: NDArray, pm: NDArray, H: int) -> tuple[NDArray, NDArray]:
@@ -1487,16 +1522,61 @@ def simulate_pipeline(
     -------
     PipelineResult
     """
+    return finish_pipeline(prepare_pipeline(params, destinations, n_paths, years, seed, path_offset=path_offset),
+                           monthly_paths=monthly_paths, keep_timeline=keep_timeline, cycle=cycle, list_condition=list_condition)
+
+
+@dataclass
+class PipelineDraft:
+    """The part of a block's pipeline that no business cycle changes: draws and milestones.
+
+    Structural variants change the growth layer, hence the cycle, but never the
+    pipeline's draws or milestones; :func:`finish_pipeline` on one draft with each
+    variant's cycle gives, float for float, what :func:`simulate_pipeline` gives.
+    """
+
+    params: PipelineParams
+    dest: _DestIndex
+    years: NDArray[np.int64]
+    draws: ProjectDraws
+    timeline: Timeline
+    _flows: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+
+    def flows(self, monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
+        """Flows, stocks, queues and lists (computed once per set of options)."""
+        key = (monthly_paths, keep_timeline, id(list_condition))
+        if key not in self._flows:
+            self._flows[key] = _flows_and_stocks(self.draws, self.timeline, self.params, self.dest, self.years, monthly_paths, keep_timeline, list_condition)
+        return self._flows[key]
+
+
+def prepare_pipeline(
+    params: PipelineParams,
+    destinations: Destinations | Mapping[str, Destinations],
+    n_paths: int,
+    years: Sequence[int] | int,
+    seed: np.random.SeedSequence | int,
+    *,
+    path_offset: int = 0,
+) -> PipelineDraft:
+    """Draw a block's projects and their milestones (see :func:`simulate_pipeline` for the parameters)."""
     if n_paths < 1 or path_offset < 0:
         raise ValueError(f"need n_paths >= 1 and path_offset >= 0, got {n_paths}, {path_offset}")
     ys = _years(years, params.first_year)
     dest = _index_destinations(destinations, params.names)
     draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
-    tl = fast_timeline(draws, params)
-    if cycle is not None and np.shape(cycle) != (n_paths, len(ys)):
-        raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, len(ys))}, got {np.shape(cycle)}")
-    result = aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline, cycle, list_condition)
-    # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
+    return PipelineDraft(params, dest, ys, draws, fast_timeline(draws, params))
+
+
+def finish_pipeline(draft: PipelineDraft, *, monthly_paths: int | None = None, keep_timeline: bool = False,
+                    cycle: NDArray | None = None, list_condition: ListCondition | None = None) -> PipelineResult:
+    """The block's result under the paths' ``cycle`` (see :func:`simulate_pipeline`)."""
+    draws, tl, params = draft.draws, draft.timeline, draft.params
+    n_paths, n_years = draws.shape[0], len(draft.years)
+    if cycle is not None and np.shape(cycle) != (n_paths, n_years):
+        raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, n_years)}, got {np.shape(cycle)}")
+    result = _with_revenue(draws, tl, params, draft.dest, draft.flows(monthly_paths, keep_timeline, list_condition), cycle)
     gap = None if cycle is None else params.cycle.gap(np.asarray(cycle, float))
+    # Enterprise counts need every new entrant as its own firm, not summed by site (model/entrants.py).
     result.entrants = entrant_firms(draws, tl, params.ramp_start_share, gap, params.cycle)
     return result

@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 
 from .context import RunContext, with_macro_view
-from .engine import RunOutput, run_blocks
+from .engine import RunOutput, run_values
 
 __all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
 
@@ -139,13 +139,15 @@ def run_structural(out: RunOutput, n_paths: int | None = None, workers: int = 1,
     main_full = {tid: float(h.mean()) for tid, h in hits.items()}
     main_first = {tid: float(h[:n].mean()) for tid, h in hits.items()}
     per_target: dict[str, dict] = {tid: {"variants": {}} for tid in hits}
-    for v in chosen:
-        run = run_blocks(v.apply(ctx), n, out.seed, workers, scheduler)
-        for c in run.context.targets:
+    # Every variant in one pass over the blocks: what they share (the pipeline's milestones,
+    # growth paths under the same parameters) is computed once per block.
+    ctxs = [v.apply(ctx) for v in chosen]
+    for v, vctx, values in zip(chosen, ctxs, run_values(ctxs, n, out.seed, workers, scheduler)):
+        for c in vctx.targets:
             tid = c.target.id
             if tid not in hits:
                 continue
-            p_var = float((run.stack("values", tid) >= c.target.at_least).mean())
+            p_var = float((values[tid] >= c.target.at_least).mean())
             per_target[tid]["variants"][v.name] = float(np.clip(main_full[tid] + (p_var - main_first[tid]), 0.0, 1.0))
     for tid, row in per_target.items():
         ps = [main_full[tid], *row["variants"].values()]

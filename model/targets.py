@@ -16,7 +16,7 @@ from .data import Panel
 from .entrants import EntrantFirms, count_in_sites
 from .hierarchy import Hierarchy
 
-__all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "crossing_counterfactual", "select"]
+__all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "measure_years", "crossing_counterfactual", "select"]
 
 _REVENUE_KINDS = ("aggregate_level", "entity_level", "count_over_threshold")
 _FLOW_METRICS = {
@@ -236,6 +236,29 @@ def measure(c: CompiledTarget, o: Outcome, year_index: int | None = None) -> np.
             return n + count_in_sites(o.entrants, c.sites, y, thr)
         return (n + (o.sites[:, c.sites, y] > thr).sum(axis=1)).astype(float)
     return o.nodes[:, c.nodes, y].sum(axis=1)
+
+
+def measure_years(c: CompiledTarget, o: Outcome) -> np.ndarray:
+    """The measured quantity per path in every simulated year, (P, H): one pass for all years.
+
+    Equals, float for float, ``measure(c, o, y)`` stacked over ``y``: counts are
+    exact integers, and a level adds each (path, year)'s members in the same
+    order as :func:`measure` does.
+    """
+    if c.flow is not None:
+        return o.flows[c.flow].astype(float)
+    if c.is_count:
+        thr = c.target.threshold
+        n = (o.nodes[:, c.nodes, :] > thr).sum(axis=1)
+        n = n + (o.enterprises[:, c.enterprises, :] > thr).sum(axis=1)
+        if o.tail is not None and len(c.tail):
+            n = n + (o.tail[:, c.tail, :] > thr).sum(axis=1)
+        if o.entrants is not None:
+            return n + count_in_sites(o.entrants, c.sites, slice(None), thr)
+        return (n + (o.sites[:, c.sites, :] > thr).sum(axis=1)).astype(float)
+    # measure()'s (P, k) selection has the paths axis innermost, so its sum adds members one after
+    # another; summing (P, k, H) over k does the same for every year.
+    return o.nodes[:, c.nodes, :].sum(axis=1)
 
 
 def crossing_counterfactual(c: CompiledTarget, o: Outcome) -> tuple[list[tuple[str, int]], np.ndarray, np.ndarray]:

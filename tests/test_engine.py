@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _shared import BLOCK_SIZE, N_PATHS, SEED, run
+from _shared import BLOCK_SIZE, N_PATHS, SEED, context, run
 
 from model.engine import block_plan, key_nodes, run_blocks
 from model.summary import probability
@@ -154,3 +154,20 @@ def test_baseline_median_total_stays_near_the_trend(baseline):
     push = np.log(run("policy_push").stack("nodes")[:, j, :].astype(float))
     assert (np.median(organic, axis=0)[1:] < np.median(log_total, axis=0)[1:]).all()
     assert (np.median(push, axis=0)[2:] > np.median(log_total, axis=0)[2:]).all()
+
+
+def test_all_years_in_one_pass_equal_year_by_year_measures_bit_for_bit():
+    """measure_years (one pass per target) must reproduce measure() year by year, for every kind of target."""
+    from model.engine import _block_stages
+    from model.targets import measure, measure_years
+
+    ctx = context("policy_push")
+    stages = _block_stages(ctx, 0, 40, SEED)[0]
+    kinds = set()
+    for c in (c for c in ctx.targets if c.evaluable):
+        for s in stages:
+            yearly = measure_years(c, s)
+            expected = np.stack([measure(c, s, y) for y in range(len(ctx.years))], axis=1)
+            assert yearly.dtype == expected.dtype and yearly.tobytes() == expected.tobytes(), c.target.id
+        kinds.add("flow" if c.flow is not None else "count" if c.is_count else "level")
+    assert kinds == {"flow", "count", "level"}

@@ -110,3 +110,18 @@ def test_the_readme_snippet_is_a_working_scenario(tmp_path):
     assert (view.long_run_growth, view.long_run_growth_sd) == (0.08, 0.02)
     low = macro_posterior(JIANGXI, view)
     assert low.mu < macro_posterior(JIANGXI).mu
+
+
+def test_prior_densities_equal_scipy_stats_float_for_float():
+    """The posterior grid avoids importing scipy.stats on the run path; the densities must not change."""
+    import numpy as np
+    from scipy import stats
+
+    from model.macro_view import _beta_logpdf, _norm_logpdf
+
+    phi = (np.arange(400) + 0.5) / 400
+    for a, b in [(2.1, 1.4), (0.7, 0.9), (1.0, 1.0), (5.3, 2.2)]:
+        assert _beta_logpdf(phi, a, b).tobytes() == stats.beta.logpdf(phi, a, b).tobytes(), (a, b)
+    log_sigma = np.linspace(np.log(0.005), np.log(0.5), 300)
+    for loc, scale in [(np.log(0.03), 0.5), (np.log(0.08), 0.35)]:
+        assert _norm_logpdf(log_sigma, loc, scale).tobytes() == stats.norm.logpdf(log_sigma, loc, scale).tobytes()

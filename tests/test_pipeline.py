@@ -426,3 +426,16 @@ def test_projects_ramping_up_at_the_start_add_only_what_they_gain_after_2013():
     expected = full * ((old[1:] - old[0]) + sum(by_year(p)[1:] for p in (6.0, 18.0, 30.0, 42.0)))
     np.testing.assert_allclose(r.revenue_to_existing[0, 0], expected, rtol=1e-5, atol=1e-9)
     assert expected[0] > full * (by_year(6.0)[1])  # the old project's ramp-up does count
+
+
+def test_poisson_ppf_equals_scipy_stats_float_for_float():
+    """The intake counts avoid importing scipy.stats at start-up; the inverse CDF must not change."""
+    from scipy.stats import poisson
+
+    from model.pipeline import poisson_ppf
+
+    rng = np.random.default_rng(3)
+    q = rng.random((400, 2, 18))
+    q[0, 0, :3] = [0.0, 1e-300, 1 - 1e-16]
+    lam = np.concatenate([rng.uniform(0, 700, (2, 15)), [[0.0, 1.0, 1e4]] * 2], axis=1)
+    assert np.array_equal(poisson_ppf(q, lam[None]), poisson.ppf(q, lam[None]), equal_nan=True)

@@ -213,6 +213,14 @@ def test_every_readme_command_runs(tmp_path, cluster, monkeypatch, capsys):
         if _parse_only(command):
             parsed.append(command)
             continue
+        if command.startswith("python -m model.generator") and "--registry" in command:
+            from model.generator import write_registry_dataset
+
+            words = shlex.split(command)
+            write_registry_dataset(root / words[3], 500)  # the registry-scale dataset, small (its test checks it)
+            assert (root / words[3] / "dataset.toml").is_file()
+            ran.append(command)
+            continue
         if command.startswith("python -m model.generator"):
             out = root / shlex.split(command)[-1]
             from model.generator import write_dataset

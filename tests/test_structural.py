@@ -53,3 +53,18 @@ def test_macro_view_ends_order_a_growth_target(main_run):
     assert row["variants"]["macro_low"] < row["variants"]["macro_high"]
     assert row["low"] <= row["variants"]["macro_low"] and row["high"] >= row["variants"]["macro_high"]
     assert set(res["variants"]) == {"macro_low", "macro_high"}
+
+
+def test_variants_computed_together_equal_separate_runs_bit_for_bit(main_run):
+    """run_values shares the pipeline's milestones and the growth paths between variants of one block;
+    every value must equal, float for float, the variant's own run (structural ranges unchanged)."""
+    from model.engine import run_values
+
+    names = ["macro_low", "exit_double", "synthetic_wide"]  # a macro view, an exit and a start-value change
+    ctxs = [VARIANTS[k].apply(main_run.context) for k in names] + [main_run.context]
+    together = run_values(ctxs, N, SEED)
+    for ctx, values in zip(ctxs, together):
+        alone = run_blocks(ctx, N, SEED)
+        assert set(values) == set(alone.blocks[0].values)
+        for tid, v in values.items():
+            assert v.tobytes() == alone.stack("values", tid).tobytes(), tid

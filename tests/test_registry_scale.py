@@ -1,0 +1,34 @@
+"""Registry-scale dataset: the remainders split into made-up firms, every aggregate and anchor unchanged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.data import default_data_dir, load_dataset
+from model.generator import main as generator_main
+from model.registry_scale import _allocate
+
+
+def test_allocation_is_proportional_and_exact():
+    got = _allocate(np.array([0.0, 1.0, 3.0, 6.0]), 10)
+    assert got.tolist() == [0, 1, 3, 6] and got.sum() == 10
+    assert _allocate(np.array([1.0, 1.0, 1.0]), 4).sum() == 4
+    assert _allocate(np.zeros(3), 5).tolist() == [0, 0, 0]
+
+
+def test_registry_dataset_keeps_every_aggregate_and_adds_only_synthetic_firms(tmp_path, capsys):
+    folder = tmp_path / "registry"
+    assert generator_main([str(folder), "--registry", "900"]) == 0
+    assert "900 enterprises" in capsys.readouterr().out
+    panel = load_dataset(folder)  # validates: members never exceed their aggregates
+    assert len(panel.enterprises) == 900 and panel.illustrative
+    assert "registry-900-illustrative" in (folder / "dataset.toml").read_text(encoding="utf-8")
+    base = pd.read_csv(default_data_dir() / "revenue.csv", dtype=str)
+    reg = pd.read_csv(folder / "revenue.csv", dtype=str)
+    embedded_ids = set(load_dataset().enterprises.index)
+    added = reg[~reg["entity"].isin(set(base["entity"]))]
+    # every row of the embedded panel (regions, parks, clusters, tracked firms) is kept as it was
+    pd.testing.assert_frame_equal(reg[reg["entity"].isin(set(base["entity"]))].reset_index(drop=True), base)
+    assert set(added["entity"]) == set(panel.enterprises.index) - embedded_ids
+    assert (added["provenance"] == "synthetic").all() and added["source"].str.startswith("illustrative: model.registry_scale").all()
