@@ -771,14 +771,14 @@ def _widening(val: M4Yearly, priors: object, workers: int) -> tuple[dict, dict]:
     """
     from dataclasses import replace
 
-    from model.forecast import series_class
+    from model.forecast import LENGTH_CLASSES, series_class
 
     raw = replace(priors, widen={}, widen_classes={})
     out = run_to_last_target(val, workers=workers, priors=raw, levels=CAL_LEVELS)
     log_med, log_y = np.log(out[:, 0]), np.log(val.test)
     klass = np.array([series_class(y) for y in val.train])
     length = np.array([k.split("/")[0] for k in klass])
-    names = [f"{ln}/{gr}" for ln in ("short", "medium", "long") for gr in ("fast", "other")]
+    names = [f"{ln}/{gr}" for ln in [name for _, name in LENGTH_CLASSES] + ["long"] for gr in ("fast", "other")]
     table: dict = {name: {"lower": {}, "upper": {}} for name in names}
     counts = {}
     for j, level in enumerate(CAL_LEVELS):
