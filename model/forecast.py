@@ -69,7 +69,9 @@ PHI_MAX = 0.98
 PHI_EPS = 1e-3
 BETA_MIN_SHAPE = 2.0
 FAST_GROWTH = 0.10
-LENGTH_CLASSES = ((7, "short"), (12, "medium"))  # history points <= bound -> class; longer: "long"
+# History points <= bound -> class; longer: "long". Histories of 1-5 points lean on the priors and
+# need other factors than 6-7 points; pooled with them they widened 6-point intervals at h = 7-12.
+LENGTH_CLASSES = ((5, "tiny"), (7, "short"), (12, "medium"))
 LEVEL_VAR0 = 100.0  # prior variance of the first log level: vague next to any observation noise
 SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 
@@ -417,7 +419,7 @@ def filter_state(
 def series_class(y: ArrayLike) -> str:
     """Widening class of a history: length class and growth class, e.g. ``"short/fast"``.
 
-    Length: ``short`` (<= 7 points), ``medium`` (8-12), ``long`` (13 or more).
+    Length: ``tiny`` (<= 5 points), ``short`` (6-7), ``medium`` (8-12), ``long`` (13 or more).
     Growth: ``fast`` when the mean log growth of the history exceeds 0.10, else ``other``.
 
     Parameters

@@ -277,7 +277,7 @@ def test_legacy_fit_keeps_the_clipped_normal_for_the_province():
 
 @pytest.mark.parametrize(
     "n, g, want",
-    [(6, 0.2, "short/fast"), (7, 0.0, "short/other"), (8, 0.15, "medium/fast"), (12, 0.05, "medium/other"), (13, 0.3, "long/fast"), (40, -0.2, "long/other")],
+    [(2, 0.2, "tiny/fast"), (5, 0.0, "tiny/other"), (6, 0.2, "short/fast"), (7, 0.0, "short/other"), (8, 0.15, "medium/fast"), (12, 0.05, "medium/other"), (13, 0.3, "long/fast"), (40, -0.2, "long/other")],
 )
 def test_series_class(n, g, want):
     assert series_class(np.exp(g * np.arange(n))) == want
@@ -306,7 +306,7 @@ def test_old_widen_factor_name_still_reads_the_symmetric_table():
 def test_shipped_forecast_priors_cover_twelve_horizons_for_every_class():
     pri = load_forecast_priors(PRIORS_PATH)
     assert pri.r_obs is not None and pri.r_obs > 0
-    assert set(pri.widen_classes) == {f"{a}/{b}" for a in ("short", "medium", "long") for b in ("fast", "other")}
+    assert set(pri.widen_classes) == {f"{a}/{b}" for a in ("tiny", "short", "medium", "long") for b in ("fast", "other")}
     for sides in pri.widen_classes.values():
         for side in ("lower", "upper"):
             assert all(len(f) == 12 and min(f) > 0 for f in sides[side].values())

@@ -221,6 +221,40 @@ def test_calibration_uses_only_the_fitting_half(data):
     assert cal.test.shape[1] == m4.LONG_HORIZON
 
 
+def test_calibration_windows_score_every_origin_of_the_last_six_years():
+    # one 30-point series: origins 1..6 and 12 points back, plus the 6- and 10-point histories before the last 12
+    y = np.exp(np.linspace(0.0, 2.9, 30))
+    data = m4.M4Yearly(["S"], np.array([7]), [y], np.full((1, 6), np.nan), np.array(["Other"]))
+    cal = m4.calibration_windows(data)
+    assert sorted(cal.ids) == sorted([f"S@-{b}" for b in (1, 2, 3, 4, 5, 6, 12)] + ["S@n6", "S@n10"])
+    for b in (1, 3, 6, 12):
+        row = cal.ids.index(f"S@-{b}")
+        np.testing.assert_array_equal(cal.train[row], y[:-b])
+        # the b cut points are the targets, in order; nothing after them
+        np.testing.assert_array_equal(cal.test[row, :b], y[30 - b:])
+        assert np.isnan(cal.test[row, b:]).all()
+    row = cal.ids.index("S@n6")
+    np.testing.assert_array_equal(np.r_[cal.train[row], cal.test[row]], y[-18:])
+
+
+def test_run_to_last_target_matches_full_runs_and_stops_at_the_last_target(data):
+    from dataclasses import replace
+
+    from model.forecast import load_forecast_priors
+
+    pri = replace(load_forecast_priors(), n_paths=200)
+    sub = data.subset(range(2))
+    short = m4.validation_windows(sub, back=2, horizon=12)  # 2 targets, NaN after
+    full = m4.validation_windows(sub, back=12, horizon=12)  # 12 targets
+    both = m4.M4Yearly(short.ids + [i + "x" for i in full.ids], np.r_[short.index, full.index],
+                       short.train + full.train, np.vstack([short.test, full.test]), np.r_[short.category, full.category])
+    out = m4.run_to_last_target(both, workers=1, priors=pri, levels=(0.8, 0.95))
+    assert out.shape == (4, 5, 12)
+    assert np.isnan(out[:2, :, 2:]).all() and np.isfinite(out[:2, :, :2]).all()
+    np.testing.assert_array_equal(out[:2, :, :2], m4.run_method(short, "model", workers=1, priors=pri, levels=(0.8, 0.95), horizon=2))
+    np.testing.assert_array_equal(out[2:], m4.run_method(full, "model", workers=1, priors=pri, levels=(0.8, 0.95), horizon=12))
+
+
 def test_long_cli_small_sample(tmp_path):
     out = tmp_path / "long.json"
     assert m4.cli(["--long", "--sample", "12", "--workers", "1", "--json", str(out)]) == 0
