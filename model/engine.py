@@ -144,14 +144,17 @@ def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, le
     counted = block_counts(ctx.counts, h, leaves, seed, block)
     leaves = counted.leaves
     if ctx.ytd is not None:  # mid-year update: the current year from the nowcast (own random stream, spawn_key (2, block))
-        leaves = ctx.ytd.apply(leaves, seed, block)
-    ent = leaves[:, h.enterprise_leaves, :]
-    organic = h.aggregate(leaves)
+        simulated, leaves = leaves, ctx.ytd.apply(leaves, seed, block)
     pipe = _pipeline(ctx, block, n, seed, pipeline_cycle(ctx, leaves), draft)
     ent_add, site_rev, flows = _pipeline_parts(ctx, pipe, n)
     # sum_rows, not einsum/BLAS: bit-identical whatever the BLAS thread count (1 worker, pool, Dask)
     proj_nodes = sum_rows(h.matrix[:, h.enterprise_leaves], ent_add)
     new_nodes = sum_rows(ctx.site_matrix, site_rev)
+    if ctx.ytd is not None:
+        # A reported figure already holds what projects add: the units' totals, not their leaves, carry the nowcast.
+        leaves = ctx.ytd.apply(simulated, seed, block, ctx.ytd.unit_pipeline(h, ent_add, proj_nodes + new_nodes))
+    ent = leaves[:, h.enterprise_leaves, :]
+    organic = h.aggregate(leaves)
     # An exited firm's revenue stays in every aggregate (as remainder); it only stops being counted.
     # Exit depends on the firm's organic size, so the organic stage is the same in every scenario (CRN).
     alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None

@@ -39,21 +39,62 @@ class YtdCondition:
     unplaced: tuple = ()  # units with no leaf to carry them (named in the run's notes)
     pooling: Pooling | None = None  # the non-reporting leaves and their β (None: they keep their simulated year)
 
-    def apply(self, leaves: np.ndarray, seed: int, block: int) -> np.ndarray:
-        """Leaves ``(P, L, H)`` with every unit's first year set to its nowcast draw on each path."""
+    def apply(self, leaves: np.ndarray, seed: int, block: int, pipeline_first: np.ndarray | None = None) -> np.ndarray:
+        """Leaves ``(P, L, H)`` with every unit's first year set so that the unit's total is its nowcast draw.
+
+        A reported figure is the unit's whole revenue, including what projects
+        already add to it. ``pipeline_first`` ``(P, n_units)``: the first-year
+        revenue the pipeline adds to each unit (:meth:`unit_pipeline`); the unit's
+        leaves then carry the draw minus it, so that leaves plus pipeline equal
+        the draw (never less than a tenth of the leaves' own simulated year).
+        Without it, the leaves alone carry the draw.
+        """
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2, block)))
         draws = self.nowcast.draw(rng, leaves.shape[0])
+        added = np.zeros_like(draws) if pipeline_first is None else pipeline_first
         out = leaves.copy()
         for k, group in enumerate(self.groups):
             if len(group) == 0:
                 continue
             first = out[:, group, 0].sum(axis=1)
-            ratio = np.where(first > 0, draws[:, k] / np.where(first > 0, first, 1.0), 1.0)
+            own = np.maximum(draws[:, k] - added[:, k], 0.1 * first)
+            ratio = np.where(first > 0, own / np.where(first > 0, first, 1.0), 1.0)
             out[:, group, :] *= ratio[:, None, None]
         if self.pooling is not None and len(self.pooling.leaves):
-            reported = np.concatenate([g for g in self.groups if len(g)])
-            surprise = np.log(out[:, reported, 0].sum(axis=1) / leaves[:, reported, 0].sum(axis=1))
+            # The reporters' surprise on their totals (leaves + pipeline), the scale the table reports.
+            placed = [k for k, g in enumerate(self.groups) if len(g)]
+            reported = np.concatenate([self.groups[k] for k in placed])
+            simulated = leaves[:, reported, 0].sum(axis=1) + added[:, placed].sum(axis=1)
+            surprise = np.log((out[:, reported, 0].sum(axis=1) + added[:, placed].sum(axis=1)) / simulated)
             out[:, self.pooling.leaves, :] *= np.exp(self.pooling.beta[None, :] * surprise[:, None])[:, :, None]
+        return out
+
+    def unit_pipeline(self, h: Hierarchy, enterprise_added: np.ndarray, node_added: np.ndarray) -> np.ndarray:
+        """First-year pipeline revenue of each unit, ``(P, n_units)``.
+
+        Parameters
+        ----------
+        h : Hierarchy
+        enterprise_added : ndarray (P, n_enterprises, H)
+            Project revenue added to each enterprise leaf (expansions).
+        node_added : ndarray (P, n_nodes, H)
+            Project and new-entrant revenue added to each node.
+
+        Notes
+        -----
+        An enterprise unit gets its own expansions; a park's remainder gets what
+        the pipeline adds to the park minus what it adds to the park's reported firms.
+        """
+        position = {int(j): i for i, j in enumerate(h.enterprise_leaves)}
+        out = np.zeros((enterprise_added.shape[0], len(self.groups)))
+        for k, (u, group) in enumerate(zip(self.nowcast.units, self.groups)):
+            if len(group) == 0:
+                continue
+            if u.kind == "enterprise":
+                out[:, k] = enterprise_added[:, position[int(group[0])], 0]
+            else:
+                members = [position[int(j)] for j in np.flatnonzero(h.matrix[h.node_index[u.entity]]) if int(j) in position and int(j) not in set(map(int, group))]
+                out[:, k] = node_added[:, h.node_index[u.entity], 0] - enterprise_added[:, members, 0].sum(axis=1)
         return out
 
 
