@@ -93,7 +93,8 @@ class YtdCondition:
             if u.kind == "enterprise":
                 out[:, k] = enterprise_added[:, position[int(group[0])], 0]
             else:
-                members = [position[int(j)] for j in np.flatnonzero(h.matrix[h.node_index[u.entity]]) if int(j) in position and int(j) not in set(map(int, group))]
+                own = set(group.tolist())  # the remainder's leaves; the park's other enterprise leaves are its reported firms
+                members = [position[j] for j in h.members_of(u.entity).tolist() if j in position and j not in own]
                 out[:, k] = node_added[:, h.node_index[u.entity], 0] - enterprise_added[:, members, 0].sum(axis=1)
         return out
 
