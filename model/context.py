@@ -14,6 +14,7 @@ only" less, and no city's existing firms are left without growth.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import dataclasses
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from .pipeline import ListCondition
     from .ytd_condition import YtdCondition
 
-__all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view"]
+__all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view", "with_history"]
 
 _PILOT_PATHS = 200
 _PILOT_SEED = 7
@@ -72,6 +73,7 @@ class RunContext:
     ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
     ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
+    history_changes: tuple = ()  # (lever, value) pairs replacing [history] of the calibration (structural variants)
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
@@ -175,9 +177,38 @@ def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
     params = _with_view(ctx.params, view)
     if params is ctx.params:
         return ctx
-    split = organic_split(params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years)
+    split = organic_split(params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, ctx.history_changes)
     trend = cycle_trend(params, ctx.hierarchy, split.shift, len(ctx.years))
     return dataclasses.replace(ctx, params=params, organic_shift=split.shift, cycle_trend=trend, organic_split=split)
+
+
+def with_history(ctx: RunContext, changes: Mapping[str, float]) -> RunContext:
+    """The same run had history's pipeline settings been ``changes`` (a structural alternative).
+
+    The ``[history]`` lever values of the calibration (what the warm-up runs on: the
+    yearly intake before the policy, the pre-policy durations) are unidentified by the
+    data. Changing them changes the stock of projects the simulation starts from *and*
+    the share of 2008-2013 growth that history's projects made, so the organic split is
+    recomputed on the same changed history: the two stay consistent.
+
+    Parameters
+    ----------
+    ctx : RunContext
+    changes : mapping
+        Lever name -> value for the warm-up (validated like ``[history]``).
+
+    Returns
+    -------
+    RunContext
+        ``ctx`` itself when the pipeline is off or nothing changes.
+    """
+    items = tuple(sorted({**dict(ctx.history_changes), **dict(changes)}.items()))
+    if ctx.pipeline is None or items == ctx.history_changes:
+        return ctx
+    pipe = _pipeline_params(ctx.scenario, ctx.years, history=dict(items))
+    split = organic_split(ctx.params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, items)
+    trend = cycle_trend(ctx.params, ctx.hierarchy, split.shift, len(ctx.years))
+    return dataclasses.replace(ctx, pipeline=pipe, organic_shift=split.shift, cycle_trend=trend, organic_split=split, history_changes=items)
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
@@ -208,9 +239,13 @@ def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
     return out
 
 
-def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:
-    """Pipeline parameters of a scenario; its levers act from the first simulated year or its later ``policy_start``."""
-    pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]")
+def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False, history: Mapping[str, float] | None = None) -> PipelineParams:
+    """Pipeline parameters of a scenario; its levers act from the first simulated year or its later ``policy_start``.
+
+    ``history`` replaces lever values of the warm-up (``[history]`` of the calibration).
+    """
+    cal = _calibration_with_history(history)
+    pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]", calibration=cal)
     start_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
     return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (start_year - int(years[0])))
 
@@ -317,21 +352,31 @@ class OrganicSplit:
     shift: np.ndarray
 
 
-def history_pipeline(panel: Panel, dests: dict[str, Destinations], n_paths: int = _PILOT_PATHS, seed: int = _PILOT_SEED):
+def _calibration_with_history(history: Mapping[str, float] | None) -> dict | None:
+    """The pipeline calibration with ``[history]`` values replaced (``None``: the file as it is)."""
+    if not history:
+        return None
+    cal = load_calibration()
+    return {**cal, "history": {**cal.get("history", {}), **history}}
+
+
+def history_pipeline(panel: Panel, dests: dict[str, Destinations], n_paths: int = _PILOT_PATHS, seed: int = _PILOT_SEED,
+                     history: Mapping[str, float] | None = None):
     """The pipeline over the data years on the settings history implies (``[history]``).
 
     Simulated years are the second to the last data year, with the usual warm-up
     before them; every lever takes its history value, so the result is the same for
-    every scenario.
+    every scenario. ``history`` replaces some of those values (structural variants).
     """
-    cal = load_calibration()
-    hist = PipelineParams.from_levers(history_levers(cal), where="calibration/pipeline_defaults.toml [history]")
+    cal = _calibration_with_history(history) or load_calibration()
+    hist = PipelineParams.from_levers(history_levers(cal), where="calibration/pipeline_defaults.toml [history]", calibration=cal)
     first = int(panel.years[0]) + 1
     years = np.arange(first, int(panel.years[-1]) + 1)
     return simulate_pipeline(dataclasses.replace(hist, first_year=first), dests, n_paths, years, seed)
 
 
-def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray) -> OrganicSplit:
+def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray,
+                  history: tuple = ()) -> OrganicSplit:
     """How much of each city's historical growth came from projects, and the leaf shift it implies.
 
     The trend (the calibrated macro path with zero shocks) is the growth history
@@ -343,7 +388,7 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     -------
     OrganicSplit
     """
-    cities, city, n_city, observed, added, share, yearly = _history_split(panel, dests, h)
+    cities, city, n_city, observed, added, share, yearly = _history_split(panel, dests, h, history)
     trend = np.cumsum(damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(len(years))))
     ratio = np.exp(trend)[None, :]
     cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
@@ -354,27 +399,30 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
 #: The history split by the objects that determine it (the panel, its hierarchy and the destinations);
 #: the objects are held, so an id is never reused while its entry lives. Structural variants
 #: change the macro view only, so every variant of a run reuses its pilot and split.
-_SPLIT_CACHE: dict[tuple[int, int, int], tuple[tuple, tuple]] = {}
-_SPLIT_CACHE_SIZE = 4
+_SPLIT_CACHE: dict[tuple, tuple[tuple, tuple]] = {}
+_SPLIT_CACHE_SIZE = 6
 
 
-def _history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy) -> tuple:
-    """The part of :func:`organic_split` no parameter changes: cities, observed and project growth, shares."""
-    key = (id(panel), id(dests), id(h))
+def _history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: tuple = ()) -> tuple:
+    """The part of :func:`organic_split` no growth parameter changes: cities, observed and project growth, shares.
+
+    ``history``: ``(lever, value)`` pairs replacing the warm-up's settings (see :func:`with_history`).
+    """
+    key = (id(panel), id(dests), id(h), tuple(history))
     if key not in _SPLIT_CACHE:
         if len(_SPLIT_CACHE) >= _SPLIT_CACHE_SIZE:
             _SPLIT_CACHE.pop(next(iter(_SPLIT_CACHE)))
-        _SPLIT_CACHE[key] = ((panel, dests, h), _compute_history_split(panel, dests, h))
+        _SPLIT_CACHE[key] = ((panel, dests, h), _compute_history_split(panel, dests, h, dict(history)))
     return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in _SPLIT_CACHE[key][1])
 
 
-def _compute_history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy) -> tuple:
+def _compute_history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: Mapping[str, float] | None = None) -> tuple:
     city, n_city = _leaf_cities(panel, h)
     cities = list(panel.regions.index[panel.regions["level"] == "city"]) + [""]
     hist = np.nan_to_num(h.history)
     level = np.zeros((n_city, hist.shape[1]))
     np.add.at(level, city, hist)
-    added = _pilot_added(panel, dests, h, city, n_city)
+    added = _pilot_added(panel, dests, h, city, n_city, history)
     observed = level[:, -1] - level[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.where(observed > 0, added[:, -1] / observed, 0.0), 0.0, 0.9)
@@ -384,9 +432,10 @@ def _compute_history_split(panel: Panel, dests: dict[str, Destinations], h: Hier
     return cities, city, n_city, observed, added, share, yearly
 
 
-def _pilot_added(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, city: np.ndarray, n_city: int) -> np.ndarray:
+def _pilot_added(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, city: np.ndarray, n_city: int,
+                 history: Mapping[str, float] | None = None) -> np.ndarray:
     """Revenue the history pilot's projects added to each city group by each data year (mean over pilot paths)."""
-    pilot = history_pipeline(panel, dests)
+    pilot = history_pipeline(panel, dests, history=history)
     added = np.zeros((n_city, len(pilot.years)))
     np.add.at(added, city[h.enterprise_leaves[pilot.host_ids]], pilot.revenue_to_existing.mean(axis=0))
     parks = list(panel.parks.index)

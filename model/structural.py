@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from .context import RunContext, with_macro_view
+from .context import RunContext, with_history, with_macro_view
 from .engine import RunOutput, run_values
 
 __all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
@@ -103,6 +103,24 @@ register(Variant("exit_none", "no exit or restructuring of tracked firms (hazard
 register(Variant("exit_double", "exit hazard twice the stated one (6 % a year at 10亿)", _counts_change(exit_factor=2.0)))
 register(Variant("synthetic_fixed", "made-up 2013 values taken as generated (no spread)", _counts_change(synthetic_factor=0.0)))
 register(Variant("synthetic_wide", "made-up 2013 values twice as uncertain (log-sd 0.6 firms, 0.3 parks and clusters)", _counts_change(synthetic_factor=2.0)))
+
+
+def _history_change(**changes: float) -> Callable[[RunContext], RunContext]:
+    """Run as if history's pipeline settings (``[history]`` of the calibration) had been ``changes``."""
+
+    def apply(ctx: RunContext) -> RunContext:
+        return with_history(ctx, changes)
+
+    return apply
+
+
+# The pre-2014 intake is sized on two stock anchors (137 ≥10亿 projects under way in 2010, ~90
+# 技改 projects ≥10亿 in 2013), not counted: ±25 % is what those anchors leave open. It decides the
+# stock the list is drawn from in 2014-2016 and the share of 2008-2013 growth that projects made.
+register(Variant("history_intake_low", "pre-2014 intake 30 a year (≥10亿 list and Ganzhou >1亿) instead of 40: a smaller project stock in 2014",
+                 _history_change(signed_per_year_jx_major=30, signed_per_year_gz_1yi=30)))
+register(Variant("history_intake_high", "pre-2014 intake 50 a year (≥10亿 list and Ganzhou >1亿) instead of 40: a larger project stock in 2014",
+                 _history_change(signed_per_year_jx_major=50, signed_per_year_gz_1yi=50)))
 
 
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from model.context import prepare
@@ -68,3 +71,35 @@ def test_variants_computed_together_equal_separate_runs_bit_for_bit(main_run):
         assert set(values) == set(alone.blocks[0].values)
         for tid, v in values.items():
             assert v.tobytes() == alone.stack("values", tid).tobytes(), tid
+
+
+def test_history_intake_changes_the_warm_up_and_the_organic_split_only(main_run):
+    """The pre-2014 intake is a statement about history: the scenario's levers stay, the warm-up and the
+    organic split follow it (fewer history projects leave more of 2008-2013 growth to existing firms)."""
+    from model.context import with_history, with_macro_view
+
+    ctx = main_run.context
+    low = with_history(ctx, {"signed_per_year_jx_major": 30, "signed_per_year_gz_1yi": 30})
+    high = with_history(ctx, {"signed_per_year_jx_major": 50, "signed_per_year_gz_1yi": 50})
+    for name in ("jx_major", "gz_1yi"):
+        base, lo, hi = (c.pipeline.programme(name) for c in (ctx, low, high))
+        assert lo.signed_per_year == base.signed_per_year == hi.signed_per_year  # the scenario's lever
+        assert (lo.history.signed_per_year, base.history.signed_per_year, hi.history.signed_per_year) == (30, 40, 50)
+    share = [c.organic_split.project_share for c in (low, ctx, high)]
+    grew = ctx.organic_split.observed_growth > 0
+    assert (share[0][grew] <= share[1][grew]).all() and (share[1][grew] <= share[2][grew]).all()
+    assert (share[0][grew] < share[1][grew]).any()
+    assert with_history(ctx, {}) is ctx
+    # another macro view keeps the changed history
+    moved = with_macro_view(low, dataclasses.replace(ctx.params.macro.view, long_run_growth=0.08))
+    assert moved.history_changes == low.history_changes
+    np.testing.assert_array_equal(moved.organic_split.project_share, share[0])
+
+
+def test_history_intake_gives_the_project_flows_a_structural_range(main_run):
+    """A smaller stock of continuing projects leaves more of the 100 places on the list to new starts."""
+    res = run_structural(main_run, n_paths=N, names=["history_intake_low", "history_intake_high"])
+    row = res["targets"]["JX-MAJOR-START-2015"]
+    hits = main_run.stack("values", "JX-MAJOR-START-2015") >= 30
+    assert row["variants"]["history_intake_low"] > hits.mean() + 0.05
+    assert row["high"] - row["low"] > 0.05
