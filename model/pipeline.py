@@ -206,6 +206,8 @@ class ProgrammeParams:
     list_length: int = 0
     list_selection_month: float = 3.0
     list_max_build_months: float = math.inf
+    list_added_window_months: float = 0.0
+    list_planned_starts_first: bool = False
 
     @property
     def pre(self) -> "ProgrammeParams":
@@ -379,6 +381,8 @@ def _programme_from(cal: Mapping[str, Any], name: str, lev: Mapping[str, float])
         list_length=int(lev.get(f"list_length_{name}", 0)) if lst else 0,
         list_selection_month=float(lst.get("selection_month", 3.0)),
         list_max_build_months=float(lst.get("max_build_months", math.inf)),
+        list_added_window_months=float(lst.get("added_signed_within_months", 0.0)),
+        list_planned_starts_first=bool(lst.get("planned_starts_first", False)),
     )
 
 
@@ -906,12 +910,15 @@ class ListCondition:
 def list_membership(
     times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, y: int,
     length: int, selection_month: float = 3.0, max_build_months: float = math.inf, planes: NDArray | None = None,
+    added_window: float = 0.0, planned_starts_first: bool = False,
 ) -> tuple[NDArray, NDArray]:
     """Which projects are on year ``y``'s list: ``(listed at selection, added during the year)``, each (P, n) bool.
 
     The rule is that of :func:`provincial_list` (which counts these sets). ``planes`` is
     ``times[..., :10]`` as one contiguous (10, P, n) array per milestone (computed when not
-    given; :func:`provincial_list` passes it for every year).
+    given; :func:`provincial_list` passes it for every year). ``added_window`` and
+    ``planned_starts_first`` are the two readings of document 000 the defaults leave open
+    (see :func:`provincial_list`).
     """
     T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0)) if planes is None else planes
     M0, M7, M9 = T[0], T[7], T[9]
@@ -925,23 +932,28 @@ def list_membership(
     # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
     building = stage >= 8
     due = building & (T[8] < y1)
-    klass = np.where(due, 0, np.where(building, 2, np.where(stage >= 4, 1, 3)))
+    ready = (stage >= 4) | (~building & (T[7] < y1)) if planned_starts_first else stage >= 4
+    klass = np.where(due, 0, np.where(building, 2, np.where(ready, 1, 3)))
     key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
     # The length-th smallest key per path (inf when fewer candidates); exact ties of
     # continuous entry times have probability zero.
-    if length >= key.shape[1]:
+    if length <= 0:
+        listed = np.zeros_like(cand)
+    elif length >= key.shape[1]:
         listed = cand
     else:
         kth = np.partition(key, length - 1, axis=1)[:, length - 1: length]
         listed = cand & (key <= kth)
-    added = valid & (M0 >= sel) & (M7 >= sel) & (M7 < y1)
+    added = valid & (M0 >= sel - added_window) & (M7 >= sel) & (M7 < y1)
+    if added_window > 0:  # projects signed before the selection may be candidates already
+        added &= ~listed
     return listed, added
 
 
 def provincial_list(
     times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, n_years: int,
     length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
-    condition: ListCondition | None = None,
+    condition: ListCondition | None = None, added_window: float = 0.0, planned_starts_first: bool = False,
 ) -> dict[str, NDArray]:
     """The yearly 百项 list drawn from the stock of one programme's projects, and its flows.
 
@@ -961,6 +973,11 @@ def provincial_list(
       (earliest first); the first ``length`` form the list;
     * projects signed (落户) after the selection date that start construction within
       the year are added (cities' additions of newly settled projects that have started);
+      ``added_window`` months widens "newly settled" to projects signed that long before
+      the selection date and not listed (default 0);
+    * ``planned_starts_first``: projects not yet under construction whose planned 开工
+      falls within the year rank with the ready-to-start class (the year's plan of new
+      starts) rather than with the earlier stages (default False);
     * starts and completions are counted among the listed and added projects: 开工 and
       投产 in the calendar year.
 
@@ -973,8 +990,9 @@ def provincial_list(
     build_months : ndarray (P, n)
         Planned construction duration of each project.
     n_years : int
-    length : int
-        List length at selection (lever ``list_length_jx_major``).
+    length : int or sequence of int
+        List length at selection (lever ``list_length_jx_major``), or one per year (the
+        history's length before the policy start, the lever's from it).
     selection_month, max_build_months : float
     condition : ListCondition, optional
         Reported starts and completions up to a month of one year (a project
@@ -1005,9 +1023,11 @@ def provincial_list(
     # One contiguous (P, n) array per milestone: the yearly scans below read whole planes.
     T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0))
     M7, M9 = T[7], T[9]
+    lengths = [int(length)] * n_years if np.ndim(length) == 0 else [int(x) for x in length]
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
-        listed, added = list_membership(times, abandon_time, valid, build_months, y, length, selection_month, max_build_months, planes=T)
+        listed, added = list_membership(times, abandon_time, valid, build_months, y, lengths[y], selection_month, max_build_months, planes=T,
+                                        added_window=added_window, planned_starts_first=planned_starts_first)
         on = listed | added
         completing = on & (M9 >= y0) & (M9 < y1)
         continuing = on & ~completing & (M7 < y0)
@@ -1301,10 +1321,13 @@ def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams,
 
     lists = {}
     for p, sl in zip(params.programmes, draws.slices):
-        if p.list_length > 0:
+        if max(p.list_length, p.pre.list_length) > 0:
             build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
-            lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, p.list_length,
-                                            p.list_selection_month, p.list_max_build_months, list_condition)
+            # The list length is a lever: the history's length for lists selected before the policy start.
+            lengths = [p.pre.list_length if 12.0 * y + p.list_selection_month < params.policy_start else p.list_length for y in range(Y)]
+            lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, lengths,
+                                            p.list_selection_month, p.list_max_build_months, list_condition,
+                                            p.list_added_window_months, p.list_planned_starts_first)
     return dict(years=np.asarray(years, np.int64), programmes=names, stages=STAGES, host_ids=dest.host_ids,
                 site_pairs=dest.site_pairs, queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out)
 

@@ -57,7 +57,8 @@ def generate_projects(tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFram
     p = params.programmes[k]
     M, at, valid = tl.times[:, sl], tl.abandon_time[:, sl], draws.valid[:, sl]
     build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
-    listed, added = list_membership(M, at, valid, build, 0, p.list_length, p.list_selection_month, p.list_max_build_months)
+    listed, added = list_membership(M, at, valid, build, 0, p.list_length, p.list_selection_month, p.list_max_build_months,
+                                    added_window=p.list_added_window_months, planned_starts_first=p.list_planned_starts_first)
     cut = float(S.MONTHLY_LAST_MONTH)
     keep = np.flatnonzero((listed | added)[0] & ~(at[0] < cut))
     rng = np.random.default_rng(root.spawn(1)[0])

@@ -123,6 +123,27 @@ register(Variant("history_intake_high", "pre-2014 intake 50 a year (≥10亿 lis
                  _history_change(signed_per_year_jx_major=50, signed_per_year_gz_1yi=50)))
 
 
+def _list_rule(**changes) -> Callable[[RunContext], RunContext]:
+    """Read document 000's list rule another way (the provincial 百项 list, ``jx_major``)."""
+
+    def apply(ctx: RunContext) -> RunContext:
+        if ctx.pipeline is None or "jx_major" not in ctx.pipeline.names:
+            return ctx
+        return dataclasses.replace(ctx, pipeline=ctx.pipeline.with_programme("jx_major", **changes))
+
+    return apply
+
+
+# Document 000 says the list is drawn in the first quarter from projects with good groundwork
+# (前期基础好) and that cities add "newly settled projects that have started"; neither the ranking
+# nor "newly" is defined. Listed starts depend on both (a reviewer measured P(≥30 listed starts
+# in 2015) from 0.03 to 0.67 across readings), so both readings are in the range.
+register(Variant("list_starts_first", "百项 list: projects planned to start within the year rank with the ready-to-start ones at selection",
+                 _list_rule(list_planned_starts_first=True)))
+register(Variant("list_additions_12m", "百项 list: cities add started projects signed up to 12 months before the selection, not only after it",
+                 _list_rule(list_added_window_months=12.0)))
+
+
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:
     """Paths per variant: ``requested`` (default 500), at most the main run's, in whole blocks."""
     n = min(requested or DEFAULT_PATHS, main_paths)

@@ -304,6 +304,37 @@ def test_a_list_of_known_composition_gives_the_known_counts():
     assert counts(10, long_b, 48.0) == {"listed": 4, "added": 1, "new": 3, "continuing": 0, "completing": 2, "starts": 2, "completions": 2}
 
 
+def test_the_other_readings_of_the_list_rule():
+    """Planned starts ranked with the ready ones, and additions of projects signed before the selection."""
+    from model.pipeline import provincial_list
+
+    inf = np.inf
+    rows = {
+        "B building until month 30 (continuing)": _project(-30, -28, -27, -20, -19, -17, -16, -10, 30, 33, 50),
+        "K in approval on 1 January, starts in May": _project(-8, -6, 1, 2, 2.5, 3, 4, 5, 40, 43, 60),
+        "L signed in October last year, starts in July": _project(-3, 1, 2, 3, 3.5, 4, 5, 7, 40, 43, 60),
+    }
+    times = np.array(list(rows.values()), float)[None]
+    abandon = np.full((1, len(rows)), inf)
+    valid = np.ones((1, len(rows)), bool)
+    build = np.full((1, len(rows)), 34.0)
+
+    def counts(length, **rule):
+        out = provincial_list(times, abandon, valid, build, 1, length, 0.0, inf, **rule)
+        return {k: int(out[k][0, 0]) for k in ("listed", "added", "starts")}
+
+    # Default: B (construction) outranks K and L (earlier stages); one place, no listed start.
+    assert counts(1) == {"listed": 1, "added": 0, "starts": 0}
+    # Planned starts first: K and L both plan to start this year and now outrank B; K is further
+    # on (its approval filed), so it takes the place and starts in May.
+    assert counts(1, planned_starts_first=True) == {"listed": 1, "added": 0, "starts": 1}
+    # Additions of projects signed within 12 months before the selection: K and L are not
+    # listed, signed after month -12 and start this year, so both are added.
+    assert counts(1, added_window=12.0) == {"listed": 1, "added": 2, "starts": 2}
+    # A project on the list is never added again.
+    assert counts(3, added_window=12.0) == {"listed": 3, "added": 0, "starts": 2}
+
+
 def test_a_reported_list_fixes_its_months_and_the_rest_of_the_year_adds():
     """A project dispatch table's counts replace January-to-report-month; later simulated events add (known list as above)."""
     from model.pipeline import ListCondition, provincial_list
@@ -367,6 +398,22 @@ def test_the_list_is_drawn_every_year_and_adds_up():
     assert (lst["completions"] <= r.completions["jx_major"]).all()
     assert (lst["starts"] <= r.starts["jx_major"]).all()
     np.testing.assert_array_equal(lst["completions"], lst["completing"])
+
+
+def test_a_longer_list_acts_from_the_policy_start_only():
+    """The list length is a lever: lists selected before a later policy start keep the history's length."""
+    import dataclasses
+
+    def lists(length, policy_start):
+        p = dataclasses.replace(PipelineParams.from_levers({"signed_per_year_jx_major": 60, "list_length_jx_major": length}),
+                                policy_start=policy_start)
+        return simulate_pipeline(p, Destinations.synthetic(), 20, 4, 3).provincial_list["jx_major"]
+
+    base, later, now = lists(100, 24.0), lists(200, 24.0), lists(200, 0.0)
+    for k in ("listed", "starts", "completions", "new", "continuing"):
+        np.testing.assert_array_equal(later[k][:, :2], base[k][:, :2], err_msg=k)  # 2014 and 2015 untouched
+    assert (later["listed"][:, 2:] > base["listed"][:, 2:]).mean() > 0.9  # from 2016 the longer list
+    assert (now["listed"][:, :2] > base["listed"][:, :2]).mean() > 0.9  # a policy from 2014 acts in 2014
 
 
 # --------------------------------------------------------------------------- the cycle
