@@ -171,3 +171,19 @@ def test_all_years_in_one_pass_equal_year_by_year_measures_bit_for_bit():
             assert yearly.dtype == expected.dtype and yearly.tobytes() == expected.tobytes(), c.target.id
         kinds.add("flow" if c.flow is not None else "count" if c.is_count else "level")
     assert kinds == {"flow", "count", "level"}
+
+
+def test_a_slump_in_the_growth_layer_reaches_project_revenue(baseline):
+    """The engine passes each path's cycle to the pipeline: the same projects (common random numbers)
+    earn less when the path's organic growth falls 10 points a year below its trend."""
+    import dataclasses
+
+    ctx = baseline.context
+    slump = run_blocks(dataclasses.replace(ctx, macro_shift=ctx.macro_shift - 0.10), N_PATHS, SEED)
+    for tid in ("GZ-REV-2020", "JX-CLUTOTAL-2025"):
+        base = baseline.stack("components", tid)
+        low = slump.stack("components", tid)
+        proj_base, proj_low = base[:, 1] - base[:, 0], low[:, 1] - low[:, 0]
+        assert (proj_low < proj_base).mean() > 0.95, tid
+        assert proj_low.mean() < 0.9 * proj_base.mean(), tid
+    np.testing.assert_array_equal(slump.stack("flows", "jx_major.completions"), baseline.stack("flows", "jx_major.completions"))
