@@ -144,6 +144,25 @@ register(Variant("list_additions_12m", "百项 list: cities add started projects
                  _list_rule(list_added_window_months=12.0)))
 
 
+def _cycle_scale(factor: float) -> Callable[[RunContext], RunContext]:
+    """Scale how strongly producing projects feel the path's cycle (``[cycle]`` elasticities)."""
+
+    def apply(ctx: RunContext) -> RunContext:
+        if ctx.pipeline is None:
+            return ctx
+        c = ctx.pipeline.cycle
+        cycle = dataclasses.replace(c, utilisation_elasticity=c.utilisation_elasticity * factor, ramp_elasticity=c.ramp_elasticity * factor)
+        return dataclasses.replace(ctx, pipeline=dataclasses.replace(ctx.pipeline, cycle=cycle))
+
+    return apply
+
+
+# The elasticities are stated assumptions (no data): a plant's revenue moving one for one with the
+# province's revenue relative to trend. Without the cycle, boom paths lose the 115 % utilisation.
+register(Variant("cycle_none", "producing projects ignore the cycle (utilisation and ramp-up elasticities 0)", _cycle_scale(0.0)))
+register(Variant("cycle_double", "producing projects feel the cycle twice as strongly (elasticities 2 and 4)", _cycle_scale(2.0)))
+
+
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:
     """Paths per variant: ``requested`` (default 500), at most the main run's, in whole blocks."""
     n = min(requested or DEFAULT_PATHS, main_paths)

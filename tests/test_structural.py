@@ -103,3 +103,13 @@ def test_history_intake_gives_the_project_flows_a_structural_range(main_run):
     hits = main_run.stack("values", "JX-MAJOR-START-2015") >= 30
     assert row["variants"]["history_intake_low"] > hits.mean() + 0.05
     assert row["high"] - row["low"] > 0.05
+
+
+def test_every_variant_changes_the_baseline_run(main_run):
+    """A variant that silently returns the same context would narrow the range without saying so."""
+    ctx = main_run.context
+    for name, v in VARIANTS.items():
+        assert v.apply(ctx) is not ctx, name
+    cyc = VARIANTS["cycle_double"].apply(ctx).pipeline
+    assert cyc.programmes is ctx.pipeline.programmes  # only how projects feel the cycle changes
+    assert (cyc.cycle.utilisation_elasticity, cyc.cycle.ramp_elasticity) == (2 * ctx.pipeline.cycle.utilisation_elasticity, 2 * ctx.pipeline.cycle.ramp_elasticity)
