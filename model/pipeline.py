@@ -1575,16 +1575,16 @@ class PipelineDraft:
     draws: ProjectDraws
     timeline: Timeline
     _flows: dict[tuple, dict[str, Any]] = field(default_factory=dict)
-    _conditioned: dict[int, tuple] = field(default_factory=dict)
+    _by_table: dict[int, tuple] = field(default_factory=dict)  # id(ListCondition) -> (it, timeline, its year's list)
 
     def conditioned(self, list_condition: ListCondition | None) -> "tuple[Timeline, ReportedList | None]":
         """The timeline under a project dispatch table's state, and its year's list (computed once per table)."""
         if list_condition is None:
             return self.timeline, None
         key = id(list_condition)
-        if key not in self._conditioned:
-            self._conditioned[key] = (list_condition, *_conditioned(self.draws, self.timeline, self.params, list_condition))
-        return self._conditioned[key][1:]
+        if key not in self._by_table:  # the condition is kept so that its id is not reused
+            self._by_table[key] = (list_condition, *_conditioned(self.draws, self.timeline, self.params, list_condition))
+        return self._by_table[key][1:]
 
     def flows(self, monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
         """Flows, stocks, queues and lists (computed once per set of options)."""
