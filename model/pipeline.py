@@ -92,6 +92,8 @@ from .entrants import entrant_firms
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .list_condition import ReportedList
+
 __all__ = [
     "MILESTONES",
     "LIST_FIELDS",
@@ -881,30 +883,42 @@ LIST_FIELDS: tuple[str, ...] = ("listed", "added", "new", "continuing", "complet
 class ListCondition:
     """What a project dispatch table (项目调度表) reports of one year's list, up to its report month.
 
-    The reported starts (开工) and completions (投产) of the year's listed projects in
-    January to ``month`` are known: they replace the simulated ones of those months,
-    and the simulated rest of the year (events from month ``month`` on) adds to them.
-    So on every path the year's counts are at least the reported ones: a project
-    reported complete is never simulated as incomplete, a reported start never unstarted.
+    The dates of the 开工 and 投产 the year's listed projects reached in January to
+    ``month``. :func:`model.list_condition.condition_timeline` moves the simulated
+    projects to that state on every path (the reported projects are started or
+    producing and are not started or completed again; the rest of the year and the
+    later years are simulated from there).
 
     Attributes
     ----------
     year_index : int
         The conditioned year (index into the simulated years; 0 = the current year).
     month : int
-        Report month, 1-12 (events before ``month`` months into the year are reported ones).
-    starts, completions : int
-        Reported 开工 and 投产 of listed (or added) projects in January-``month``.
+        Report month, 1-12.
+    start_months, producing_months : tuple of float
+        Each reported 开工 / 投产 of the year, in months since the year's start
+        (``[0, month)``; 2014-03-15 is 2.47, a month without a day its middle).
     """
 
     year_index: int
     month: int
-    starts: int
-    completions: int
+    start_months: tuple[float, ...] = ()
+    producing_months: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or self.starts < 0 or self.completions < 0 or self.year_index < 0:
-            raise ValueError(f"ListCondition: month 1-12 and non-negative counts, got {self}")
+        dates = self.start_months + self.producing_months
+        if not 1 <= self.month <= 12 or self.year_index < 0 or any(not 0.0 <= t < self.month for t in dates):
+            raise ValueError(f"ListCondition: month 1-12 and reported dates in [0, month) months into the year, got {self}")
+
+    @property
+    def starts(self) -> int:
+        """Reported 开工 of the year up to the report month."""
+        return len(self.start_months)
+
+    @property
+    def completions(self) -> int:
+        """Reported 投产 of the year up to the report month."""
+        return len(self.producing_months)
 
 
 def list_membership(
@@ -950,10 +964,15 @@ def list_membership(
     return listed, added
 
 
+def list_lengths(p: "ProgrammeParams", policy_start: float, n_years: int) -> list[int]:
+    """Each simulated year's list length: the history's before the policy start, the lever's from it."""
+    return [p.pre.list_length if 12.0 * y + p.list_selection_month < policy_start else p.list_length for y in range(n_years)]
+
+
 def provincial_list(
     times: NDArray, abandon_time: NDArray, valid: NDArray, build_months: NDArray, n_years: int,
     length: int, selection_month: float = 3.0, max_build_months: float = math.inf,
-    condition: ListCondition | None = None, added_window: float = 0.0, planned_starts_first: bool = False,
+    reported: "ReportedList | None" = None, added_window: float = 0.0, planned_starts_first: bool = False,
 ) -> dict[str, NDArray]:
     """The yearly 百项 list drawn from the stock of one programme's projects, and its flows.
 
@@ -994,11 +1013,12 @@ def provincial_list(
         List length at selection (lever ``list_length_jx_major``), or one per year (the
         history's length before the policy start, the lever's from it).
     selection_month, max_build_months : float
-    condition : ListCondition, optional
-        Reported starts and completions up to a month of one year (a project
-        dispatch table): in that year ``starts`` and ``completions`` are the reported
-        counts plus the simulated events from the report month on. The list's
-        composition (``listed`` ... ``completing``) stays the simulated one.
+    reported : model.list_condition.ReportedList, optional
+        A project dispatch table's year on a timeline conditioned on it
+        (:func:`model.list_condition.condition_timeline`): that year's membership is
+        the given one (selected before the table moved any milestone), and the
+        reported events no simulated project could take (``unmatched_*``) are added
+        to its ``starts`` and ``completions``.
 
     Returns
     -------
@@ -1011,12 +1031,15 @@ def provincial_list(
     """
     P, n = valid.shape
     out = {k: np.zeros((P, n_years), np.int64) for k in LIST_FIELDS}
-    known = condition if condition is not None and condition.year_index < n_years else None
-    if known is not None:  # an empty stock still has the reported events
-        out["starts"][:, known.year_index] = known.starts
-        out["completions"][:, known.year_index] = known.completions
+    known = reported if reported is not None and reported.year_index < n_years else None
+    if known is not None:  # reported events without a simulated project (an empty stock still has them)
+        out["starts"][:, known.year_index] = known.unmatched_starts
+        out["completions"][:, known.year_index] = known.unmatched_completions
     # Only projects neither producing nor dropped before the first year can ever be on a list.
-    keep = np.flatnonzero((valid & ~(times[..., 9] < 0) & ~(abandon_time < 0)).any(0))
+    on_any = (valid & ~(times[..., 9] < 0) & ~(abandon_time < 0)).any(0)
+    if known is not None:
+        on_any |= (known.listed | known.added).any(0)
+    keep = np.flatnonzero(on_any)
     if len(keep) == 0:
         return out
     times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
@@ -1026,8 +1049,11 @@ def provincial_list(
     lengths = [int(length)] * n_years if np.ndim(length) == 0 else [int(x) for x in length]
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
-        listed, added = list_membership(times, abandon_time, valid, build_months, y, lengths[y], selection_month, max_build_months, planes=T,
-                                        added_window=added_window, planned_starts_first=planned_starts_first)
+        if known is not None and known.year_index == y:
+            listed, added = known.listed[:, keep], known.added[:, keep]
+        else:
+            listed, added = list_membership(times, abandon_time, valid, build_months, y, lengths[y], selection_month, max_build_months, planes=T,
+                                            added_window=added_window, planned_starts_first=planned_starts_first)
         on = listed | added
         completing = on & (M9 >= y0) & (M9 < y1)
         continuing = on & ~completing & (M7 < y0)
@@ -1036,11 +1062,8 @@ def provincial_list(
         out["completing"][:, y] = completing.sum(1)
         out["continuing"][:, y] = continuing.sum(1)
         out["new"][:, y] = (on & ~completing & ~(M7 < y0)).sum(1)
-        # Reported months replace the simulated ones; the rest of the year can only add.
-        cut = y0 + known.month if known is not None and known.year_index == y else y0
-        base = (known.starts, known.completions) if cut > y0 else (0, 0)
-        out["starts"][:, y] = base[0] + (on & (M7 >= cut) & (M7 < y1)).sum(1)
-        out["completions"][:, y] = base[1] + (completing & (M9 >= cut)).sum(1)
+        out["starts"][:, y] += (on & (M7 >= y0) & (M7 < y1)).sum(1)
+        out["completions"][:, y] += completing.sum(1)
     return out
 
 
@@ -1218,8 +1241,9 @@ def aggregate(
 
     ``cycle`` (P, Y): the path's demand-growth deviation from trend each year; when
     given, producing projects' utilisation and ramp-up respond to it (see
-    :class:`CycleParams`), a layer on top of the timelines.  ``list_condition``: the
-    reported starts and completions of the listed programme's year (see :class:`ListCondition`).
+    :class:`CycleParams`), a layer on top of the timelines.  ``list_condition``: a project
+    dispatch table's state of the listed programme's year; the milestones are first
+    moved to it (:func:`model.list_condition.condition_timeline`).
 
     Year-end stocks and yearly flows come from one histogram per programme of the
     month each milestone (and abandonment) falls in; the month-by-month stage
@@ -1228,7 +1252,17 @@ def aggregate(
     and all float sums keep the element order of the straightforward
     month-by-month computation, so the result does not depend on this shortcut.
     """
-    return _with_revenue(draws, tl, params, dest, _flows_and_stocks(draws, tl, params, dest, years, monthly_paths, keep_timeline, list_condition), cycle)
+    tl, reported = _conditioned(draws, tl, params, list_condition)
+    return _with_revenue(draws, tl, params, dest, _flows_and_stocks(draws, tl, params, dest, years, monthly_paths, keep_timeline, reported), cycle)
+
+
+def _conditioned(draws: ProjectDraws, tl: Timeline, params: PipelineParams,
+                 list_condition: ListCondition | None) -> "tuple[Timeline, ReportedList | None]":
+    """The timeline moved to a project dispatch table's state (unchanged without one)."""
+    if list_condition is None:
+        return tl, None
+    from .list_condition import condition_timeline  # it builds on this module
+    return condition_timeline(tl, draws, params, list_condition)
 
 
 def _with_revenue(draws: ProjectDraws, tl: Timeline, params: PipelineParams, dest: _DestIndex, flows: dict[str, Any],
@@ -1240,8 +1274,12 @@ def _with_revenue(draws: ProjectDraws, tl: Timeline, params: PipelineParams, des
 
 
 def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams, dest: _DestIndex, years: Sequence[int],
-                      monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
-    """Everything :func:`aggregate` returns except the revenue: it does not depend on the cycle."""
+                      monthly_paths: int | None, keep_timeline: bool, reported: "ReportedList | None" = None) -> dict[str, Any]:
+    """Everything :func:`aggregate` returns except the revenue: it does not depend on the cycle.
+
+    ``tl`` is the timeline already conditioned on a project dispatch table when
+    ``reported`` (its conditioned year's list) is given.
+    """
     Y, H = draws.n_years, int(draws.horizon)
     P = draws.shape[0]
     Pm = len(range(P)[:monthly_paths])  # paths with a monthly snapshot (slice semantics)
@@ -1324,9 +1362,9 @@ def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams,
         if max(p.list_length, p.pre.list_length) > 0:
             build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
             # The list length is a lever: the history's length for lists selected before the policy start.
-            lengths = [p.pre.list_length if 12.0 * y + p.list_selection_month < params.policy_start else p.list_length for y in range(Y)]
+            lengths = list_lengths(p, params.policy_start, Y)
             lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, lengths,
-                                            p.list_selection_month, p.list_max_build_months, list_condition,
+                                            p.list_selection_month, p.list_max_build_months, reported,
                                             p.list_added_window_months, p.list_planned_starts_first)
     return dict(years=np.asarray(years, np.int64), programmes=names, stages=STAGES, host_ids=dest.host_ids,
                 site_pairs=dest.site_pairs, queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out)
@@ -1537,9 +1575,10 @@ def simulate_pipeline(
         from its trend each year.  Producing projects' utilisation and ramp-up respond
         to it (:class:`CycleParams`); ``None``: no response (the SimPy reference's case).
     list_condition : ListCondition, optional
-        A project dispatch table's reported starts and completions of the listed
-        programme's year up to its report month (the year's list counts are then the
-        reported ones plus the simulated rest of the year). Milestones are unchanged.
+        A project dispatch table's reported 开工 and 投产 of the listed programme's year
+        up to its report month: the listed projects' milestones are moved to that state
+        on every path (:func:`model.list_condition.condition_timeline`), and everything
+        (list counts, stocks, later years, revenue, investment) follows from them.
 
     Returns
     -------
@@ -1564,12 +1603,23 @@ class PipelineDraft:
     draws: ProjectDraws
     timeline: Timeline
     _flows: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    _by_table: dict[int, tuple] = field(default_factory=dict)  # id(ListCondition) -> (it, timeline, its year's list)
+
+    def conditioned(self, list_condition: ListCondition | None) -> "tuple[Timeline, ReportedList | None]":
+        """The timeline under a project dispatch table's state, and its year's list (computed once per table)."""
+        if list_condition is None:
+            return self.timeline, None
+        key = id(list_condition)
+        if key not in self._by_table:  # the condition is kept so that its id is not reused
+            self._by_table[key] = (list_condition, *_conditioned(self.draws, self.timeline, self.params, list_condition))
+        return self._by_table[key][1:]
 
     def flows(self, monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
         """Flows, stocks, queues and lists (computed once per set of options)."""
         key = (monthly_paths, keep_timeline, id(list_condition))
         if key not in self._flows:
-            self._flows[key] = _flows_and_stocks(self.draws, self.timeline, self.params, self.dest, self.years, monthly_paths, keep_timeline, list_condition)
+            tl, reported = self.conditioned(list_condition)
+            self._flows[key] = _flows_and_stocks(self.draws, tl, self.params, self.dest, self.years, monthly_paths, keep_timeline, reported)
         return self._flows[key]
 
 
@@ -1594,7 +1644,8 @@ def prepare_pipeline(
 def finish_pipeline(draft: PipelineDraft, *, monthly_paths: int | None = None, keep_timeline: bool = False,
                     cycle: NDArray | None = None, list_condition: ListCondition | None = None) -> PipelineResult:
     """The block's result under the paths' ``cycle`` (see :func:`simulate_pipeline`)."""
-    draws, tl, params = draft.draws, draft.timeline, draft.params
+    draws, params = draft.draws, draft.params
+    tl = draft.conditioned(list_condition)[0]
     n_paths, n_years = draws.shape[0], len(draft.years)
     if cycle is not None and np.shape(cycle) != (n_paths, n_years):
         raise ValueError(f"cycle must have shape (n_paths, years) = {(n_paths, n_years)}, got {np.shape(cycle)}")

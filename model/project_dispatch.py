@@ -20,13 +20,16 @@ a project below the programme's 10亿 floor; a project that reached 投产 befor
 year (it cannot be on that year's list as modelled, and is not counted).
 
 The link to the simulation is the list itself: the simulated projects are
-anonymous draws, so a row conditions the run through the counts it makes — the
-list's 开工 and 投产 of January to the report month (:meth:`ProjectDispatch.condition`,
-:class:`model.pipeline.ListCondition`).
+anonymous draws, so a row does not pin a simulated project; the table conditions
+the run through the state it reports — the list's 开工 and 投产 of January to the
+report month, with their dates (:meth:`ProjectDispatch.condition`,
+:class:`model.pipeline.ListCondition`) — to which each path's listed projects are
+moved (:func:`model.list_condition.condition_timeline`).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -111,8 +114,14 @@ class ProjectDispatch:
                 "invest_ytd": float(self.rows["invest"].sum()), "flags": list(self.flags)}
 
     def condition(self, year_index: int = 0) -> ListCondition:
-        """The pipeline's condition: the reported 开工 and 投产 of January to the report month."""
-        return ListCondition(year_index, self.month, self.starts, self.completions)
+        """The pipeline's condition: the dates of the reported 开工 and 投产 of January to the report month.
+
+        A date is in months since the year's start: its day's middle, or the month's
+        middle when it has no day (2014-03 is 2.5, 2014-03-15 is 2.47).
+        """
+        def months(col: str) -> tuple[float, ...]:
+            return tuple(_months_into_year(d) for d, inside in zip(self.rows[col], self._in_year(col)) if inside)
+        return ListCondition(year_index, self.month, months("start"), months("producing"))
 
 
 def load_project_dispatch(path, year: int | None = None, unit: str | None = None, sheet: str | None = None) -> ProjectDispatch:
@@ -156,6 +165,12 @@ def load_project_dispatch(path, year: int | None = None, unit: str | None = None
     flags = _flags(frame, period[0])
     notes = tuple(table.attrs["notes"]) + tuple(list(defaulted.values())[:1])
     return ProjectDispatch(frame, period[0], period[1], label, notes, tuple(flags), bool((frame["provenance"] == "synthetic").any()))
+
+
+def _months_into_year(date: tuple[int, int, int]) -> float:
+    """Months since the start of the date's year: the middle of its day, or of its month without a day."""
+    y, m, d = date
+    return m - 1 + ((d - 0.5) / calendar.monthrange(y, m)[1] if d else 0.5)
 
 
 def _loc(rec: dict, file: str, col: str) -> ErrorLocation:

@@ -38,14 +38,14 @@ def _project_reason(row: dict, fmt, zh: bool) -> str:
         why = rep.get("why", "")
         why_zh = {"no project dispatch table (--ytd-projects)": "未读入项目调度表(--ytd-projects)"}.get(why)
         if why_zh is None:
-            why_zh = "非百项清单项目(调度表只报百项清单)" if "is not the 百项 list" in why else "调度表只报当年,以后年份照常模拟"
+            why_zh = "非百项清单项目(调度表只报百项清单)" if "is not the 百项 list" in why else "调度表只报当年,以后年份从所报状态起模拟(已投产项目不再投产)"
         return ("项目流量:未按项目调度表更新——" + why_zh) if zh else f"project flow: not conditioned — {why}"
     m, n = rep["month"], rep["reported"]
     if zh:
         what = "开工" if rep["what"] == "starts" else "投产"
-        return f"项目调度表:1–{m}月已{what} {n} 个(固定,为下限),{_rest_zh(m)}模拟;{cy['year']}年中位数 {fmt(row['median_before'])}→{fmt(row['median_after'])}"
+        return f"项目调度表:1–{m}月已{what} {n} 个(每条路径按此状态,不重复计),{_rest_zh(m)}模拟;{cy['year']}年中位数 {fmt(row['median_before'])}→{fmt(row['median_after'])}"
     what = "started" if rep["what"] == "starts" else "reached 投产"
-    return f"project table: {n} listed projects {what} in January–{month_name[m]} (fixed, a floor), {_rest(m)} simulated; median {fmt(row['median_before'])}→{fmt(row['median_after'])}"
+    return f"project table: {n} listed projects {what} in January–{month_name[m]} (the state on every path, none counted twice), {_rest(m)} simulated; median {fmt(row['median_before'])}→{fmt(row['median_after'])}"
 
 
 def _rest(m: int) -> str:
@@ -96,12 +96,13 @@ def project_lines(pr: dict | None, zh: bool) -> list[str]:
     if zh:
         out = [f"  项目调度表:{pr['table']}({y}年1–{m}月,百项清单 {pr['projects']} 个项目:未开工 {st['未开工']}、在建 {st['开工']}、竣工 {st['竣工']}、投产 {st['投产']};"
                f"年初至报告期完成投资 {pr['invest_ytd']:,.1f} 亿元)" + ("[示意性数据]" if pr["illustrative"] else ""),
-               f"  已按其更新:{y}年清单项目 1–{m}月开工 {pr['starts']} 个、投产 {pr['completions']} 个在每条路径上固定(下限),{_rest_zh(m)}由模拟补充",
-               f"  未按其更新:模拟项目的清单构成、里程碑与收入,投资,{y + 1}年及以后,赣州亿元项目(gz_1yi)"]
+               f"  已按其更新:{y}年清单项目 1–{m}月开工 {pr['starts']} 个、投产 {pr['completions']} 个:每条路径上最接近的清单项目移至所报状态与日期(已开工、已投产者不再重复),{_rest_zh(m)}、{y + 1}年及以后、收入与投资均由此模拟",
+               "  未按其更新:清单构成,未投产项目的竣工,所报投资(仅校验),赣州亿元项目(gz_1yi)"]
     else:
         out = [f"  project table: {pr['table']} (January–{month_name[m]} {y}, 百项 list of {pr['projects']} projects: not started {st['未开工']}, under construction {st['开工']}, built {st['竣工']}, producing {st['投产']}; "
                f"investment to date {pr['invest_ytd']:,.1f} 亿元)" + (" [illustrative]" if pr["illustrative"] else ""),
-               f"  conditioned: the list's {pr['starts']} starts and {pr['completions']} completions (投产) of January–{month_name[m]} {y} are fixed on every path (a floor); {_rest(m)} are simulated",
+               f"  conditioned: the list's {pr['starts']} starts and {pr['completions']} completions (投产) of January–{month_name[m]} {y}: on every path the closest listed projects are moved to that state and those dates "
+               f"(none starts or produces again); {_rest(m)}, later years, revenue and investment are simulated from there",
                f"  not conditioned: {pr['not_conditioned']}"]
     for flag in pr.get("flags", [])[:5]:
         out.append(("  注意: " if zh else "  note: ") + flag)

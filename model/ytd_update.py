@@ -6,8 +6,8 @@ that of the paired difference. The reason a target moved is stated from the
 run itself: the current year's median before and after for the target's
 quantity, how much of it the table reports, and for a count target the
 candidates whose chance of crossing the threshold moved most; for the 百项
-list's start and completion targets, the reported counts (a floor) and the
-months still simulated.
+list's start and completion targets, the reported counts (the state every path
+is moved to, :mod:`model.list_condition`) and the months still simulated.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def _project_reported(c, ctx: RunContext, projects: ProjectDispatch | None) -> d
     if prog != LISTED_PROGRAMME or field not in ("list_starts", "list_completions"):
         return {"conditioned": False, "why": f"programme '{prog}' ({field}) is not the 百项 list the table reports"}
     if c.target.year != projects.year:
-        return {"conditioned": False, "why": f"the table reports {projects.year}; later years are simulated as before"}
+        return {"conditioned": False, "why": f"the table reports {projects.year}; later years are simulated from its state (a project reported producing does not produce again)"}
     starts = field == "list_starts"
     return {"conditioned": True, "what": "starts" if starts else "completions", "reported": projects.starts if starts else projects.completions,
             "month": projects.month}
@@ -185,10 +185,11 @@ def _project_reported(c, ctx: RunContext, projects: ProjectDispatch | None) -> d
 
 def _projects_info(projects: ProjectDispatch) -> dict:
     info = projects.summary()
-    info["conditioned"] = (f"{projects.year} starts (开工) and completions (投产) of the {LISTED_PROGRAMME} 百项 list: the reported January–{projects.month} "
-                           f"counts are fixed on every path (a floor), the simulated projects' events from month {projects.month + 1} on add to them")
-    info["not_conditioned"] = ("the list's composition, milestones and revenue of the simulated projects, investment, years after "
-                               f"{projects.year}, and Ganzhou's >1亿 projects (gz_1yi)")
+    info["conditioned"] = (f"{projects.year} starts (开工) and completions (投产) of the {LISTED_PROGRAMME} 百项 list: on every path the list's most advanced "
+                           f"projects are moved to the reported January–{projects.month} state and dates (started, producing), so they do not start or produce again; "
+                           f"the rest of the year, later years, revenue and investment follow from the moved projects")
+    info["not_conditioned"] = ("the list's composition, 竣工 of projects not producing, the reported investment (validated, not used), "
+                               "and Ganzhou's >1亿 projects (gz_1yi)")
     return info
 
 

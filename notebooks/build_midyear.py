@@ -102,15 +102,17 @@ md("""## 读法 · How to read it
 
 * 现时预测的区间来自示意性月度历史的年际波动;真实数据的季节性可能不同,用真实月度历史替换 `calibration/data/monthly/history.csv` 后再看回测覆盖率。
 * 未报送的企业和园区并不保持原样:它们按在模型路径中与已报送者的相关程度(回归系数 β)随之调整。
-* 项目调度表只固定当年"百项"清单 1 至报告月的开工和投产数;每个项目的进度、收入和以后年份仍是模拟的。
+* 项目调度表给出当年"百项"清单 1 至报告月的开工和投产:每条路径上进度最接近的清单项目被移到所报状态和日期(已投产的不再投产,已开工的不再开工),其余月份、以后年份、收入和投资都从这一状态模拟。
 * 会议用 PDF:`attain report baseline --ytd TABLE --ytd-projects TABLE`。
 
 * The nowcast's interval comes from the year-to-year variation of the illustrative monthly history; real seasonality may
   differ: replace `calibration/data/monthly/history.csv` with the real monthly history and check the backtest coverage.
 * Firms and parks that did not report are not left as they were: they move with the reporters by their regression
   coefficient β in the model's own paths.
-* The project table fixes only the current year's list starts and completions from January to the report month; each
-  project's milestones, revenue and later years are still simulated.
+* The project table gives the current year's list starts and completions from January to the report month: on every
+  path the listed projects closest to that state are moved to it, at the reported dates (a project reported producing
+  does not produce again, one reported started does not start again); the rest of the year, later years, revenue and
+  investment are simulated from there.
 * For the meeting PDF: `attain report baseline --ytd TABLE --ytd-projects TABLE`."""),
 ]
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -335,59 +335,6 @@ def test_the_other_readings_of_the_list_rule():
     assert counts(3, added_window=12.0) == {"listed": 3, "added": 0, "starts": 2}
 
 
-def test_a_reported_list_fixes_its_months_and_the_rest_of_the_year_adds():
-    """A project dispatch table's counts replace January-to-report-month; later simulated events add (known list as above)."""
-    from model.pipeline import ListCondition, provincial_list
-
-    inf = np.inf
-    rows = [
-        _project(-40, -38, -37, -30, -29, -27, -26, -25, -2, 5, 20),   # A: 投产 in May (month 5): reported months
-        _project(-50, -48, -47, -40, -39, -37, -36, -20, 6, 9, 30),    # H: 投产 in September: simulated rest of year
-        _project(-15, -12, -11, -6, -5, -3, -2, 4, 40, 43, 60),        # C: 开工 in May: reported months
-        _project(-30, -28, -27, -20, -19, -17, -16, -10, 30, 33, 50),  # B: building all year
-        _project(2, 3, 3.5, 4, 4.5, 5, 6, 8, 40, 43, 60),              # G: added, 开工 in September
-    ]
-    times = np.array(rows, float)[None]
-    abandon = np.full((1, len(rows)), inf)
-    valid = np.ones((1, len(rows)), bool)
-    build = np.full((1, len(rows)), 34.0)
-    plain = provincial_list(times, abandon, valid, build, 2, 10, 0.0)
-    assert (int(plain["starts"][0, 0]), int(plain["completions"][0, 0])) == (2, 2)
-    # The table says 7 starts and 3 completions by the end of June: C and A are among them, G and H come on top.
-    june = provincial_list(times, abandon, valid, build, 2, 10, 0.0, condition=ListCondition(0, 6, 7, 3))
-    assert (int(june["starts"][0, 0]), int(june["completions"][0, 0])) == (8, 4)
-    # A whole year reported: nothing is simulated on top.
-    dec = provincial_list(times, abandon, valid, build, 2, 10, 0.0, condition=ListCondition(0, 12, 7, 3))
-    assert (int(dec["starts"][0, 0]), int(dec["completions"][0, 0])) == (7, 3)
-    # The list's composition and the next year are the simulated ones.
-    for k in ("listed", "added", "new", "continuing", "completing"):
-        np.testing.assert_array_equal(june[k], plain[k])
-    for k in plain:
-        np.testing.assert_array_equal(june[k][:, 1], plain[k][:, 1])
-    with pytest.raises(ValueError, match="month 1-12"):
-        ListCondition(0, 13, 1, 1)
-
-
-def test_a_conditioned_pipeline_never_falls_below_the_reported_counts():
-    from model.pipeline import ListCondition
-
-    p = PipelineParams.from_levers({})
-    d = Destinations.synthetic()
-    plain = simulate_pipeline(p, d, 30, 3, 5)
-    reported = ListCondition(0, 6, 9, 14)
-    cond = simulate_pipeline(p, d, 30, 3, 5, list_condition=reported)
-    a, b = plain.provincial_list["jx_major"], cond.provincial_list["jx_major"]
-    # a reported completion is never simulated away, a reported start never unstarted
-    assert (b["starts"][:, 0] >= 9).all() and (b["completions"][:, 0] >= 14).all()
-    # the simulated rest of the year is part of the simulated year: it adds at most what the year had
-    assert (b["starts"][:, 0] - 9 <= a["starts"][:, 0]).all() and (b["completions"][:, 0] - 14 <= a["completions"][:, 0]).all()
-    assert (b["starts"][:, 0] - 9 < a["starts"][:, 0]).any()  # some simulated starts fell in January-June and were replaced
-    # nothing else moves: milestones, revenue, other years
-    np.testing.assert_array_equal(plain.revenue_to_existing, cond.revenue_to_existing)
-    np.testing.assert_array_equal(plain.completions["jx_major"], cond.completions["jx_major"])
-    np.testing.assert_array_equal(a["starts"][:, 1:], b["starts"][:, 1:])
-
-
 def test_the_list_is_drawn_every_year_and_adds_up():
     p = PipelineParams.from_levers({"signed_per_year_jx_major": 60, "list_length_jx_major": 80})
     r = simulate_pipeline(p, Destinations.synthetic(), 20, 5, 3)
