@@ -23,7 +23,7 @@ from .entrants import EntrantFirms
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows
-from .pipeline import LIST_FIELDS, finish_pipeline, prepare_pipeline
+from .pipeline import LIST_FIELDS, draw_params, finish_pipeline, prepare_pipeline
 from .targets import Outcome, crossing_counterfactual, measure, measure_years
 
 __all__ = ["BlockResult", "RunOutput", "simulate_block", "simulate_values", "run_blocks", "run_values", "block_plan", "pipeline_cycle"]
@@ -112,17 +112,23 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
     list of dict
         Per context: target id -> (n,) measured value, for its evaluable targets.
     """
-    drafts: dict[tuple, object] = {}
+    drafts: list[tuple[tuple, object, object]] = []  # (destinations and years ids, draw parameters, draft)
     gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
     out = []
     for ctx in ctxs:
-        pkey = (id(ctx.pipeline), id(ctx.destinations), id(ctx.years))
-        if pkey not in drafts:
-            drafts[pkey] = _pipeline_draft(ctx, block, n, seed)
+        draft = None
+        if ctx.pipeline is not None:
+            # Variants that change only the cycle or the list rule share the draws and milestones.
+            where, sig = (id(ctx.destinations), id(ctx.years)), draw_params(ctx.pipeline)
+            base = next((d for w, s, d in drafts if w == where and s == sig), None)
+            if base is None:
+                base = _pipeline_draft(ctx, block, n, seed)
+                drafts.append((where, sig, base))
+            draft = base.with_params(ctx.pipeline)
         key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
         if key != gkey:
             gkey, leaves = key, _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True)[0][-1]
+        total = _block_stages(ctx, block, n, seed, draft, leaves, final_only=True)[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
 

@@ -1614,6 +1614,20 @@ class PipelineDraft:
             self._by_table[key] = (list_condition, *_conditioned(self.draws, self.timeline, self.params, list_condition))
         return self._by_table[key][1:]
 
+    def with_params(self, params: PipelineParams) -> "PipelineDraft":
+        """The same draws and milestones finished under ``params`` (another cycle or list rule).
+
+        Raises
+        ------
+        ValueError
+            If ``params`` would draw other projects or milestones (see :func:`draw_params`).
+        """
+        if params is self.params:
+            return self
+        if draw_params(params) != draw_params(self.params):
+            raise ValueError("PipelineDraft.with_params: the parameters differ in more than the cycle and the list rule")
+        return PipelineDraft(params, self.dest, self.years, self.draws, self.timeline)
+
     def flows(self, monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
         """Flows, stocks, queues and lists (computed once per set of options)."""
         key = (monthly_paths, keep_timeline, id(list_condition))
@@ -1621,6 +1635,23 @@ class PipelineDraft:
             tl, reported = self.conditioned(list_condition)
             self._flows[key] = _flows_and_stocks(self.draws, tl, self.params, self.dest, self.years, monthly_paths, keep_timeline, reported)
         return self._flows[key]
+
+
+#: ProgrammeParams fields only :func:`finish_pipeline` reads (the list rule), with their defaults.
+_LIST_RULE_DEFAULTS = dict(list_length=0, list_selection_month=3.0, list_max_build_months=math.inf,
+                           list_added_window_months=0.0, list_planned_starts_first=False)
+
+
+def draw_params(params: PipelineParams) -> PipelineParams:
+    """``params`` without what only :func:`finish_pipeline` reads (the cycle and the list rule).
+
+    Two parameter sets with equal ``draw_params`` draw the same projects and milestones, so
+    one :class:`PipelineDraft` serves both (:meth:`PipelineDraft.with_params`).
+    """
+    def strip(p: ProgrammeParams | None) -> ProgrammeParams | None:
+        return None if p is None else replace(p, history=strip(p.history), **_LIST_RULE_DEFAULTS)
+
+    return replace(params, cycle=CycleParams(), programmes=tuple(strip(p) for p in params.programmes))
 
 
 def prepare_pipeline(

@@ -433,3 +433,22 @@ def test_poisson_ppf_equals_scipy_stats_float_for_float():
     q[0, 0, :3] = [0.0, 1e-300, 1 - 1e-16]
     lam = np.concatenate([rng.uniform(0, 700, (2, 15)), [[0.0, 1.0, 1e4]] * 2], axis=1)
     assert np.array_equal(poisson_ppf(q, lam[None]), poisson.ppf(q, lam[None]), equal_nan=True)
+
+
+def test_a_draft_is_shared_only_by_parameters_that_draw_the_same_projects():
+    import dataclasses
+
+    from model.pipeline import finish_pipeline, prepare_pipeline
+
+    p = PipelineParams.from_levers({"signed_per_year_jx_major": 60})
+    d = Destinations.synthetic()
+    draft = prepare_pipeline(p, d, 5, 4, 3)
+    other_list = p.with_programme("jx_major", list_planned_starts_first=True)
+    shared = finish_pipeline(draft.with_params(other_list))
+    alone = simulate_pipeline(other_list, d, 5, 4, 3)
+    for k in alone.provincial_list["jx_major"]:
+        np.testing.assert_array_equal(shared.provincial_list["jx_major"][k], alone.provincial_list["jx_major"][k])
+    np.testing.assert_array_equal(shared.revenue_to_existing, alone.revenue_to_existing)
+    assert draft.with_params(p) is draft
+    with pytest.raises(ValueError, match="more than the cycle and the list rule"):
+        draft.with_params(dataclasses.replace(p, warmup_years=p.warmup_years + 1))

@@ -63,7 +63,8 @@ def test_variants_computed_together_equal_separate_runs_bit_for_bit(main_run):
     every value must equal, float for float, the variant's own run (structural ranges unchanged)."""
     from model.engine import run_values
 
-    names = ["macro_low", "exit_double", "synthetic_wide"]  # a macro view, an exit and a start-value change
+    # a macro view, an exit and a start-value change, and two that share the pipeline's draws (cycle, list rule)
+    names = ["macro_low", "exit_double", "synthetic_wide", "cycle_double", "list_starts_first"]
     ctxs = [VARIANTS[k].apply(main_run.context) for k in names] + [main_run.context]
     together = run_values(ctxs, N, SEED)
     for ctx, values in zip(ctxs, together):
