@@ -832,6 +832,8 @@ def _goalseek(args) -> int:
 
     if not 0 < args.prob < 1:
         raise UsageError(f"--prob {args.prob}: expected a probability strictly between 0 and 1")
+    if args.tol is not None and not args.tol > 0:  # a bracket can never get narrower than 0: the search would not end
+        raise UsageError(f"--tol {args.tol}: expected a positive width of the final bracket, in the lever's unit (default: 1% of the range)")
     if args.reverse and args.lever:
         raise UsageError("--reverse takes no --lever: it reports the highest level the scenario reaches with P >= --prob")
     if not args.reverse and not args.lever:

@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -502,9 +503,37 @@ def _header_hints(unknown: list[str], spec: TableSpec, all_headers: list[str]) -
     return "".join(f"; {h}" for h in hints)
 
 
+#: The planner's three revenue tables: what each is, and where it is given.
+_KINDS = {
+    "revenue": ("an annual revenue table (年份, 主营业务收入)", "as a dataset's revenue table, or with `attain data check TABLE`"),
+    "dispatch": ("a 月调度表 (月份, 累计主营业务收入)", "with `attain nowcast TABLE` or `--ytd TABLE`"),
+    "projects": ("a 项目调度表 (项目名称, 形象进度, 报告期)", "with `--ytd-projects TABLE`"),
+}
+
+
+def _check_kind(grid: _Grid, spec: TableSpec, headers: list[str]) -> None:
+    """A table of another kind (the 项目调度表 given to --ytd, a 月调度表 to data check) is named as such."""
+    from .schema import DISPATCH, PROJECT_DISPATCH, TABLES
+
+    if spec.name not in _KINDS:
+        return
+    for other in (TABLES["revenue"], DISPATCH, PROJECT_DISPATCH):
+        if other.name != spec.name and set(other.required) <= set(canonical_columns(other, headers).values()):
+            (what, _), (other_what, use) = _KINDS[spec.name], _KINDS[other.name]
+            raise DataError(f"{grid.label}: its header {headers} is that of {other_what}; expected {what} — "
+                            f"use this file {use} (were two files swapped?)")
+    years = [h for h in headers if re.fullmatch(r"(19|20)\d\d\s*年?", unicodedata.normalize("NFKC", h).strip())]
+    if len(years) >= 2:
+        raise DataError(f"{grid.label}, row {grid.header_row}: got the years {years} as columns (a wide table); expected one row per entity and "
+                        f"year — columns 主体代码, 年份, 主营业务收入 (and 单位, 数据类型, 来源): in Excel, turn the year columns into rows "
+                        "(Power Query 逆透视列 / unpivot), or copy each year's column under the one before")
+
+
 def _check_columns(grid: _Grid, spec: TableSpec, headers: list[str], names: list[str | None]) -> None:
     label, problems = grid.label, []
     unknown = [h for h, n in zip(headers, names) if n is None]
+    if unknown or not set(spec.required) <= set(n for n in names if n):
+        _check_kind(grid, spec, headers)
     if unknown:
         expected = f"only known columns {list(spec.columns)} or their Chinese headers {sorted(spec.aliases)} (see model/schema.py)"
         where = ErrorLocation(label, grid.header_row, str(unknown[0]))
