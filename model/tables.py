@@ -256,6 +256,8 @@ def _read_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
         raise DataError(f"{path}: unsupported file type '.xls' (the Excel 97-2003 format); expected .csv or .xlsx — 另存为 'Excel 工作簿 (*.xlsx)'")
     if suffix not in (".csv", ".txt"):
         raise DataError(f"{path}: unsupported file type '{path.suffix}'; expected .csv or .xlsx")
+    if sheet is not None:  # the flag would otherwise be ignored without a word
+        raise DataError(f"{path}: --sheet {sheet}: a CSV file has no sheets; expected the workbook (.xlsx) the sheet belongs to, or no --sheet")
     text, note = decode_text(path, read_bytes(path), lambda t: _header_known(t, spec))
     return _split(str(path), "csv", _csv_rows(path, text), spec, [note] if note else [], None)
 

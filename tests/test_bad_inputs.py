@@ -206,3 +206,9 @@ def test_seek_refuses_a_bracket_width_of_zero():
 
     with pytest.raises(ValueError, match="expected a positive bracket width"):
         seek(lambda x: (np.arange(100) / 100 < x).astype(float), 0.0, 1.0, 0.5, tol=0.0)
+
+
+def test_sheet_flag_on_a_csv_is_not_ignored(good_panel):
+    path = BAD / "out_data_check_into_dataset" / "table.csv"
+    with pytest.raises(DataError, match=r"table.csv: --sheet 月调度表: a CSV file has no sheets; expected the workbook \(.xlsx\) the sheet belongs to, or no --sheet"):
+        load_revenue_table(path, good_panel, sheet="月调度表")
