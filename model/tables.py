@@ -301,9 +301,35 @@ def _xlsx_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool
         hint = f"read the sheet '{chosen[0]}'; the workbook also has {[n for n in names if n != chosen[0]]}: {how} '{spec.name}'"
     grids = [_split(f"{path} [sheet {n}]", "xlsx", sheets[n], spec, [], hint) for n in chosen]
     merged = _merged_cells(path, chosen)
+    hidden = _hidden_rows(path, chosen)
     for name, grid in zip(chosen, grids):
         grid.merged = merged.get(name, {})
+        rows = [n for n, _ in grid.rows if n in hidden.get(name, set())]
+        if rows:  # a filter hides rows from the planner, not from the reader: say that they count
+            shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+            notes.append(f"{path} [sheet {name}]: row(s) {shown} are hidden in Excel (筛选 or 隐藏) and were read like every other row; delete them if they must not count")
     return grids, label, notes
+
+
+def _hidden_rows(path: Path, names: list[str]) -> dict[str, set[int]]:
+    """Per sheet: the rows Excel hides (a filter or 隐藏), read from the sheet's XML (the read-only reader ignores them)."""
+    import zipfile
+
+    import openpyxl
+
+    out: dict[str, set[int]] = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+        parts = {n: book[n]._worksheet_path for n in names}  # noqa: SLF001 - the sheet's file inside the zip
+        book.close()
+        with zipfile.ZipFile(path) as archive:
+            for name, part in parts.items():
+                xml = archive.read(part).decode("utf-8", "replace")
+                out[name] = {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"', xml)}
+                out[name] |= {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"', xml)}
+    except Exception:  # noqa: BLE001 - a note only; the workbook was already read
+        return {}
+    return out
 
 
 def _merged_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:

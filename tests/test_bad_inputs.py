@@ -212,3 +212,10 @@ def test_sheet_flag_on_a_csv_is_not_ignored(good_panel):
     path = BAD / "out_data_check_into_dataset" / "table.csv"
     with pytest.raises(DataError, match=r"table.csv: --sheet 月调度表: a CSV file has no sheets; expected the workbook \(.xlsx\) the sheet belongs to, or no --sheet"):
         load_revenue_table(path, good_panel, sheet="月调度表")
+
+
+def test_rows_hidden_by_an_excel_filter_are_read_and_named(good_panel):
+    path = BAD / "xl_hidden_rows" / "revenue.xlsx"
+    out = load_revenue_table(path, good_panel)
+    assert out.revenue.at["E4", 2013] == 4.5
+    assert f"{path} [sheet revenue]: row(s) 3 are hidden in Excel (筛选 or 隐藏) and were read like every other row; delete them if they must not count" in out.notes
