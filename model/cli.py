@@ -435,6 +435,7 @@ def _report(args, out, summary: dict) -> None:
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)
     if args.json is not None and not to_stdout:
         write_marked_json(summary, args.json)
+        print(f"\nJSON written to {args.json}")  # the folder may have been created for it: say where the file went
     if args.out:
         write_results(out, summary, args.out)
         if not to_stdout:

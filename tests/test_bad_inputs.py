@@ -116,6 +116,7 @@ def test_own_json_output_is_replaced_and_marked(tmp_path, capsys):
     js = tmp_path / "r.json"
     for _ in range(2):
         assert main(["run", "organic_only", "--paths", "100", "--no-progress", "--json", str(js)]) == 0
+        assert capsys.readouterr().out.endswith(f"\nJSON written to {js}\n")  # where the file went, as -o says
     assert js.read_text(encoding="utf-8").startswith('{\n "tool": "attain"')
 
 
