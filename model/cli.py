@@ -525,7 +525,8 @@ def _report_verb(args) -> int:
         read_goalseek(file)
     for flag, folder in (("--from", args.from_dir), ("--previous", args.previous)):
         if folder is not None and not (folder / "manifest.json").is_file():
-            raise UsageError(f"{flag} {folder}: not a result folder (no manifest.json); expected a folder written by 'attain run -o DIR'")
+            why = "no such folder" if not folder.exists() else "a file, not a folder" if not folder.is_dir() else "not a result folder (no manifest.json)"
+            raise UsageError(f"{flag} {folder}: {why}; expected a folder written by 'attain run -o DIR'")
     with tempfile.TemporaryDirectory(prefix="attain-report-run-") as tmp:
         source = args.from_dir
         if source is None:

@@ -220,3 +220,15 @@ def test_rows_hidden_by_an_excel_filter_are_read_and_named(good_panel):
     out = load_revenue_table(path, good_panel)
     assert out.revenue.at["E4", 2013] == 4.5
     assert f"{path} [sheet revenue]: row(s) 3 are hidden in Excel (筛选 or 隐藏) and were read like every other row; delete them if they must not count" in out.notes
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda p: None, "no such folder"),
+    (lambda p: p.write_text("x", encoding="utf-8"), "a file, not a folder"),
+    (lambda p: p.mkdir(), "not a result folder (no manifest.json)"),
+])
+def test_report_from_names_what_is_wrong_with_the_folder(make, text, tmp_path, capsys):
+    folder = tmp_path / "res"
+    make(folder)
+    assert main(["report", "--from", str(folder), "--no-progress"]) == 2
+    assert f"--from {folder}: {text}; expected a folder written by 'attain run -o DIR'" in capsys.readouterr().err
