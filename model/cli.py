@@ -435,6 +435,7 @@ def _report(args, out, summary: dict) -> None:
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)
     if args.json is not None and not to_stdout:
         write_marked_json(summary, args.json)
+        print(f"\nJSON written to {args.json}")  # the folder may have been created for it: say where the file went
     if args.out:
         write_results(out, summary, args.out)
         if not to_stdout:
@@ -524,7 +525,8 @@ def _report_verb(args) -> int:
         read_goalseek(file)
     for flag, folder in (("--from", args.from_dir), ("--previous", args.previous)):
         if folder is not None and not (folder / "manifest.json").is_file():
-            raise UsageError(f"{flag} {folder}: not a result folder (no manifest.json); expected a folder written by 'attain run -o DIR'")
+            why = "no such folder" if not folder.exists() else "a file, not a folder" if not folder.is_dir() else "not a result folder (no manifest.json)"
+            raise UsageError(f"{flag} {folder}: {why}; expected a folder written by 'attain run -o DIR'")
     with tempfile.TemporaryDirectory(prefix="attain-report-run-") as tmp:
         source = args.from_dir
         if source is None:
@@ -832,6 +834,8 @@ def _goalseek(args) -> int:
 
     if not 0 < args.prob < 1:
         raise UsageError(f"--prob {args.prob}: expected a probability strictly between 0 and 1")
+    if args.tol is not None and not args.tol > 0:  # a bracket can never get narrower than 0: the search would not end
+        raise UsageError(f"--tol {args.tol}: expected a positive width of the final bracket, in the lever's unit (default: 1% of the range)")
     if args.reverse and args.lever:
         raise UsageError("--reverse takes no --lever: it reports the highest level the scenario reaches with P >= --prob")
     if not args.reverse and not args.lever:

@@ -692,12 +692,27 @@ def _check_park(rec: pd.Series, loc, reg: _Registry, ident: str) -> list[str]:
 def _parse_year(text: str, where: ErrorLocation, first: int, last: int, range_note: str = _DATASET_RANGE) -> tuple[int, list[str]]:
     plain = unicodedata.normalize("NFKC", text).strip()  # full-width ２０１３ reads as 2013, as for values
     if not _YEAR.fullmatch(plain):
-        what = _not_a_number(text) if plain.startswith("=") else "a year as a whole number, e.g. 2013"
+        what = _not_a_number(text) if plain.startswith("=") else "a year as a whole number, e.g. 2013" + _date_cell_hint(plain)
         return 0, [DataError.describe(where, text, what)]
     year = int(plain.split(".")[0])
     if not first <= year <= last:
         return year, [DataError.describe(where, year, f"a year within {first}-{last} ({range_note})")]
     return year, []
+
+
+def _date_cell_hint(plain: str) -> str:
+    """Why an Excel date cell is no year: a year typed into a date-formatted cell is stored as day number 2013 (1905-07-05)."""
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d) 00:00:00", plain)
+    if not m:
+        return ""
+    import datetime
+
+    day = datetime.date(*(int(g) for g in m.groups()))
+    serial = (day - datetime.date(1899, 12, 30)).days
+    if 1900 <= serial <= 2100:
+        return (f"; the cell is formatted as a date, so Excel shows the number {serial} as the date {day.isoformat()}: "
+                f"set the column's format to 常规 (General) and type {serial} again")
+    return f"; the cell holds the date {day.isoformat()}: type the year alone ({day.year}) in a cell formatted as 常规 (General)"
 
 
 def _number_text(text: str) -> str | None:

@@ -12,8 +12,10 @@ What is refused, each with file, row, column, value and what was expected:
 an entity not in the dataset; a cluster or region row (their totals follow
 from their members); months out of order; a month missing; a cumulative value
 that falls; two rows for one month (a revision of an earlier month must not be
-taken silently: keep the row you mean); a 同比 growth inconsistent with last
-year's value of the monthly history. What is flagged (taken, and listed in
+taken silently: keep the row you mean); a cumulative figure that is
+:data:`MAGNITUDE_FACTOR` times above or below the same months' share of the
+entity's annual revenue in the dataset (a unit slip: 元 typed under 万元, 万元
+under 亿元); a 同比 growth inconsistent with last year's value of the monthly history. What is flagged (taken, and listed in
 :attr:`Dispatch.flags`): a 本月 figure that does not equal the change of 累计,
 which means an earlier month was revised inside the cumulative.
 """
@@ -31,15 +33,19 @@ import pandas as pd
 
 from .data import Panel, _check_provenance, _merged_errors, _number_text, _parse_value, _parse_year, _Registry, _resolve_entity, apply_unit
 from .errors import DataError, ErrorLocation, raise_all
+from .plausibility import ENTERPRISE_MAX, amount, likely_cause, times
 from .schema import DISPATCH
 from .tables import FILE_COL, ROW_COL, read_table
 
-__all__ = ["Dispatch", "load_dispatch", "YOY_TOLERANCE", "MONTH_TOLERANCE"]
+__all__ = ["Dispatch", "load_dispatch", "YOY_TOLERANCE", "MONTH_TOLERANCE", "MAGNITUDE_FACTOR"]
 
 #: A 同比 growth (%) may differ from last year's value by this many points (rounding to 0.1 % and revised bases).
 YOY_TOLERANCE = 0.5
 #: Relative tolerance of 本月 against the change of 累计 (rounding of both figures).
 MONTH_TOLERANCE = 1e-3
+#: A cumulative figure this many times above or below month/12 of the entity's annual revenue (the same year's,
+#: else the latest before) is refused: no firm or park grows or shrinks 1,000-fold in a year; a unit slip is 10,000×.
+MAGNITUDE_FACTOR = 1000.0
 
 _MONTH = re.compile(r"^(?:(\d{4})\s*(?:年|-|/|\.)\s*)?(\d{1,2})\s*(?:月(?:份)?)?$")
 # Errors name the columns by their Chinese headers, as the planner's table shows them.
@@ -149,6 +155,8 @@ def load_dispatch(path: Path | str, panel: Panel, year: int | None = None, unit:
     series = _series(frame)
     problems = _check_duplicates(series) + _check_order(series) + _check_months(series) + _check_falling(series)
     raise_all(problems)
+    units = {(rec.get(FILE_COL, label) or label, int(rec[ROW_COL])): (rec["unit"], (label, int(rec[ROW_COL])) in defaulted) for rec in table.to_dict("records")}
+    raise_all(_check_magnitude(frame, panel, units))
     if history is not None:
         raise_all(_check_yoy(frame, history))
     frame = frame.sort_values(["entity", "year", "month"], kind="stable").reset_index(drop=True)
@@ -180,7 +188,7 @@ def _parse_row(rec: dict, file: str, reg: _Registry, parks: set, span: tuple) ->
     yoy, yoy_errs = _parse_yoy(rec["yoy"], loc("yoy"))
     errs += when_errs + cum_errs + mv_errs + yoy_errs + _check_provenance(rec, loc)
     if errs:
-        return None, errs
+        return None, list(dict.fromkeys(errs))  # an empty 单位 is named once, not once per amount column
     return [entity, kind, year, month, cum, month_value, yoy, rec["provenance"], int(row), file], []
 
 
@@ -277,6 +285,51 @@ def _check_falling(series: dict) -> list[str]:
                 problems.append(DataError.describe(_at(rec), round(rec.cum, 4),
                                                    f"a cumulative (累计) revenue of '{entity}' that does not fall: month {rec.month} is below month {prev.month}'s {prev.cum:.4f} 亿元 (row {prev.row}); a cumulative figure from January can only grow"))
     return problems
+
+
+def _check_magnitude(frame: pd.DataFrame, panel: Panel, units: dict) -> list[str]:
+    """The latest month of each entity and year against its annual revenue: a unit slip passes every format check."""
+    problems = []
+    revenue = panel.revenue
+    last = frame.loc[frame.groupby(["entity", "year"], sort=False)["month"].idxmax()]
+    for rec in last.itertuples():
+        ref_year, ref = _annual(revenue, rec.entity, rec.year)
+        expected = ref * rec.month / 12.0 if ref else np.nan
+        if np.isfinite(expected) and expected > 0 and rec.cum > 0:
+            ratio = rec.cum / expected
+            if not 1 / MAGNITUDE_FACTOR <= ratio <= MAGNITUDE_FACTOR:
+                what = (f"{times(ratio)} {rec.month}/12 of its {ref_year} revenue ({amount(ref)} 亿元 in the dataset); "
+                        f"no firm or park changes {MAGNITUDE_FACTOR:,.0f}-fold in a year (the stated bound)")
+                problems.append(_magnitude_problem(rec, ratio, what, units))
+        elif rec.kind == "enterprise" and rec.cum > ENTERPRISE_MAX:
+            problems.append(_magnitude_problem(rec, rec.cum / ENTERPRISE_MAX * 1e4, f"above {ENTERPRISE_MAX:,.0f} 亿元, more than any enterprise has", units))
+    return problems
+
+
+def _annual(revenue: pd.DataFrame, entity: str, year: int) -> tuple[int, float]:
+    """The entity's revenue of ``year``, else of the latest year before it (0 when it has none)."""
+    if entity not in revenue.index:
+        return year, 0.0
+    row = revenue.loc[entity]
+    row = row[(row.index <= year) & (row > 0)].dropna()
+    return (int(row.index[-1]), float(row.iloc[-1])) if len(row) else (year, 0.0)
+
+
+def _magnitude_problem(rec, ratio: float, what: str, units: dict) -> str:
+    unit, defaulted = units.get((rec.file, rec.row), ("", False))
+    decades = np.log10(ratio)
+    if 3.3 <= decades <= 4.7 and unit in ("万元", "万"):
+        cause = "looks like 元 given as 万元 (10,000× too large): divide by 10,000 to get 万元"
+    elif 3.3 <= decades <= 4.7 and unit in ("亿元", "亿"):
+        cause = "looks like 万元 given as 亿元 (10,000× too large): set 单位 to 万元"
+    elif -4.7 <= decades <= -3.3 and unit in ("万元", "万"):
+        cause = "looks like 亿元 given as 万元 (10,000× too small): set 单位 to 亿元"
+    else:
+        cause = likely_cause(ratio)
+    if defaulted:
+        cause += f" — its 单位 is empty, so --unit {unit} was applied"
+    where = ErrorLocation(rec.file, rec.row, _COLUMN["value"])
+    return f"{where}: got {amount(rec.cum)} 亿元 for '{rec.entity}' in {rec.year}-01 to {rec.year}-{rec.month:02d} (单位 {unit or '?'}): {what}; {cause}"
 
 
 def _check_yoy(frame: pd.DataFrame, history: Dispatch) -> list[str]:

@@ -91,6 +91,8 @@ def seek(curve: Callable[[float], np.ndarray], low: float, high: float, prob: fl
     if not low < high:
         raise ValueError(f"range [{low}, {high}]: expected low < high")
     tol = (1.0 if integer else (high - low) / 100) if tol is None else float(tol)
+    if not tol > 0:
+        raise ValueError(f"tol = {tol}: expected a positive bracket width (the bisection could not end)")
     c = _Curve(curve)
     p_low, p_high = c(low), c(high)
     increasing = p_high >= p_low

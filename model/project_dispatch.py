@@ -30,6 +30,7 @@ moved (:func:`model.list_condition.condition_timeline`).
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ class ProjectDispatch:
         return ListCondition(year_index, self.month, months("start"), months("producing"))
 
 
-def load_project_dispatch(path, year: int | None = None, unit: str | None = None, sheet: str | None = None) -> ProjectDispatch:
+def load_project_dispatch(path, year: int | None = None, unit: str | None = None, sheet: str | None = None,
+                          regions: pd.DataFrame | None = None) -> ProjectDispatch:
     """Read and validate a 项目调度表.
 
     Parameters
@@ -136,6 +138,9 @@ def load_project_dispatch(path, year: int | None = None, unit: str | None = None
     unit : str, optional
         Unit of rows whose 单位 is empty ('亿元' or '万元').
     sheet : str, optional
+    regions : pandas.DataFrame, optional
+        The dataset's regions (index id; ``name``, ``level``, ``parent``): a
+        所属地区 must be the province or one of its regions (by id or name).
 
     Returns
     -------
@@ -159,7 +164,7 @@ def load_project_dispatch(path, year: int | None = None, unit: str | None = None
         problems += errs
         if row is not None:
             rows.append(row)
-    problems += _check_duplicates(records)
+    problems += _check_duplicates(records) + _check_regions(records, label, regions)
     raise_all(problems, hint=table.attrs["hint"])
     frame = pd.DataFrame(rows, columns=["key", "name", "region", "status", "stage", "invest", "total", "start", "finish", "producing", "provenance", "row", "file"])
     flags = _flags(frame, period[0])
@@ -188,21 +193,30 @@ def _parse_date(text: str) -> tuple[int, int, int] | None:
 
 
 def _period(records: list[dict], file: str, year: int | None) -> tuple[tuple[int, int], list[str]]:
-    """The report month, the same on every row (and in ``year`` when given)."""
-    first, problems = None, []
+    """The report month, the same on every row (and in ``year`` when given).
+
+    When rows disagree, the month most rows give is the table's: the few others are named, not the many.
+    """
+    problems, parsed = [], []
     for rec in records:
         text = rec["period"]
         when = _parse_date(text)
         if when is None or when[2]:
             problems.append(DataError.describe(_loc(rec, file, "period"), text, "the report month (报告期), e.g. 2014-06 or 2014年6月: projects' state from January to the end of that month"))
-            continue
-        if first is None:
-            first = (when[:2], rec[ROW_COL])
-            if year is not None and when[0] != year:
-                problems.append(DataError.describe(_loc(rec, file, "period"), text, f"a month of {year}, the run's current (first simulated) year (with --as-of, the year after it)"))
-        elif when[:2] != first[0]:
-            problems.append(DataError.describe(_loc(rec, file, "period"), text, f"one report month for the whole table: row {first[1]} says {first[0][0]}-{first[0][1]:02d}"))
-    return (first[0] if first else (0, 12)), problems
+        else:
+            parsed.append((when[:2], rec))
+    if not parsed:
+        return (0, 12), problems
+    months = [m for m, _ in parsed]
+    period = max(dict.fromkeys(months), key=months.count)  # ties: the first row's
+    first = next(rec for m, rec in parsed if m == period)
+    if year is not None and period[0] != year:
+        problems.append(DataError.describe(_loc(first, file, "period"), first["period"], f"a month of {year}, the run's current (first simulated) year (with --as-of, the year after it)"))
+    for m, rec in parsed:
+        if m != period:
+            problems.append(DataError.describe(_loc(rec, file, "period"), rec["period"],
+                                               f"one report month for the whole table: {months.count(period)} of {len(months)} rows say {period[0]}-{period[1]:02d} (first: row {first[ROW_COL]})"))
+    return period, problems
 
 
 def _amount(text: str, unit: str, where: ErrorLocation, what: str, required: bool) -> tuple[float, list[str]]:
@@ -241,7 +255,7 @@ def _parse_row(rec: dict, file: str, period: tuple[int, int]) -> tuple[list | No
         text = rec[col]
         when = _parse_date(text) if text else None
         if text and when is None:
-            errs.append(DataError.describe(loc(col), text, _DATE_EXPECTED))
+            errs.append(DataError.describe(loc(col), text, _DATE_EXPECTED + _serial_hint(text)))
         elif when is not None and when[:2] > period:
             errs.append(DataError.describe(loc(col), text, f"a date up to the report month {period[0]}-{period[1]:02d} (报告期): a milestone reached after it cannot be reported"))
         dates.append(when)
@@ -249,6 +263,17 @@ def _parse_row(rec: dict, file: str, period: tuple[int, int]) -> tuple[list | No
     if errs:
         return None, errs
     return [rec["code"] or rec["name"], rec["name"], rec["region"], word, stage, invest, total, *dates, rec["provenance"], int(rec[ROW_COL]), rec.get(FILE_COL, file) or file], []
+
+
+def _serial_hint(text: str) -> str:
+    """Excel's date serial (days from 1899-12-30) when a CSV was saved from a column formatted as a number."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    number = float(plain) if re.fullmatch(r"\d{5}(\.0+)?", plain) else 0.0
+    if not 20_000 <= number <= 80_000:  # 1954-2119
+        return ""
+    day = datetime.date(1899, 12, 30) + datetime.timedelta(days=int(number))
+    return (f"; {plain} looks like an Excel date serial number ({day.isoformat()}): the column was saved as numbers — "
+            "format it as a date (yyyy-mm-dd) in Excel and save again, or type the date")
 
 
 def _words(stage: int) -> str:
@@ -275,12 +300,42 @@ def _check_stage(stage: int, dates: list, rec: dict, loc) -> list[str]:
     errs = []
     need = {1: ("start",), 2: ("start", "finish"), 3: ("start", "producing")}.get(stage, ())
     for col in need:
-        if dates[_DATES.index(col)] is None:
+        if dates[_DATES.index(col)] is None and not rec[col]:  # a cell that is not a date is reported once, as such
             errs.append(DataError.describe(loc(col), rec[col], f"the date of {_COLUMN[col][:2]}: 形象进度 '{rec['status']}' says the project has reached it"))
     for i, col in enumerate(_DATES):
         if dates[i] is not None and stage < i + 1:
             errs.append(DataError.describe(loc("status"), rec["status"], f"a 形象进度 of at least {STAGE_NAMES[i + 1]}: the row gives a {_COLUMN[col]} ({rec[col]}); correct the one that is wrong"))
     return errs
+
+
+def _province_regions(regions: pd.DataFrame) -> dict[str, str]:
+    """Id and name of every region under a province (the list is the province's) -> its name."""
+    parent = regions["parent"].to_dict()
+    out = {}
+    for ident in regions.index:
+        root, seen = ident, set()
+        while parent.get(root) and root not in seen:
+            seen.add(root)
+            root = parent[root]
+        if regions.at[root, "level"] == "province":
+            name = regions.at[ident, "name"]
+            out[ident] = out[name] = name
+    return out
+
+
+def _check_regions(records: list[dict], file: str, regions: pd.DataFrame | None) -> list[str]:
+    """A 所属地区 the dataset does not know (a typo, or a project outside the province) is not taken silently."""
+    if regions is None or not any(rec["region"] for rec in records):
+        return []
+    known = _province_regions(regions)
+    cities = sorted({n for i, n in known.items() if i in regions.index and regions.at[i, "level"] == "city"})
+    problems = []
+    for rec in records:
+        text = unicodedata.normalize("NFKC", rec["region"]).strip()
+        if text and text not in known:
+            problems.append(DataError.describe(_loc(rec, file, "region"), rec["region"],
+                                               f"a region of the province whose 百项 list this is, by name or id (e.g. {', '.join(cities[:11])}) or empty"))
+    return problems
 
 
 def _check_duplicates(records: list[dict]) -> list[str]:

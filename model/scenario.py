@@ -255,12 +255,14 @@ def _read(path: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc}){_toml_hint(text)}") from None
+        raise ScenarioError(f"{path}: not valid TOML ({exc}){_toml_hint(text, str(exc))}") from None
 
 
-def _toml_hint(text: str) -> str:
+def _toml_hint(text: str, message: str = "") -> str:
     """The Chinese-keyboard slips behind most TOML errors in planners' files."""
     hints = []
+    if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+        hints.append("a key or a [section] is given twice (a line copied and edited?): keep one, and change its value there")
     if any(c in text for c in "“”‘’"):
         hints.append("Chinese quotes “ ” are not TOML quotes: type straight quotes \" \"")
     if any(c in text for c in "＝：，［］"):

@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,6 +256,8 @@ def _read_grid(path: Path, spec: TableSpec, sheet: str | None) -> _Grid:
         raise DataError(f"{path}: unsupported file type '.xls' (the Excel 97-2003 format); expected .csv or .xlsx — 另存为 'Excel 工作簿 (*.xlsx)'")
     if suffix not in (".csv", ".txt"):
         raise DataError(f"{path}: unsupported file type '{path.suffix}'; expected .csv or .xlsx")
+    if sheet is not None:  # the flag would otherwise be ignored without a word
+        raise DataError(f"{path}: --sheet {sheet}: a CSV file has no sheets; expected the workbook (.xlsx) the sheet belongs to, or no --sheet")
     text, note = decode_text(path, read_bytes(path), lambda t: _header_known(t, spec))
     return _split(str(path), "csv", _csv_rows(path, text), spec, [note] if note else [], None)
 
@@ -298,9 +301,35 @@ def _xlsx_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool
         hint = f"read the sheet '{chosen[0]}'; the workbook also has {[n for n in names if n != chosen[0]]}: {how} '{spec.name}'"
     grids = [_split(f"{path} [sheet {n}]", "xlsx", sheets[n], spec, [], hint) for n in chosen]
     merged = _merged_cells(path, chosen)
+    hidden = _hidden_rows(path, chosen)
     for name, grid in zip(chosen, grids):
         grid.merged = merged.get(name, {})
+        rows = [n for n, _ in grid.rows if n in hidden.get(name, set())]
+        if rows:  # a filter hides rows from the planner, not from the reader: say that they count
+            shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+            notes.append(f"{path} [sheet {name}]: row(s) {shown} are hidden in Excel (筛选 or 隐藏) and were read like every other row; delete them if they must not count")
     return grids, label, notes
+
+
+def _hidden_rows(path: Path, names: list[str]) -> dict[str, set[int]]:
+    """Per sheet: the rows Excel hides (a filter or 隐藏), read from the sheet's XML (the read-only reader ignores them)."""
+    import zipfile
+
+    import openpyxl
+
+    out: dict[str, set[int]] = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+        parts = {n: book[n]._worksheet_path for n in names}  # noqa: SLF001 - the sheet's file inside the zip
+        book.close()
+        with zipfile.ZipFile(path) as archive:
+            for name, part in parts.items():
+                xml = archive.read(part).decode("utf-8", "replace")
+                out[name] = {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"', xml)}
+                out[name] |= {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"', xml)}
+    except Exception:  # noqa: BLE001 - a note only; the workbook was already read
+        return {}
+    return out
 
 
 def _merged_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
@@ -502,9 +531,37 @@ def _header_hints(unknown: list[str], spec: TableSpec, all_headers: list[str]) -
     return "".join(f"; {h}" for h in hints)
 
 
+#: The planner's three revenue tables: what each is, and where it is given.
+_KINDS = {
+    "revenue": ("an annual revenue table (年份, 主营业务收入)", "as a dataset's revenue table, or with `attain data check TABLE`"),
+    "dispatch": ("a 月调度表 (月份, 累计主营业务收入)", "with `attain nowcast TABLE` or `--ytd TABLE`"),
+    "projects": ("a 项目调度表 (项目名称, 形象进度, 报告期)", "with `--ytd-projects TABLE`"),
+}
+
+
+def _check_kind(grid: _Grid, spec: TableSpec, headers: list[str]) -> None:
+    """A table of another kind (the 项目调度表 given to --ytd, a 月调度表 to data check) is named as such."""
+    from .schema import DISPATCH, PROJECT_DISPATCH, TABLES
+
+    if spec.name not in _KINDS:
+        return
+    for other in (TABLES["revenue"], DISPATCH, PROJECT_DISPATCH):
+        if other.name != spec.name and set(other.required) <= set(canonical_columns(other, headers).values()):
+            (what, _), (other_what, use) = _KINDS[spec.name], _KINDS[other.name]
+            raise DataError(f"{grid.label}: its header {headers} is that of {other_what}; expected {what} — "
+                            f"use this file {use} (were two files swapped?)")
+    years = [h for h in headers if re.fullmatch(r"(19|20)\d\d\s*年?", unicodedata.normalize("NFKC", h).strip())]
+    if len(years) >= 2:
+        raise DataError(f"{grid.label}, row {grid.header_row}: got the years {years} as columns (a wide table); expected one row per entity and "
+                        f"year — columns 主体代码, 年份, 主营业务收入 (and 单位, 数据类型, 来源): in Excel, turn the year columns into rows "
+                        "(Power Query 逆透视列 / unpivot), or copy each year's column under the one before")
+
+
 def _check_columns(grid: _Grid, spec: TableSpec, headers: list[str], names: list[str | None]) -> None:
     label, problems = grid.label, []
     unknown = [h for h, n in zip(headers, names) if n is None]
+    if unknown or not set(spec.required) <= set(n for n in names if n):
+        _check_kind(grid, spec, headers)
     if unknown:
         expected = f"only known columns {list(spec.columns)} or their Chinese headers {sorted(spec.aliases)} (see model/schema.py)"
         where = ErrorLocation(label, grid.header_row, str(unknown[0]))

@@ -107,7 +107,7 @@ def prepare_projects(ctx: RunContext, table: Path, unit: str | None = None, shee
     if pipe is None or LISTED_PROGRAMME not in pipe.names or pipe.programme(LISTED_PROGRAMME).list_length <= 0:
         raise UsageError(f"--ytd-projects {table}: this scenario simulates no 百项 list (its [pipeline] is off or list_length_{LISTED_PROGRAMME} is 0); "
                          "expected a scenario with the project pipeline")
-    return load_project_dispatch(table, year=int(ctx.years[0]), unit=unit, sheet=sheet)
+    return load_project_dispatch(table, year=int(ctx.years[0]), unit=unit, sheet=sheet, regions=ctx.panel.regions)
 
 
 def _shown(path: Path) -> Path:

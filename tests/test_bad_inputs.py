@@ -116,6 +116,7 @@ def test_own_json_output_is_replaced_and_marked(tmp_path, capsys):
     js = tmp_path / "r.json"
     for _ in range(2):
         assert main(["run", "organic_only", "--paths", "100", "--no-progress", "--json", str(js)]) == 0
+        assert capsys.readouterr().out.endswith(f"\nJSON written to {js}\n")  # where the file went, as -o says
     assert js.read_text(encoding="utf-8").startswith('{\n "tool": "attain"')
 
 
@@ -128,3 +129,106 @@ def test_a_checked_table_is_written_as_a_new_dataset_and_runs(tmp_path, capsys):
     assert f"checked against: the dataset {folder / 'mine'}" in out and f"attain run baseline --data {new}" in out
     assert load_dataset(new).revenue.at["E2", 2013] == 7.5
     assert load_dataset(folder / "mine").revenue.at["E2", 2013] == 7.0  # the planner's dataset is untouched
+
+
+# --------------------------------------------------------------------------- 30 more bad inputs (issue 11, "Done when")
+
+BAD30_TABLES: dict[str, tuple[str, str]] = {
+    "tbl_years_as_columns": ("revenue.csv", "row 1: got the years ['2011', '2012', '2013'] as columns (a wide table); expected one row per entity and year"),
+    "tbl_monthly_given_as_annual": ("revenue.csv", "is that of a 月调度表 (月份, 累计主营业务收入); expected an annual revenue table (年份, 主营业务收入) — use this file with `attain nowcast TABLE` or `--ytd TABLE`"),
+    "xl_year_date_formatted": ("revenue.xlsx", "row 2, column 'year': got '1905-07-05 00:00:00'; expected a year as a whole number, e.g. 2013; the cell is formatted as a date, so Excel shows the number 2013 as the date 1905-07-05"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD30_TABLES))
+def test_annual_tables_of_another_layout_say_which(case, good_panel):
+    file, text = BAD30_TABLES[case]
+    with pytest.raises(DataError) as excinfo:
+        load_revenue_table(BAD / case / file, good_panel)
+    assert str(BAD / case / file) in str(excinfo.value) and text in str(excinfo.value), str(excinfo.value)
+
+
+def test_monthly_table_in_yuan_labelled_wan_is_refused(good_panel):
+    from model.dispatch import load_dispatch
+
+    path = BAD / "ytd_yuan_as_wan" / "2014-03.csv"
+    with pytest.raises(DataError) as excinfo:
+        load_dispatch(path, good_panel, year=2014)
+    assert (f"{path}, row 4, column '累计主营业务收入': got 17,400 亿元 for 'E2' in 2014-01 to 2014-03 (单位 万元): 9,943× 3/12 of its 2013 revenue (7 亿元 in the dataset)"
+            in str(excinfo.value)), str(excinfo.value)
+    assert "looks like 元 given as 万元 (10,000× too large)" in str(excinfo.value)
+
+
+def test_monthly_table_blank_unit_is_named_once_per_row(good_panel):
+    from model.dispatch import load_dispatch
+
+    with pytest.raises(DataError) as excinfo:
+        load_dispatch(BAD / "ytd_blank_unit" / "2014-03.csv", good_panel, year=2014)
+    assert excinfo.value.total == 3 and [p.split(", column")[0].rsplit(", ", 1)[1] for p in excinfo.value.problems] == ["row 2", "row 3", "row 4"]
+
+
+def test_project_table_given_as_the_monthly_table(good_panel):
+    from model.dispatch import load_dispatch
+
+    with pytest.raises(DataError, match=r"is that of a 项目调度表 \(项目名称, 形象进度, 报告期\); expected a 月调度表 \(月份, 累计主营业务收入\) — use this file with `--ytd-projects TABLE`"):
+        load_dispatch(BAD / "ytd_projects_given_as_monthly" / "2014-06.csv", good_panel, year=2014)
+
+
+@pytest.mark.parametrize("case, text", [
+    ("prj_region_outside", "row 3, column '所属地区': got '上海市'; expected a region of the province whose 百项 list this is, by name or id (e.g. 乙市, 甲市) or empty"),
+    ("prj_period_one_row_differs", "row 2, column '报告期': got '2014-07'; expected one report month for the whole table: 3 of 4 rows say 2014-06 (first: row 3)"),
+    ("prj_serial_date", "row 2, column '开工日期': got '41071'; expected a date such as 2014-03, 2014-03-15, 2014年3月 or 2014年3月15日; 41071 looks like an Excel date serial number (2012-06-11)"),
+])
+def test_project_table_slips(case, text, good_panel):
+    from model.project_dispatch import load_project_dispatch
+
+    path = BAD / case / "projects.csv"
+    with pytest.raises(DataError) as excinfo:
+        load_project_dispatch(path, year=2014, regions=good_panel.regions)
+    assert excinfo.value.total == 1 and f"{path}, {text}" in str(excinfo.value), str(excinfo.value)
+
+
+def test_scenario_with_a_key_given_twice():
+    with pytest.raises(ScenarioError, match=r"not valid TOML \(Cannot overwrite a value \(at line 8.*a key or a \[section\] is given twice"):
+        load_scenario(BAD / "scen_duplicate_key" / "scenario.toml")
+
+
+@pytest.mark.parametrize("tol", ["0", "-1"])
+def test_goalseek_tolerance_that_never_ends_is_refused(tol, capsys):
+    argv = ["goalseek", "baseline", "--target", "JX-PARK100-2015", "--prob", "0.5", "--lever", "green_channel_approval_multiplier", "--tol", tol]
+    assert main(argv) == 2
+    assert f"--tol {float(tol)}: expected a positive width of the final bracket" in capsys.readouterr().err
+
+
+def test_seek_refuses_a_bracket_width_of_zero():
+    import numpy as np
+
+    from model.goalseek import seek
+
+    with pytest.raises(ValueError, match="expected a positive bracket width"):
+        seek(lambda x: (np.arange(100) / 100 < x).astype(float), 0.0, 1.0, 0.5, tol=0.0)
+
+
+def test_sheet_flag_on_a_csv_is_not_ignored(good_panel):
+    path = BAD / "out_data_check_into_dataset" / "table.csv"
+    with pytest.raises(DataError, match=r"table.csv: --sheet 月调度表: a CSV file has no sheets; expected the workbook \(.xlsx\) the sheet belongs to, or no --sheet"):
+        load_revenue_table(path, good_panel, sheet="月调度表")
+
+
+def test_rows_hidden_by_an_excel_filter_are_read_and_named(good_panel):
+    path = BAD / "xl_hidden_rows" / "revenue.xlsx"
+    out = load_revenue_table(path, good_panel)
+    assert out.revenue.at["E4", 2013] == 4.5
+    assert f"{path} [sheet revenue]: row(s) 3 are hidden in Excel (筛选 or 隐藏) and were read like every other row; delete them if they must not count" in out.notes
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda p: None, "no such folder"),
+    (lambda p: p.write_text("x", encoding="utf-8"), "a file, not a folder"),
+    (lambda p: p.mkdir(), "not a result folder (no manifest.json)"),
+])
+def test_report_from_names_what_is_wrong_with_the_folder(make, text, tmp_path, capsys):
+    folder = tmp_path / "res"
+    make(folder)
+    assert main(["report", "--from", str(folder), "--no-progress"]) == 2
+    assert f"--from {folder}: {text}; expected a folder written by 'attain run -o DIR'" in capsys.readouterr().err

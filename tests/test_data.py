@@ -160,7 +160,7 @@ def test_every_bad_fixture_has_a_case_and_there_are_enough(bad_dir):
     spec = importlib.util.spec_from_file_location("make_bad", FIXTURES / "make_bad.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert folders == set(DATASET_CASES) | set(TABLE_CASES) | set(module.EXTRA_CASES)  # the last: tests/test_bad_inputs.py
+    assert folders == set(DATASET_CASES) | set(TABLE_CASES) | set(module.EXTRA_CASES) | set(module.BAD30_CASES)  # the last two: tests/test_bad_inputs.py
     assert len(folders) >= 69
 
 
