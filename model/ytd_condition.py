@@ -4,12 +4,22 @@ Every nowcast unit owns a set of leaves: a reported enterprise its own leaf; a
 reported park's remainder the park's leaves that no reported firm holds (its
 cells and unreported firms). On each path the unit's leaves are scaled so that
 their first-year total equals the path's nowcast draw, and every later year by
-the same factor: the path keeps its own growth after the current year (the law
-is proportional in level). Aggregates stay sums of leaves, so a park's value is
+the same factor (a firm's own level surprise is permanent: its own excess growth
+barely persists). Aggregates stay sums of leaves, so a park's value is
 its members' nowcasts plus its remainder's on every path. Leaves of no unit (the
 non-reporters) move with the reporters' surprise by their regression on the
 reported total (partial pooling, :mod:`model.ytd_pooling`), when the condition
 carries it; without it they keep their simulated values.
+
+The shared part of the surprise also persists: on a path where the nowcast is
+above the path's own simulated year, the macro growth after it is higher too
+(AR(1), φ ≈ 0.68). With the pooling, every leaf's later years are multiplied by
+``exp(γ_jt × surprise)``, its growth after the first year regressed on the
+reported total in the pilot (Gaussian conditioning, :mod:`model.ytd_pooling`):
+the later years keep the path's own shocks but take the persistence of the
+nowcast's surprise instead of that of the path's replaced first-year shock.
+Without it (replacement only) a path's later growth is unrelated to its first
+year, and the spread of later years is understated.
 
 Random numbers: the draws come from ``SeedSequence(seed, spawn_key=(2, block))``,
 a stream no other part of the run uses, so the same seed without the update
@@ -60,13 +70,17 @@ class YtdCondition:
             own = np.maximum(draws[:, k] - added[:, k], 0.1 * first)
             ratio = np.where(first > 0, own / np.where(first > 0, first, 1.0), 1.0)
             out[:, group, :] *= ratio[:, None, None]
-        if self.pooling is not None and len(self.pooling.leaves):
+        if self.pooling is not None and (len(self.pooling.leaves) or self.pooling.growth_beta is not None):
             # The reporters' surprise on their totals (leaves + pipeline), the scale the table reports.
             placed = [k for k, g in enumerate(self.groups) if len(g)]
             reported = np.concatenate([self.groups[k] for k in placed])
             simulated = leaves[:, reported, 0].sum(axis=1) + added[:, placed].sum(axis=1)
             surprise = np.log((out[:, reported, 0].sum(axis=1) + added[:, placed].sum(axis=1)) / simulated)
-            out[:, self.pooling.leaves, :] *= np.exp(self.pooling.beta[None, :] * surprise[:, None])[:, :, None]
+            if len(self.pooling.leaves):
+                out[:, self.pooling.leaves, :] *= np.exp(self.pooling.beta[None, :] * surprise[:, None])[:, :, None]
+            if self.pooling.growth_beta is not None:
+                # The later years: the persistence of the nowcast's surprise in place of the path's own (the first year is untouched).
+                out *= self.pooling.carry(surprise)
         return out
 
     def unit_pipeline(self, h: Hierarchy, enterprise_added: np.ndarray, node_added: np.ndarray) -> np.ndarray:

@@ -69,6 +69,7 @@ def _nowcast_lines(nc: dict, zh: bool) -> list[str]:
         out.append(f"  paths start from the full-year nowcast: year = to-date ÷ historical share to month {nc['month']} ({nc['share_to_date']:.3f}); log-sd between years {nc['sd_year']:.3f}, between firms {nc['sd_entity']:.3f}")
         out.append(f"  assumption from: {nc['pattern_source']} ({nc['pattern_years'][0]}–{nc['pattern_years'][-1]})")
     out += _non_reporter_lines(nc.get("non_reporters"), zh)
+    out += _carry_lines(nc.get("non_reporters"), nc["year"], zh)
     for flag in nc.get("flags", [])[:5]:
         out.append(("  注意: " if zh else "  note: ") + flag)
     if nc.get("unplaced"):
@@ -85,6 +86,18 @@ def _non_reporter_lines(nr: dict | None, zh: bool) -> list[str]:
                 f"(合计 β {nr['beta_total']:.2f},相关 {nr['corr_total']:.2f};单元 β 中位数 {nr['beta_median']:.2f},向均值收缩;试算 {nr['pilot_paths']} 条路径),自身波动保留"]
     return [f"  non-reporters: {nr['leaves']} units ({nr['share_of_revenue']:.0%} of 2013 revenue) share the year the reporters reveal in part: each moves by its regression β on the reported total "
             f"in the model's own paths (their total β {nr['beta_total']:.2f}, correlation {nr['corr_total']:.2f}; unit β median {nr['beta_median']:.2f}, shrunk to the mean; pilot of {nr['pilot_paths']} paths), keeping its own noise"]
+
+
+def _carry_lines(nr: dict | None, year: int, zh: bool) -> list[str]:
+    """How the current year's surprise carries into later years (its regression γ of the total's growth, pilot)."""
+    gamma = (nr or {}).get("growth_beta_total") or []
+    if len(gamma) < 2:
+        return []
+    shown = ", ".join(f"{year + t} {g:.2f}" for t, g in list(enumerate(gamma))[1:3])
+    if zh:
+        return [f"  以后各年:报送偏差中共同部分的持续性(宏观增长 AR(1))按模型自身路径上 {year} 年之后增长对报送合计的回归系数 γ 延续(合计 γ:{shown}),各路径自身冲击保留"]
+    return [f"  later years: the surprise's shared part persists (macro AR(1)) by each leaf's regression γ of its growth after {year} on the reported total "
+            f"in the model's own paths (total γ: {shown}); each path keeps its own shocks"]
 
 
 def project_lines(pr: dict | None, zh: bool) -> list[str]:

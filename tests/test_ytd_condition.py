@@ -41,9 +41,11 @@ def test_first_year_is_the_nowcast_draw_and_parks_stay_coherent(ctx, cond):
     firms = [k for k, v in enumerate(cond.nowcast.units) if v.entity in u.members]
     node = h.aggregate(after)[:, h.node_index[u.entity], 0]
     assert np.allclose(node, draws[:, park] + draws[:, firms].sum(axis=1), rtol=1e-10)
-    # later years keep each path's own growth after the current year
+    # later years keep each path's own growth after the current year, plus the persistence of the shared surprise
     j = cond.groups[0][0]
-    assert np.allclose(after[:, j, 1] / after[:, j, 0], leaves[:, j, 1] / leaves[:, j, 0])
+    assert not np.allclose(after[:, j, 1] / after[:, j, 0], leaves[:, j, 1] / leaves[:, j, 0])
+    plain = dataclasses.replace(cond, pooling=None).apply(leaves, seed=7, block=0)
+    assert np.allclose(plain[:, j, 1] / plain[:, j, 0], leaves[:, j, 1] / leaves[:, j, 0])
 
 
 def test_before_is_the_run_without_update_and_the_difference_is_paired(ctx, cond):
@@ -103,7 +105,9 @@ def test_non_reporters_move_by_their_beta_times_the_reporters_surprise(ctx, cond
     surprise = np.log(draws[:, placed].sum(axis=1) / leaves[:, reported, 0].sum(axis=1))
     factor = np.exp(pool.beta[None, :] * surprise[:, None])
     np.testing.assert_allclose(after[:, pool.leaves, 0], leaves[:, pool.leaves, 0] * factor, rtol=1e-9)
-    np.testing.assert_allclose(after[:, pool.leaves, 3], leaves[:, pool.leaves, 3] * factor, rtol=1e-9)  # later years by the same factor
+    # later years by the same factor times the persistence of the surprise, exp(γ_jt × surprise)
+    carry = np.exp(pool.growth_beta[pool.leaves, 3][None, :] * surprise[:, None])
+    np.testing.assert_allclose(after[:, pool.leaves, 3], leaves[:, pool.leaves, 3] * factor * carry, rtol=1e-9)
     # the reporters' total surprise is shared in the direction it points (β > 0 here: one province, one macro path)
     assert (pool.beta > 0).all() and pool.corr_total > 0.3
     # without pooling the non-reporters keep their simulated year
@@ -154,3 +158,29 @@ def test_a_reported_park_total_in_the_run_is_its_nowcast_projects_included(ctx, 
     plain = dataclasses.replace(ctx, ytd=dataclasses.replace(cond))
     (leaves_only,), *_ = _block_stages(plain, 0, 60, 7, final_only=True)
     assert np.array_equal(leaves_only.nodes, total.nodes)  # the same condition gives the same run (no hidden state)
+
+
+def test_later_years_keep_the_link_between_the_current_year_and_later_growth(ctx, cond):
+    """Replacing the first year alone cuts its link to later growth (macro AR(1)); carrying the surprise restores it.
+
+    In the unconditioned model the province's 2014→2015 log growth rises with its 2014 log level (slope about
+    0.6: the 2014 macro shock persists). A path whose 2014 is set to a nowcast draw must keep that link, else the
+    2015 spread is understated; with replacement only, the slope is about 0.
+    """
+    leaves = simulate_leaves(ctx.params, ctx.hierarchy, 3, 800, np.random.default_rng(11))
+
+    def slope_and_sd(x):
+        total = np.log(x.sum(axis=1))
+        return np.polyfit(total[:, 0], total[:, 1] - total[:, 0], 1)[0], total[:, 1].std(), total[:, 0]
+
+    full = dataclasses.replace(cond, pooling=dataclasses.replace(cond.pooling, growth_beta=cond.pooling.growth_beta[:, :3]))
+    b_model, sd_model, level_model = slope_and_sd(leaves)
+    b_after, sd_after, level_after = slope_and_sd(full.apply(leaves, seed=7, block=2))
+    b_replaced, sd_replaced, _ = slope_and_sd(dataclasses.replace(full, pooling=dataclasses.replace(full.pooling, growth_beta=None)).apply(leaves, seed=7, block=2))
+    assert b_model > 0.3 and abs(b_replaced) < 0.15  # the problem: the link is lost by replacement
+    assert abs(b_after - b_model) < 0.15, (b_after, b_model)
+    # 2015 spread against Gaussian conditioning on the 2014 level: Var(z15) − B² Var(z14) + B² Var(updated z14)
+    z15 = np.log(leaves[:, :, 1].sum(axis=1))
+    big_b = np.cov(z15, level_model)[0, 1] / level_model.var()
+    reference = np.sqrt(z15.var() - big_b ** 2 * level_model.var() + big_b ** 2 * level_after.var())
+    assert abs(sd_after / reference - 1) < 0.06 and sd_replaced < sd_after, (sd_after, sd_replaced, reference)
