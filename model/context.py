@@ -36,6 +36,8 @@ from .pipeline import Destinations, PipelineParams, history_levers, load_calibra
 from .scenario import Scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
+from .xinyi import XinyiModel, prepare_xinyi
+from .xinyi_panel import load_xinyi_panel
 
 if TYPE_CHECKING:
     from .pipeline import ListCondition
@@ -72,6 +74,7 @@ class RunContext:
     ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
     ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
+    xinyi: XinyiModel | None = None  # Xinyi's investment, upgrades and R&D (model.xinyi); None: no Xinyi panel or target
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
@@ -141,16 +144,27 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
-    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir)
+    folder = str(Path(data_dir or default_data_dir()).resolve())
+    xinyi_regions = frozenset({"GD.XY"}) if load_xinyi_panel(folder) is not None else frozenset()
+    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir, xinyi_regions)
     counts = prepare_counts(scenario, panel, h, params)
     catalogue = attach_counts(catalogue, panel, counts)
     # The split between existing firms and projects comes from history (the pipeline's warm-up
     # on the settings history implies), the same for every scenario.
     split = organic_split(params, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
-    folder = str(Path(data_dir or default_data_dir()).resolve())
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), split.shift, source, schedules, folder,
-                      counts, cycle_trend(params, h, split.shift, len(years)), split)
+                      counts, cycle_trend(params, h, split.shift, len(years)), split, xinyi=_xinyi(scenario, years, folder, catalogue))
+
+
+def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[CompiledTarget]) -> XinyiModel | None:
+    """Xinyi's investment and innovation model for the quantities the run's targets read (None: none)."""
+    needed = [c for c in catalogue if c.evaluable and c.innovation]
+    if not needed:
+        return None
+    policy_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
+    keys = tuple(sorted({c.innovation for c in needed}))
+    return prepare_xinyi(folder, years, scenario.levers, policy_year, keys, max(c.target.year for c in needed))
 
 
 def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
@@ -180,10 +194,11 @@ def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
     return dataclasses.replace(ctx, params=params, organic_shift=split.shift, cycle_trend=trend, organic_split=split)
 
 
-def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
+def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None,
+                       innovation_regions: frozenset[str] = frozenset()) -> list[CompiledTarget]:
     """The catalogue's targets on this dataset; a target naming a missing entity is a data error."""
     try:
-        return compile_targets(load_catalogue(), panel, h, years, sites, programmes)
+        return compile_targets(load_catalogue(), panel, h, years, sites, programmes, innovation_regions)
     except KeyError as exc:
         folder = data_dir or default_data_dir()
         raise DataError(f"{folder}: {exc.args[0]}; the target catalogue (calibration/targets.toml) needs every entity it names in the dataset") from None

@@ -25,6 +25,7 @@ from .growth import simulate_leaves
 from .hierarchy import sum_rows
 from .pipeline import LIST_FIELDS, finish_pipeline, prepare_pipeline
 from .targets import Outcome, crossing_counterfactual, measure, measure_years
+from .xinyi import simulate_xinyi
 
 __all__ = ["BlockResult", "RunOutput", "simulate_block", "simulate_values", "run_blocks", "run_values", "block_plan", "pipeline_cycle"]
 
@@ -160,12 +161,14 @@ def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, le
     alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None
     firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
     entrants = _entrant_firms(ctx, pipe)
-    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants)
+    # Xinyi's investment, upgrades and R&D: their own streams (spawn_key (19, block)), the same in every stage.
+    xy = simulate_xinyi(ctx.xinyi, block, n, seed) if ctx.xinyi is not None else None
+    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants, xy)
     if final_only:
         return [total], counted, pipe, flows
     stages = [
-        Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail),
-        Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail),
+        Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail, innovation=xy),
+        Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail, innovation=xy),
         total,
     ]
     return stages, counted, pipe, flows
