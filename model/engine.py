@@ -117,6 +117,10 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
     gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
     out = []
     for ctx in ctxs:
+        if all(c.innovation for c in ctx.targets if c.evaluable):
+            # A variant of Xinyi's assumptions only (model.structural): its own streams, nothing else to simulate.
+            out.append(_innovation_values(ctx, block, n, seed))
+            continue
         pkey = (id(ctx.pipeline), id(ctx.destinations), id(ctx.years))
         if pkey not in drafts:
             drafts[pkey] = _pipeline_draft(ctx, block, n, seed)
@@ -126,6 +130,15 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True)[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
+
+
+def _innovation_values(ctx: RunContext, block: int, n: int, seed: int) -> dict[str, np.ndarray]:
+    """Measured values of a context whose evaluable targets are all Xinyi's (no revenue or pipeline needed)."""
+    if ctx.xinyi is None:
+        return {}
+    empty = np.zeros((n, 0, len(ctx.years)))
+    o = Outcome(empty, empty, empty, {}, innovation=simulate_xinyi(ctx.xinyi, block, n, seed))
+    return {c.target.id: measure(c, o) for c in ctx.targets if c.evaluable}
 
 
 def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:

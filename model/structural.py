@@ -32,6 +32,7 @@ import numpy as np
 
 from .context import RunContext, with_macro_view
 from .engine import RunOutput, run_values
+from .xinyi import with_trend_factor
 
 __all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
 
@@ -103,6 +104,19 @@ register(Variant("exit_none", "no exit or restructuring of tracked firms (hazard
 register(Variant("exit_double", "exit hazard twice the stated one (6 % a year at 10亿)", _counts_change(exit_factor=2.0)))
 register(Variant("synthetic_fixed", "made-up 2013 values taken as generated (no spread)", _counts_change(synthetic_factor=0.0)))
 register(Variant("synthetic_wide", "made-up 2013 values twice as uncertain (log-sd 0.6 firms, 0.3 parks and clusters)", _counts_change(synthetic_factor=2.0)))
+
+
+def _xinyi_change(factor: float) -> Callable[[RunContext], RunContext]:
+    """Xinyi's assumed trends scaled by ``factor``; only Xinyi's targets are rerun (nothing else depends on them)."""
+    def apply(ctx: RunContext) -> RunContext:
+        if ctx.xinyi is None:
+            return dataclasses.replace(ctx, targets=[])
+        return dataclasses.replace(ctx, xinyi=with_trend_factor(ctx.xinyi, factor), targets=[c for c in ctx.targets if c.innovation])
+    return apply
+
+
+register(Variant("xinyi_trend_low", "Xinyi: half the assumed trends (revenue and project-intake growth 4 %/yr, R&D drift 3 %/yr) and a 25 % lower upgrade rate", _xinyi_change(0.5)))
+register(Variant("xinyi_trend_high", "Xinyi: 1.5 times the assumed trends (12 %/yr, R&D drift 9 %/yr) and a 25 % higher upgrade rate", _xinyi_change(1.5)))
 
 
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:

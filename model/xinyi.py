@@ -21,6 +21,7 @@ streams, so nothing else in a run moves. Years before the panel's base year
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from .upgrades import simulate_upgrades
 from .xinyi_panel import BASE_YEAR, XinyiPanel, load_xinyi_panel
 from .xinyi_revenue import simulate_firm_revenue
 
-__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "STREAM", "PARK_PROGRAMME", "LEVER_NAMES"]
+__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "with_trend_factor", "STREAM", "PARK_PROGRAMME", "LEVER_NAMES"]
 
 STREAM = 19
 #: The programme whose spend is the transfer park's fixed-asset investment.
@@ -86,6 +87,19 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
 
         raise DataError(f"{params.path}: programme(s) {', '.join(missing)} have no spend curve in calibration/spend_curves.csv")
     return XinyiModel(panel, params, curves, np.asarray(years), int(policy_year), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), int(last_year))
+
+
+def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:
+    """The model with its assumed trends scaled (a structural alternative, :mod:`model.structural`).
+
+    Revenue growth, project-intake growth and the R&D drift are multiplied by
+    ``factor``; the technical-upgrade base rate by ``1 + (factor - 1) / 2``.
+    """
+    p = m.params
+    params = dataclasses.replace(
+        p, revenue={**p.revenue, "log_growth": p.revenue["log_growth"] * factor}, intake_growth=p.intake_growth * factor,
+        rnd={**p.rnd, "drift": p.rnd["drift"] * factor}, upgrades={**p.upgrades, "base_rate": p.upgrades["base_rate"] * (1 + (factor - 1) / 2)})
+    return dataclasses.replace(m, params=params)
 
 
 def simulate_xinyi(m: XinyiModel, block: int, n: int, seed: int) -> dict[str, np.ndarray]:
