@@ -37,7 +37,7 @@ from .scenario import Scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
 from .xinyi import XinyiModel, prepare_xinyi
-from .xinyi_panel import load_xinyi_panel
+from .xinyi_panel import BASE_YEAR as XINYI_BASE_YEAR, load_xinyi_panel
 
 if TYPE_CHECKING:
     from .pipeline import ListCondition
@@ -145,8 +145,8 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
     folder = str(Path(data_dir or default_data_dir()).resolve())
-    xinyi_regions = frozenset({"GD.XY"}) if load_xinyi_panel(folder) is not None else frozenset()
-    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir, xinyi_regions)
+    xinyi_regions, xinyi_why = _xinyi_regions(folder, years)
+    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir, xinyi_regions, xinyi_why)
     counts = prepare_counts(scenario, panel, h, params)
     catalogue = attach_counts(catalogue, panel, counts)
     # The split between existing firms and projects comes from history (the pipeline's warm-up
@@ -164,7 +164,16 @@ def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[C
         return None
     policy_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
     keys = tuple(sorted({c.innovation for c in needed}))
-    return prepare_xinyi(folder, years, scenario.levers, policy_year, keys, max(c.target.year for c in needed))
+    return prepare_xinyi(folder, years, scenario.levers, policy_year, keys)
+
+
+def _xinyi_regions(folder: str, years: np.ndarray) -> tuple[frozenset[str], str]:
+    """Regions with an investment and innovation model in this run, or why there are none."""
+    if load_xinyi_panel(folder) is None:
+        return frozenset(), "the dataset has no xinyi/ tables"
+    if int(years[0]) != XINYI_BASE_YEAR:
+        return frozenset(), f"the Xinyi panel starts from {XINYI_BASE_YEAR} (the document's base year), and this run simulates from {int(years[0])}"
+    return frozenset({"GD.XY"}), ""
 
 
 def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
@@ -195,10 +204,10 @@ def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None,
-                       innovation_regions: frozenset[str] = frozenset()) -> list[CompiledTarget]:
+                       innovation_regions: frozenset[str] = frozenset(), innovation_why: str = "") -> list[CompiledTarget]:
     """The catalogue's targets on this dataset; a target naming a missing entity is a data error."""
     try:
-        return compile_targets(load_catalogue(), panel, h, years, sites, programmes, innovation_regions)
+        return compile_targets(load_catalogue(), panel, h, years, sites, programmes, innovation_regions, innovation_why)
     except KeyError as exc:
         folder = data_dir or default_data_dir()
         raise DataError(f"{folder}: {exc.args[0]}; the target catalogue (calibration/targets.toml) needs every entity it names in the dataset") from None

@@ -27,21 +27,21 @@ __all__ = ["ProgrammeDraws", "poisson_from_uniform", "poisson_bound", "draw_prog
 
 @dataclass(frozen=True)
 class ProgrammeDraws:
-    """A programme's random inputs on (paths, years, candidates).
+    """A programme's random inputs: per start year, its candidates on (paths, candidates).
 
     Attributes
     ----------
     count_u : ndarray (P, Y)
         The uniform that fixes each year's number of projects.
-    size : ndarray (P, Y, K)
-        Investment of each candidate project, 亿元.
-    build_years : ndarray (P, Y, K) int
+    size : tuple of ndarray (P, K_y)
+        Investment of each candidate project started in year y, 亿元.
+    build_years : tuple of ndarray (P, K_y) int
         Build years in which each candidate spends (the whole curve unless abandoned).
     """
 
     count_u: np.ndarray
-    size: np.ndarray
-    build_years: np.ndarray
+    size: tuple[np.ndarray, ...]
+    build_years: tuple[np.ndarray, ...]
 
 
 def poisson_bound(mean: float, tail: float = 1e-12) -> int:
@@ -68,26 +68,30 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray, kmax: int) -> np.ndarr
     return count
 
 
-def draw_programme(rng: np.random.Generator, prog: ProjectProgramme, n_paths: int, n_years: int, kmax: int, n_build: int) -> ProgrammeDraws:
-    """Draw a programme's candidates (always ``kmax`` a year, whatever the intake)."""
-    count_u = rng.random((n_paths, n_years))
-    size = prog.size_median * np.exp(prog.size_sigma * rng.standard_normal((n_paths, n_years, kmax)))
-    abandoned = rng.random((n_paths, n_years, kmax)) < prog.abandon_probability
-    # An abandoned project stops at build year b (uniform in 1..n_build) and spends the years before it.
-    stop = np.floor(rng.random((n_paths, n_years, kmax)) * n_build).astype(np.int64)
-    return ProgrammeDraws(count_u, size, np.where(abandoned, stop, n_build))
+def draw_programme(rng: np.random.Generator, prog: ProjectProgramme, n_paths: int, kmax: list[int], n_build: int) -> ProgrammeDraws:
+    """Draw a programme's candidates: ``kmax[y]`` in start year ``y``, whatever the intake."""
+    count_u = rng.random((n_paths, len(kmax)))
+    sizes, builds = [], []
+    for k in kmax:
+        sizes.append(prog.size_median * np.exp(prog.size_sigma * rng.standard_normal((n_paths, k))))
+        abandoned = rng.random((n_paths, k)) < prog.abandon_probability
+        # An abandoned project stops at build year b (uniform in 1..n_build) and spends the years before it.
+        stop = np.floor(rng.random((n_paths, k)) * n_build).astype(np.int64)
+        builds.append(np.where(abandoned, stop, n_build))
+    return ProgrammeDraws(count_u, tuple(sizes), tuple(builds))
 
 
-def programme_spend(counts: np.ndarray, size: np.ndarray, build_years: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def programme_spend(counts: np.ndarray, size: list[np.ndarray] | tuple[np.ndarray, ...], build_years: list[np.ndarray] | tuple[np.ndarray, ...],
+                    shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Yearly spend and commitments of a programme.
 
     Parameters
     ----------
     counts : ndarray (P, Y) int
         Projects started each year (the first ``counts`` candidates are real).
-    size : ndarray (P, Y, K)
-        Investment per candidate, 亿元.
-    build_years : ndarray (P, Y, K) int
+    size : sequence of Y ndarrays (P, K_y)
+        Investment per candidate of each start year, 亿元.
+    build_years : sequence of Y ndarrays (P, K_y) int
         Build years each candidate spends in (``len(shares)`` = the whole curve).
     shares : ndarray (L,)
         Share of the investment spent in build year 1..L.
@@ -99,11 +103,11 @@ def programme_spend(counts: np.ndarray, size: np.ndarray, build_years: np.ndarra
     committed : ndarray (P, Y)
         Total investment of the projects started each year.
     """
-    active = np.arange(size.shape[2])[None, None, :] < counts[:, :, None]
-    invested = np.where(active, size, 0.0)
-    spend = np.zeros(counts.shape)
     n_years = counts.shape[1]
-    for j, share in enumerate(shares):
-        started = (invested * (build_years > j)).sum(axis=2)  # (P, Y): by start year
-        spend[:, j:] += share * started[:, : n_years - j]
-    return spend, invested.sum(axis=2)
+    spend, committed = np.zeros(counts.shape), np.zeros(counts.shape)
+    for s in range(n_years):
+        invested = np.where(np.arange(size[s].shape[1])[None, :] < counts[:, s, None], size[s], 0.0)
+        committed[:, s] = invested.sum(axis=1)
+        for j, share in enumerate(shares[: n_years - s]):
+            spend[:, s + j] += share * (invested * (build_years[s] > j)).sum(axis=1)
+    return spend, committed

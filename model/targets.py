@@ -102,7 +102,7 @@ class Outcome:
 
 
 def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray | None = None, programmes: tuple[str, ...] = (),
-                    innovation_regions: frozenset[str] = frozenset()) -> list[CompiledTarget]:
+                    innovation_regions: frozenset[str] = frozenset(), innovation_why: str = "the dataset has no xinyi/ tables") -> list[CompiledTarget]:
     """Resolve every target; non-evaluable ones keep (or get) a reason.
 
     Parameters
@@ -120,6 +120,8 @@ def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np
     innovation_regions : frozenset of str
         Regions whose investment and innovation the run simulates (``GD.XY`` when
         the dataset has a Xinyi panel, :mod:`model.xinyi`).
+    innovation_why : str
+        Why there are none (when ``innovation_regions`` is empty).
 
     Returns
     -------
@@ -127,10 +129,10 @@ def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np
     """
     geo = _Geography(panel, h)
     sites = np.zeros((0, 2), int) if sites is None else np.asarray(sites)
-    return [_compile(t, geo, list(years), sites, programmes, innovation_regions) for t in targets]
+    return [_compile(t, geo, list(years), sites, programmes, (innovation_regions, innovation_why)) for t in targets]
 
 
-def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, programmes: tuple[str, ...], innovation_regions: frozenset[str] = frozenset()) -> CompiledTarget:
+def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, programmes: tuple[str, ...], innovation: tuple[frozenset[str], str] = (frozenset(), "")) -> CompiledTarget:
     if not t.evaluable:
         return CompiledTarget(t, False, t.why_not)
     if t.year not in years:
@@ -140,7 +142,7 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
         return CompiledTarget(t, False, why)
     yi = years.index(t.year)
     if t.metric in INNOVATION_METRICS:
-        return _compile_innovation(t, yi, innovation_regions)
+        return _compile_innovation(t, yi, *innovation)
     if t.metric in _FLOW_METRICS:
         prog = t.scope.programme
         if prog not in programmes:
@@ -152,12 +154,12 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
     return _compile_revenue(t, geo, yi, sites)
 
 
-def _compile_innovation(t: Target, yi: int, regions: frozenset[str]) -> CompiledTarget:
+def _compile_innovation(t: Target, yi: int, regions: frozenset[str], why: str) -> CompiledTarget:
     """A target on investment, upgrades or R&D: the quantity of :mod:`model.xinyi` it reads."""
     region = t.scope.entity or t.scope.within
     if region not in regions:
         return CompiledTarget(t, False, f"investment, upgrades and R&D are simulated only for regions with an investment and innovation panel "
-                                        f"({', '.join(sorted(regions)) or 'none in this dataset: it has no xinyi/ tables'}), not {region}")
+                                        f"({', '.join(sorted(regions)) or 'none in this run: ' + why}), not {region}")
     key = {"investment": "park_investment" if t.scope.entity_kind == "park" else "investment", "tech_upgrade_investment": "upgrade_investment",
            "rd_share": "rd_share", "rd_unit_share": "rd_unit_share", "upgrading_firms": f"upgrading_firms>{t.threshold or 0:g}"}[t.metric]
     return CompiledTarget(t, True, year_index=yi, innovation=key)

@@ -15,13 +15,15 @@ its targets measure, on the run's simulated years:
 
 Random numbers: block *b* draws from ``SeedSequence(seed, spawn_key=(19, b))``
 (19: the issue that added it), split into revenue, projects, upgrades and R&D
-streams, so nothing else in a run moves. Years before the panel's base year
-(2014) are NaN; the base year's R&D figures are the panel's.
+streams, so nothing else in a run moves. A run must simulate from the panel's
+base year (2014; :func:`model.context.prepare` marks Xinyi's targets not
+evaluable otherwise); the base year's R&D figures are the panel's.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,7 @@ import numpy as np
 from .innovation_params import InnovationParams, load_innovation_params
 from .investment import draw_programme, poisson_bound, poisson_from_uniform, programme_spend
 from .rnd_intensity import rd_share_paths, unit_paths, unit_share, weighted_share
-from .spend_curves import load_spend_curves
+from .spend_curves import default_spend_curves_path, load_spend_curves
 from .upgrades import simulate_upgrades
 from .xinyi_panel import BASE_YEAR, XinyiPanel, load_xinyi_panel
 from .xinyi_revenue import simulate_firm_revenue
@@ -55,10 +57,16 @@ class XinyiModel:
     policy_year: int
     levers: dict[str, float]
     keys: tuple[str, ...]
-    last_year: int  # the last year a Xinyi target needs: later years are not simulated (NaN)
+    inputs: tuple[dict, ...] = ()  # the files read: role, path, sha256 (for the manifest)
+
+    def conditions(self) -> dict:
+        """What Xinyi's probabilities rest on (for the run's summary and header)."""
+        return {"panel": self.panel.folder, "firms": len(self.panel.ids), "illustrative": self.panel.illustrative,
+                "anchor": "R&D 0.68 % of revenue in 2014 (信府〔2015〕30号)", "assumptions": self.params.path,
+                "levers": dict(self.levers), "policy_year": self.policy_year}
 
 
-def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, float], policy_year: int, keys: tuple[str, ...], last_year: int) -> XinyiModel | None:
+def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, float], policy_year: int, keys: tuple[str, ...]) -> XinyiModel | None:
     """The model for a run, or None when the dataset has no Xinyi panel or no target needs it.
 
     Parameters
@@ -73,8 +81,6 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
         First year the levers act.
     keys : tuple of str
         Quantities the run's targets measure (see the module docstring).
-    last_year : int
-        Last year any of them needs.
     """
     panel = load_xinyi_panel(data_dir)
     if panel is None or not keys:
@@ -86,7 +92,10 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
         from .errors import DataError
 
         raise DataError(f"{params.path}: programme(s) {', '.join(missing)} have no spend curve in calibration/spend_curves.csv")
-    return XinyiModel(panel, params, curves, np.asarray(years), int(policy_year), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), int(last_year))
+    files = [("innovation assumptions", params.path), ("spend curves", str(default_spend_curves_path())),
+             ("Xinyi firms", str(Path(panel.folder) / "firms.csv")), ("Xinyi parks", str(Path(panel.folder) / "parks.csv"))]
+    inputs = tuple({"role": role, "path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()} for role, path in files)
+    return XinyiModel(panel, params, curves, np.asarray(years), int(policy_year), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), inputs)
 
 
 def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:
@@ -103,10 +112,10 @@ def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:
 
 
 def simulate_xinyi(m: XinyiModel, block: int, n: int, seed: int) -> dict[str, np.ndarray]:
-    """The Xinyi quantities of one block: key -> (n, H) on the run's years (NaN before 2014 and after ``m.last_year``)."""
+    """The Xinyi quantities of one block: key -> (n, H) on the run's years (NaN before 2014)."""
     rev_ss, proj_ss, up_ss, rd_ss = np.random.SeedSequence(seed, spawn_key=(STREAM, block)).spawn(4)
     years = m.years
-    steps = min(int(years[-1]), m.last_year) - BASE_YEAR
+    steps = int(years[-1]) - BASE_YEAR
     revenue = simulate_firm_revenue(np.random.default_rng(rev_ss), m.panel.revenue[:, 1], n, steps, m.params.revenue)
     above = revenue >= m.params.revenue["above_scale_threshold"]
     on = np.arange(BASE_YEAR, BASE_YEAR + steps + 1) >= m.policy_year  # base year .. last year
@@ -146,9 +155,10 @@ def _projects(m: XinyiModel, rng: np.random.Generator, n: int, steps: int) -> tu
     total, park = np.zeros((n, len(yrs))), np.zeros((n, len(yrs)))
     for prog in m.params.programmes:
         shares = m.curves[prog.name]
-        kmax = poisson_bound(prog.projects_per_year * growth.max() * m.params.max_intake_multiplier)
-        d = draw_programme(rng, prog, n, len(yrs), kmax, len(shares))
-        counts = poisson_from_uniform(d.count_u, prog.projects_per_year * growth * mult, kmax)
+        # Candidates per year bounded by the largest intake the lever allows: the draws never depend on the lever.
+        kmax = [poisson_bound(prog.projects_per_year * g * m.params.max_intake_multiplier) for g in growth]
+        d = draw_programme(rng, prog, n, kmax, len(shares))
+        counts = poisson_from_uniform(d.count_u, prog.projects_per_year * growth * mult, max(kmax))
         spend, _ = programme_spend(counts, d.size, d.build_years, shares)
         total += spend
         if prog.name == PARK_PROGRAMME:

@@ -20,7 +20,7 @@ DEFAULT = {k: v for k, v in zip(LEVER_NAMES, (1.0, 0.0, 1.0))}
 
 
 def _model(levers=DEFAULT, policy_year=2014):
-    return prepare_xinyi(default_data_dir(), YEARS, levers, policy_year, KEYS, 2017)
+    return prepare_xinyi(default_data_dir(), YEARS, levers, policy_year, KEYS)
 
 
 def test_panel_is_anchored_on_the_documents_068_percent():
@@ -34,7 +34,7 @@ def test_same_seed_same_values_and_2014_rd_share_is_the_panels():
     for k in KEYS:
         np.testing.assert_array_equal(a[k], b[k])
     np.testing.assert_allclose(a["rd_share"][:, 0], 0.68, atol=1e-3)
-    assert np.isnan(a["investment"][:, 4:]).all()  # beyond the last target year: not simulated
+    assert np.isfinite(a["investment"]).all() and (a["investment"] > 0).all()
 
 
 def test_levers_act_from_the_policy_start_only():
@@ -91,4 +91,4 @@ def test_bad_spend_curves_are_located(tmp_path, rows, expected):
 
 def test_a_dataset_without_the_panel_has_no_xinyi_model(tmp_path):
     assert load_xinyi_panel(tmp_path) is None
-    assert prepare_xinyi(tmp_path, YEARS, DEFAULT, 2014, KEYS, 2017) is None
+    assert prepare_xinyi(tmp_path, YEARS, DEFAULT, 2014, KEYS) is None
