@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.data import default_data_dir
 from model.errors import DataError
@@ -92,3 +94,16 @@ def test_bad_spend_curves_are_located(tmp_path, rows, expected):
 def test_a_dataset_without_the_panel_has_no_xinyi_model(tmp_path):
     assert load_xinyi_panel(tmp_path) is None
     assert prepare_xinyi(tmp_path, YEARS, DEFAULT, 2014, KEYS) is None
+
+
+@settings(max_examples=8, deadline=None)
+@given(up=st.floats(0.0, 3.0), rd=st.floats(0.0, 0.3), intake=st.floats(0.0, 3.0), start=st.integers(2014, 2017))
+def test_any_lever_values_leave_the_years_before_the_policy_start_bit_identical(up, rd, intake, start):
+    base = simulate_xinyi(_model(policy_year=start), 1, 8, 3)
+    other = simulate_xinyi(_model({"tech_upgrade_support": up, "rd_incentive_drift": rd, "xinyi_project_intake": intake}, policy_year=start), 1, 8, 3)
+    before = start - int(YEARS[0])
+    for k in KEYS:
+        np.testing.assert_array_equal(base[k][:, :before], other[k][:, :before])
+    # from 2015 on R&D shares carry the incentive (the base year's are the panel's)
+    if rd > 1e-6 and start <= 2017:
+        assert (other["rd_share"][:, max(before, 1):] > base["rd_share"][:, max(before, 1):]).all()
