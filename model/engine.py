@@ -115,11 +115,14 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
     """
     drafts: dict[tuple, object] = {}
     gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
+    xinyi: dict[int, dict | None] = {}  # Xinyi's quantities per distinct Xinyi model (most variants share the main one)
     out = []
     for ctx in ctxs:
+        if id(ctx.xinyi) not in xinyi:
+            xinyi[id(ctx.xinyi)] = simulate_xinyi(ctx.xinyi, block, n, seed) if ctx.xinyi is not None else None
         if all(c.innovation for c in ctx.targets if c.evaluable):
-            # A variant of Xinyi's assumptions only (model.structural): its own streams, nothing else to simulate.
-            out.append(_innovation_values(ctx, block, n, seed))
+            # A variant of Xinyi's assumptions only (model.structural): nothing else to simulate.
+            out.append(_innovation_values(ctx, n, xinyi[id(ctx.xinyi)]))
             continue
         pkey = (id(ctx.pipeline), id(ctx.destinations), id(ctx.years))
         if pkey not in drafts:
@@ -127,17 +130,17 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
         if key != gkey:
             gkey, leaves = key, _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True)[0][-1]
+        total = _block_stages(ctx, block, n, seed, drafts[pkey], leaves, final_only=True, xinyi=xinyi[id(ctx.xinyi)])[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
 
 
-def _innovation_values(ctx: RunContext, block: int, n: int, seed: int) -> dict[str, np.ndarray]:
+def _innovation_values(ctx: RunContext, n: int, xinyi: dict | None) -> dict[str, np.ndarray]:
     """Measured values of a context whose evaluable targets are all Xinyi's (no revenue or pipeline needed)."""
-    if ctx.xinyi is None:
+    if xinyi is None:
         return {}
     empty = np.zeros((n, 0, len(ctx.years)))
-    o = Outcome(empty, empty, empty, {}, innovation=simulate_xinyi(ctx.xinyi, block, n, seed))
+    o = Outcome(empty, empty, empty, {}, innovation=xinyi)
     return {c.target.id: measure(c, o) for c in ctx.targets if c.evaluable}
 
 
@@ -147,10 +150,12 @@ def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
     return simulate_leaves(ctx.params, ctx.hierarchy, len(ctx.years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
 
 
-def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False):
+def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False,
+                  xinyi: dict | None = None):
     """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on.
 
-    ``final_only``: the last outcome only (what target values need).
+    ``final_only``: the last outcome only (what target values need); ``xinyi``: Xinyi's quantities
+    when already simulated for this block (:func:`model.xinyi.simulate_xinyi`).
     """
     h = ctx.hierarchy
     leaves = _grow(ctx, block, n, seed) if leaves is None else leaves
@@ -175,7 +180,7 @@ def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, le
     firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
     entrants = _entrant_firms(ctx, pipe)
     # Xinyi's investment, upgrades and R&D: their own streams (spawn_key (19, block)), the same in every stage.
-    xy = simulate_xinyi(ctx.xinyi, block, n, seed) if ctx.xinyi is not None else None
+    xy = xinyi if xinyi is not None or ctx.xinyi is None else simulate_xinyi(ctx.xinyi, block, n, seed)
     total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants, xy)
     if final_only:
         return [total], counted, pipe, flows
