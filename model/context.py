@@ -162,9 +162,13 @@ def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[C
     needed = [c for c in catalogue if c.evaluable and c.innovation]
     if not needed:
         return None
-    policy_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
     keys = tuple(sorted({c.innovation for c in needed}))
-    return prepare_xinyi(folder, years, scenario.levers, policy_year, keys)
+    return prepare_xinyi(folder, years, scenario.levers, policy_year(scenario, years), keys)
+
+
+def policy_year(scenario: Scenario, years: np.ndarray) -> int:
+    """First year the scenario's levers act: the first simulated year, or the scenario's later ``[pipeline] policy_start``."""
+    return max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
 
 
 def _xinyi_regions(folder: str, years: np.ndarray) -> tuple[frozenset[str], str]:
@@ -235,8 +239,7 @@ def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
 def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = False) -> PipelineParams:
     """Pipeline parameters of a scenario; its levers act from the first simulated year or its later ``policy_start``."""
     pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]")
-    start_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
-    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (start_year - int(years[0])))
+    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (policy_year(scenario, years) - int(years[0])))
 
 
 def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:

@@ -37,7 +37,7 @@ from .upgrades import simulate_upgrades
 from .xinyi_panel import BASE_YEAR, XinyiPanel, load_xinyi_panel
 from .xinyi_revenue import simulate_firm_revenue
 
-__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "with_trend_factor", "STREAM", "PARK_PROGRAMME", "LEVER_NAMES"]
+__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "with_trend_factor", "with_levers", "STREAM", "PARK_PROGRAMME", "LEVER_NAMES"]
 
 STREAM = 19
 #: The programme whose spend is the transfer park's fixed-asset investment.
@@ -96,6 +96,11 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
              ("Xinyi firms", str(Path(panel.folder) / "firms.csv")), ("Xinyi parks", str(Path(panel.folder) / "parks.csv"))]
     inputs = tuple({"role": role, "path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()} for role, path in files)
     return XinyiModel(panel, params, curves, np.asarray(years), int(policy_year), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), inputs)
+
+
+def with_levers(m: XinyiModel, levers: dict[str, float], policy_year: int) -> XinyiModel:
+    """The model under another scenario's levers and policy start (sensitivity, goal seek)."""
+    return dataclasses.replace(m, levers={k: float(levers[k]) for k in LEVER_NAMES}, policy_year=int(policy_year))
 
 
 def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:

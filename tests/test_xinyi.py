@@ -107,3 +107,15 @@ def test_any_lever_values_leave_the_years_before_the_policy_start_bit_identical(
     # from 2015 on R&D shares carry the incentive (the base year's are the panel's)
     if rd > 1e-6 and start <= 2017:
         assert (other["rd_share"][:, max(before, 1):] > base["rd_share"][:, max(before, 1):]).all()
+
+
+def test_sensitivity_and_goal_seek_contexts_carry_the_xinyi_levers():
+    from model.design_points import context_at
+
+    from tests._shared import context
+
+    ctx = context("baseline")
+    assert ctx.xinyi is not None and ctx.xinyi.levers["tech_upgrade_support"] == 1.0
+    moved = context_at(ctx, {"tech_upgrade_support": 2.0, "xinyi_project_intake": 0.5})
+    assert moved.xinyi.levers == {"tech_upgrade_support": 2.0, "rd_incentive_drift": 0.0, "xinyi_project_intake": 0.5}
+    assert moved.xinyi.policy_year == 2014 and moved.xinyi.panel is ctx.xinyi.panel
