@@ -43,6 +43,7 @@ __all__ = [
     "YEARS",
     "MODEL_YEARS",
     "EVALUABLE_METRICS",
+    "INNOVATION_METRICS",
     "default_catalogue_path",
     "load_catalogue",
     "load_fiscal_schedules",
@@ -74,6 +75,8 @@ METRICS: tuple[str, ...] = (
     "investment",
     "tech_upgrade_investment",
     "rd_share",
+    "rd_unit_share",
+    "upgrading_firms",
     "index",
     "adoption_ratio",
     "reward_cost",
@@ -96,9 +99,11 @@ YEARS: tuple[int, int] = (2013, 2030)
 #: marks a target whose year is not among the run's simulated years as not
 #: evaluable for that run, with the reason.
 MODEL_YEARS: tuple[int, int] = (2013, 2025)
-#: Metrics the model computes (revenue of entities, project flows).
-EVALUABLE_METRICS: frozenset[str] = frozenset({"revenue", *(m for ms in PROGRAMMES.values() for m in ms)})
-_EVALUABLE_KINDS = frozenset({"aggregate_level", "count_over_threshold", "entity_level", "flow_count"})
+#: Metrics of Xinyi's investment and innovation model (:mod:`model.xinyi`; its illustrative panel only).
+INNOVATION_METRICS: frozenset[str] = frozenset({"investment", "tech_upgrade_investment", "rd_share", "rd_unit_share", "upgrading_firms"})
+#: Metrics the model computes (revenue of entities, project flows, Xinyi's investment and innovation).
+EVALUABLE_METRICS: frozenset[str] = frozenset({"revenue", *(m for ms in PROGRAMMES.values() for m in ms)}) | INNOVATION_METRICS
+_EVALUABLE_KINDS = frozenset({"aggregate_level", "count_over_threshold", "entity_level", "flow_count", "ratio_share", "other_count"})
 _PROJECT_METRICS = frozenset(m for ms in PROGRAMMES.values() for m in ms)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SOURCE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")

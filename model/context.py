@@ -37,6 +37,8 @@ from .pipeline import Destinations, PipelineParams, history_levers, load_calibra
 from .scenario import Scenario
 from .fiscal import CompiledSchedule
 from .targets import CompiledTarget, compile_targets, select
+from .xinyi import XinyiModel, prepare_xinyi
+from .xinyi_panel import BASE_YEAR as XINYI_BASE_YEAR, load_xinyi_panel
 
 if TYPE_CHECKING:
     from .pipeline import ListCondition
@@ -74,6 +76,7 @@ class RunContext:
     ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
     history_changes: tuple = ()  # (lever, value) pairs replacing [history] of the calibration (structural variants)
+    xinyi: XinyiModel | None = None  # Xinyi's investment, upgrades and R&D (model.xinyi); None: no Xinyi panel or target
 
 
 def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
@@ -143,16 +146,40 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
     dests = destinations_for(panel, h)
     sites = _site_pairs(dests)
-    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir)
+    folder = str(Path(data_dir or default_data_dir()).resolve())
+    xinyi_regions, xinyi_why = _xinyi_regions(folder, years)
+    catalogue = _compile_catalogue(panel, h, years, sites, pipe.names if pipe else (), data_dir, xinyi_regions, xinyi_why)
     counts = prepare_counts(scenario, panel, h, params)
     catalogue = attach_counts(catalogue, panel, counts)
     # The split between existing firms and projects comes from history (the pipeline's warm-up
     # on the settings history implies), the same for every scenario.
     split = organic_split(params, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
-    folder = str(Path(data_dir or default_data_dir()).resolve())
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, _site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), split.shift, source, schedules, folder,
-                      counts, cycle_trend(params, h, split.shift, len(years)), split)
+                      counts, cycle_trend(params, h, split.shift, len(years)), split, xinyi=_xinyi(scenario, years, folder, catalogue))
+
+
+def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[CompiledTarget]) -> XinyiModel | None:
+    """Xinyi's investment and innovation model for the quantities the run's targets read (None: none)."""
+    needed = [c for c in catalogue if c.evaluable and c.innovation]
+    if not needed:
+        return None
+    keys = tuple(sorted({c.innovation for c in needed}))
+    return prepare_xinyi(folder, years, scenario.levers, policy_year(scenario, years), keys)
+
+
+def policy_year(scenario: Scenario, years: np.ndarray) -> int:
+    """First year the scenario's levers act: the first simulated year, or the scenario's later ``[pipeline] policy_start``."""
+    return max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
+
+
+def _xinyi_regions(folder: str, years: np.ndarray) -> tuple[frozenset[str], str]:
+    """Regions with an investment and innovation model in this run, or why there are none."""
+    if load_xinyi_panel(folder) is None:
+        return frozenset(), "the dataset has no xinyi/ tables"
+    if int(years[0]) != XINYI_BASE_YEAR:
+        return frozenset(), f"the Xinyi panel starts from {XINYI_BASE_YEAR} (the document's base year), and this run simulates from {int(years[0])}"
+    return frozenset({"GD.XY"}), ""
 
 
 def _with_view(params: GrowthParams, view: MacroView) -> GrowthParams:
@@ -211,10 +238,11 @@ def with_history(ctx: RunContext, changes: Mapping[str, float]) -> RunContext:
     return dataclasses.replace(ctx, pipeline=pipe, organic_shift=split.shift, cycle_trend=trend, organic_split=split, history_changes=items)
 
 
-def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None) -> list[CompiledTarget]:
+def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None,
+                       innovation_regions: frozenset[str] = frozenset(), innovation_why: str = "") -> list[CompiledTarget]:
     """The catalogue's targets on this dataset; a target naming a missing entity is a data error."""
     try:
-        return compile_targets(load_catalogue(), panel, h, years, sites, programmes)
+        return compile_targets(load_catalogue(), panel, h, years, sites, programmes, innovation_regions, innovation_why)
     except KeyError as exc:
         folder = data_dir or default_data_dir()
         raise DataError(f"{folder}: {exc.args[0]}; the target catalogue (calibration/targets.toml) needs every entity it names in the dataset") from None
@@ -246,8 +274,7 @@ def _pipeline_params(scenario: Scenario, years: np.ndarray, defaults: bool = Fal
     """
     cal = _calibration_with_history(history)
     pp = PipelineParams.from_levers(None if defaults else scenario.levers, where=f"{scenario.path} [levers]", calibration=cal)
-    start_year = max(int(scenario.get("pipeline", "policy_start")), int(years[0]))
-    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (start_year - int(years[0])))
+    return dataclasses.replace(pp, first_year=int(years[0]), policy_start=12.0 * (policy_year(scenario, years) - int(years[0])))
 
 
 def destinations_for(panel: Panel, h: Hierarchy) -> dict[str, Destinations]:

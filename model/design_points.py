@@ -42,6 +42,7 @@ from .engine import block_plan, simulate_block
 from .errors import UsageError
 from .levers import LEVERS
 from .scenario import SCHEMA, Scenario
+from .xinyi import with_levers
 
 __all__ = ["Factor", "make_factor", "lever_factors", "scenario_at", "context_at", "PointRunner", "PointResult", "FAST_SETTINGS"]
 
@@ -208,7 +209,8 @@ def context_at(ctx: RunContext, values: Mapping[str, Any], prepare_args: Mapping
         base = _prepared(scenario_at(ctx.scenario, dict(slow)), tuple(sorted((prepare_args or {}).items())))
         ctx = dataclasses.replace(base, targets=[c for c in base.targets if c.target.id in ids])
     pipe = _context._pipeline_params(scenario, ctx.years) if scenario.get("pipeline", "enabled") else None
-    return dataclasses.replace(ctx, scenario=scenario, pipeline=pipe, macro_shift=scenario.macro_shift(ctx.years))
+    xinyi = None if ctx.xinyi is None else with_levers(ctx.xinyi, scenario.levers, _context.policy_year(scenario, ctx.years))
+    return dataclasses.replace(ctx, scenario=scenario, pipeline=pipe, macro_shift=scenario.macro_shift(ctx.years), xinyi=xinyi)
 
 
 _PREPARED: dict = {}

@@ -157,6 +157,10 @@ def assumption_lines(summary: dict, lang: str = "zh") -> list[str]:
             f"  after the data: long-run growth {g['posterior_mean']:.3f} ± {g['posterior_sd']:.3f} (data weight {g['data_weight']:.0%}), persistence {ph['posterior_mean']:.2f} ± {ph['posterior_sd']:.2f} (data {ph['data_weight']:.0%}), shock sd {sd['posterior_mean']:.3f} (data {sd['data_weight']:.0%})",
             f"  levers: scenario files {files}; data: {cond.get('data', {}).get('calibration', '')}",
         ]
+    xy = cond.get("xinyi")
+    if xy:
+        out.append(f"  信宜: 示例面板 {xy['firms']} 家规上企业(锚定 2014 年研发投入占比 0.68%); 投资、技改与研发概率基于 calibration/innovation.toml 中的设定假设" if lang == "zh"
+                   else f"  Xinyi: illustrative panel of {xy['firms']} above-scale firms (anchored on 0.68 % R&D in 2014); investment, upgrade and R&D probabilities rest on the stated assumptions of calibration/innovation.toml")
     s = summary.get("structural")
     if s:
         names = ", ".join(s["variants"])

@@ -25,6 +25,7 @@ from .growth import simulate_leaves
 from .hierarchy import sum_rows
 from .pipeline import LIST_FIELDS, draw_params, finish_pipeline, prepare_pipeline
 from .targets import Outcome, crossing_counterfactual, measure, measure_years
+from .xinyi import simulate_xinyi
 
 __all__ = ["BlockResult", "RunOutput", "simulate_block", "simulate_values", "run_blocks", "run_values", "block_plan", "pipeline_cycle"]
 
@@ -114,8 +115,15 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
     """
     drafts: list[tuple[tuple, object, object]] = []  # (destinations and years ids, draw parameters, draft)
     gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
+    xinyi: dict[int, dict | None] = {}  # Xinyi's quantities per distinct Xinyi model (most variants share the main one)
     out = []
     for ctx in ctxs:
+        if id(ctx.xinyi) not in xinyi:
+            xinyi[id(ctx.xinyi)] = simulate_xinyi(ctx.xinyi, block, n, seed) if ctx.xinyi is not None else None
+        if all(c.innovation for c in ctx.targets if c.evaluable):
+            # A variant of Xinyi's assumptions only (model.structural): nothing else to simulate.
+            out.append(_innovation_values(ctx, n, xinyi[id(ctx.xinyi)]))
+            continue
         draft = None
         if ctx.pipeline is not None:
             # Variants that change only the cycle or the list rule share the draws and milestones.
@@ -128,9 +136,18 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
         if key != gkey:
             gkey, leaves = key, _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, draft, leaves, final_only=True)[0][-1]
+        total = _block_stages(ctx, block, n, seed, draft, leaves, final_only=True, xinyi=xinyi[id(ctx.xinyi)])[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
+
+
+def _innovation_values(ctx: RunContext, n: int, xinyi: dict | None) -> dict[str, np.ndarray]:
+    """Measured values of a context whose evaluable targets are all Xinyi's (no revenue or pipeline needed)."""
+    if xinyi is None:
+        return {}
+    empty = np.zeros((n, 0, len(ctx.years)))
+    o = Outcome(empty, empty, empty, {}, innovation=xinyi)
+    return {c.target.id: measure(c, o) for c in ctx.targets if c.evaluable}
 
 
 def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
@@ -139,10 +156,12 @@ def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
     return simulate_leaves(ctx.params, ctx.hierarchy, len(ctx.years), n, rng, ctx.macro_shift, widen=ctx.scenario.get("macro", "widen"), leaf_shift=ctx.organic_shift)
 
 
-def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False):
+def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False,
+                  xinyi: dict | None = None):
     """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on.
 
-    ``final_only``: the last outcome only (what target values need).
+    ``final_only``: the last outcome only (what target values need); ``xinyi``: Xinyi's quantities
+    when already simulated for this block (:func:`model.xinyi.simulate_xinyi`).
     """
     h = ctx.hierarchy
     leaves = _grow(ctx, block, n, seed) if leaves is None else leaves
@@ -166,12 +185,14 @@ def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, le
     alive = counted.survivors(ctx.counts, h, ent) if ctx.counts is not None else None
     firm = (lambda x: x) if alive is None else (lambda x: np.where(alive, x, 0.0))
     entrants = _entrant_firms(ctx, pipe)
-    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants)
+    # Xinyi's investment, upgrades and R&D: their own streams (spawn_key (19, block)), the same in every stage.
+    xy = xinyi if xinyi is not None or ctx.xinyi is None else simulate_xinyi(ctx.xinyi, block, n, seed)
+    total = Outcome(organic + proj_nodes + new_nodes, firm(ent + ent_add), site_rev, flows, counted.tail, entrants, xy)
     if final_only:
         return [total], counted, pipe, flows
     stages = [
-        Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail),
-        Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail),
+        Outcome(organic, firm(ent), np.zeros_like(site_rev), flows, counted.tail, innovation=xy),
+        Outcome(organic + proj_nodes, firm(ent + ent_add), np.zeros_like(site_rev), flows, counted.tail, innovation=xy),
         total,
     ]
     return stages, counted, pipe, flows

@@ -28,6 +28,7 @@ import pandas as pd
 from . import generator_spec as S
 from .monthly_generator import MONTHLY_FILES, generate_monthly
 from .project_generator import PROJECT_FILE, generate_projects
+from .xinyi_generator import XINYI_FOLDER, generate_xinyi
 
 __all__ = ["generate", "write_dataset", "write_registry_dataset", "SEED", "SYNTHETIC_SOURCE"]
 
@@ -67,7 +68,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
 
 def write_dataset(folder: Path | str, seed: int = SEED) -> None:
-    """Write the generated tables, ``dataset.toml`` and the monthly and project dispatch tables (``monthly/``) to ``folder``."""
+    """Write the generated tables, ``dataset.toml``, the monthly and project dispatch tables (``monthly/``) and the Xinyi panel (``xinyi/``) to ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tables = generate(seed)
@@ -81,6 +82,10 @@ def write_dataset(folder: Path | str, seed: int = SEED) -> None:
         monthly[key].to_csv(folder / "monthly" / file, index=False, lineterminator="\n")
     # The illustrative 项目调度表 of the 2014 百项 list at the end of June (one path of the pipeline).
     generate_projects(tables, seed).to_csv(folder / "monthly" / PROJECT_FILE, index=False, lineterminator="\n")
+    # The illustrative Xinyi panel (its own seed branch and tables: no other entity's stream moves).
+    (folder / XINYI_FOLDER).mkdir(exist_ok=True)
+    for name, table in generate_xinyi(seed).items():
+        table.to_csv(folder / XINYI_FOLDER / f"{name}.csv", index=False, lineterminator="\n")
 
 
 _META = """# Embedded dataset: Jiangxi province, Ganzhou city, Xinyi (Guangdong), as of 2013.

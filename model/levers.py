@@ -183,8 +183,27 @@ def _common_levers() -> list[Lever]:
     ]
 
 
+_XY = "信府〔2015〕30号"
+
+
+def _xinyi_levers() -> list[Lever]:
+    """Levers of Xinyi's investment and innovation model (:mod:`model.xinyi`); they act from the policy start."""
+    return [
+        Lever("tech_upgrade_support", "× upgrade rate", 0.0, 3.0, 1.0,
+              "Multiplier on each Xinyi above-scale firm's yearly technical-upgrade probability (subsidy and interest discount).",
+              f"{_XY} 三、(二)1 (paraphrase): equity investment, interest discounts (贷款贴息) and ex-post rewards for upgrades; "
+              "effect size default: no data, stated assumption (1 = the assumed base rate)"),
+        Lever("rd_incentive_drift", "log-points/yr", 0.0, 0.3, 0.0,
+              "Added to the yearly drift of every Xinyi firm's R&D share of revenue (R&D incentives).",
+              f"{_XY} 四、(二) (paraphrase): innovation incentives (粤府〔2015〕1号); effect default: no data, stated assumption (0 = none beyond the trend)"),
+        Lever("xinyi_project_intake", "× intake", 0.0, 3.0, 1.0,
+              "Multiplier on the yearly number of new industrial projects in Xinyi (park and elsewhere).",
+              f"{_XY} 三、(三) (paraphrase): targeted investment promotion and key projects; default: no data, stated assumption (1 = the assumed intake)"),
+    ]
+
+
 #: The registry: lever name -> :class:`Lever`.
-LEVERS: dict[str, Lever] = {lv.name: lv for lv in _programme_levers() + _common_levers()}
+LEVERS: dict[str, Lever] = {lv.name: lv for lv in _programme_levers() + _common_levers() + _xinyi_levers()}
 
 
 def lever_defaults() -> dict[str, float]:

@@ -323,6 +323,8 @@ def manifest(out: RunOutput, files: list[str]) -> dict:
     """Scenario, seed, hashes, versions and timings of a run (and the mid-year update's tables, when it has them)."""
     ctx = out.context
     extra = {"ytd_inputs": [dict(f) for f in ctx.ytd_inputs]} if ctx.ytd_inputs else {}
+    if getattr(ctx, "xinyi", None) is not None:  # Xinyi's panel and assumptions (model.xinyi)
+        extra["xinyi_inputs"] = [dict(f) for f in ctx.xinyi.inputs]
     return {
         "tool": "attain", "version": __version__, "scenario": ctx.scenario.name, "scenario_files": list(ctx.scenario.chain),
         "scenario_notes": list(ctx.scenario.notes),

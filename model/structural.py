@@ -32,6 +32,7 @@ import numpy as np
 
 from .context import RunContext, with_history, with_macro_view
 from .engine import RunOutput, run_values
+from .xinyi import with_trend_factor
 
 __all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
 
@@ -161,6 +162,19 @@ def _cycle_scale(factor: float) -> Callable[[RunContext], RunContext]:
 # province's revenue relative to trend. Without the cycle, boom paths lose the 115 % utilisation.
 register(Variant("cycle_none", "producing projects ignore the cycle (utilisation and ramp-up elasticities 0)", _cycle_scale(0.0)))
 register(Variant("cycle_double", "producing projects feel the cycle twice as strongly (elasticities 2 and 4)", _cycle_scale(2.0)))
+
+
+def _xinyi_change(factor: float) -> Callable[[RunContext], RunContext]:
+    """Xinyi's assumed trends scaled by ``factor``; only Xinyi's targets are rerun (nothing else depends on them)."""
+    def apply(ctx: RunContext) -> RunContext:
+        if ctx.xinyi is None:
+            return dataclasses.replace(ctx, targets=[])
+        return dataclasses.replace(ctx, xinyi=with_trend_factor(ctx.xinyi, factor), targets=[c for c in ctx.targets if c.innovation])
+    return apply
+
+
+register(Variant("xinyi_trend_low", "Xinyi: half the assumed trends (revenue and project-intake growth 4 %/yr, R&D drift 3 %/yr) and a 25 % lower upgrade rate", _xinyi_change(0.5)))
+register(Variant("xinyi_trend_high", "Xinyi: 1.5 times the assumed trends (12 %/yr, R&D drift 9 %/yr) and a 25 % higher upgrade rate", _xinyi_change(1.5)))
 
 
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:

@@ -52,7 +52,7 @@ def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
     if c.is_count and c.flow is None:  # made-up members above the threshold (model.counts)
         base["members_2013"] = members_2013(c, out.context.panel, out.context.hierarchy, out.context.counts)
     base["path"] = _path(c, out)
-    if c.flow is None:  # project flows are the pipeline itself: nothing to decompose
+    if c.flow is None and not c.innovation:  # project flows are the pipeline itself, Xinyi's model has no revenue stages: nothing to decompose
         base["decomposition"] = _decomposition(c, out)
     if c.target.id in out.blocks[0].watch:
         base["watch_list"] = _watch(c, out, hit)
@@ -158,6 +158,7 @@ def _conditional_on(out: RunOutput) -> dict:
         "macro_shift": {"shift": sc.get("macro", "shift"), "from": sc.get("macro", "shift_from"), "m4_widening": sc.get("macro", "widen")},
         "levers": {"scenario_files": list(sc.chain), "pipeline": sc.get("pipeline", "enabled")},
         "data": {"folder": ctx.data_dir, "illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source},
+        **({"xinyi": ctx.xinyi.conditions()} if ctx.xinyi is not None else {}),
     }
 
 

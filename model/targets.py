@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .catalogue import Target
+from .catalogue import INNOVATION_METRICS, Target
 from .data import Panel
 from .entrants import EntrantFirms, count_in_sites
 from .hierarchy import Hierarchy
@@ -62,6 +62,7 @@ class CompiledTarget:
     sites: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     flow: tuple[str, str] | None = None
     tail: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # below-floor firms counted (model.counts)
+    innovation: str = ""  # the quantity of model.xinyi measured ('' for every other target)
 
     @property
     def is_count(self) -> bool:
@@ -87,6 +88,8 @@ class Outcome:
     entrants : model.entrants.EntrantFirms, optional
         Each new entrant as its own firm; when given, enterprise counts use it
         instead of the site sums ``sites``.
+    innovation : dict, optional
+        Xinyi's investment and innovation quantities, key -> (P, H) (:mod:`model.xinyi`).
     """
 
     nodes: np.ndarray
@@ -95,9 +98,11 @@ class Outcome:
     flows: dict[tuple[str, str], np.ndarray]
     tail: np.ndarray | None = None
     entrants: EntrantFirms | None = None
+    innovation: dict[str, np.ndarray] | None = None
 
 
-def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray | None = None, programmes: tuple[str, ...] = ()) -> list[CompiledTarget]:
+def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray | None = None, programmes: tuple[str, ...] = (),
+                    innovation_regions: frozenset[str] = frozenset(), innovation_why: str = "the dataset has no xinyi/ tables") -> list[CompiledTarget]:
     """Resolve every target; non-evaluable ones keep (or get) a reason.
 
     Parameters
@@ -112,6 +117,11 @@ def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np
         ``panel.parks`` / ``panel.clusters``).
     programmes : tuple of str
         Pipeline programmes simulated.
+    innovation_regions : frozenset of str
+        Regions whose investment and innovation the run simulates (``GD.XY`` when
+        the dataset has a Xinyi panel, :mod:`model.xinyi`).
+    innovation_why : str
+        Why there are none (when ``innovation_regions`` is empty).
 
     Returns
     -------
@@ -119,10 +129,10 @@ def compile_targets(targets: list[Target], panel: Panel, h: Hierarchy, years: np
     """
     geo = _Geography(panel, h)
     sites = np.zeros((0, 2), int) if sites is None else np.asarray(sites)
-    return [_compile(t, geo, list(years), sites, programmes) for t in targets]
+    return [_compile(t, geo, list(years), sites, programmes, (innovation_regions, innovation_why)) for t in targets]
 
 
-def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, programmes: tuple[str, ...]) -> CompiledTarget:
+def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, programmes: tuple[str, ...], innovation: tuple[frozenset[str], str] = (frozenset(), "")) -> CompiledTarget:
     if not t.evaluable:
         return CompiledTarget(t, False, t.why_not)
     if t.year not in years:
@@ -131,6 +141,8 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
             why += f" (a run with --as-of {t.year - 1} or earlier simulates it)"
         return CompiledTarget(t, False, why)
     yi = years.index(t.year)
+    if t.metric in INNOVATION_METRICS:
+        return _compile_innovation(t, yi, *innovation)
     if t.metric in _FLOW_METRICS:
         prog = t.scope.programme
         if prog not in programmes:
@@ -140,6 +152,17 @@ def _compile(t: Target, geo: "_Geography", years: list[int], sites: np.ndarray, 
     if t.metric != "revenue" or t.kind not in _REVENUE_KINDS:
         return CompiledTarget(t, False, f"metric '{t.metric}' with kind '{t.kind}' is not computed by the model")
     return _compile_revenue(t, geo, yi, sites)
+
+
+def _compile_innovation(t: Target, yi: int, regions: frozenset[str], why: str) -> CompiledTarget:
+    """A target on investment, upgrades or R&D: the quantity of :mod:`model.xinyi` it reads."""
+    region = t.scope.entity or t.scope.within
+    if region not in regions:
+        return CompiledTarget(t, False, f"investment, upgrades and R&D are simulated only for regions with an investment and innovation panel "
+                                        f"({', '.join(sorted(regions)) or 'none in this run: ' + why}), not {region}")
+    key = {"investment": "park_investment" if t.scope.entity_kind == "park" else "investment", "tech_upgrade_investment": "upgrade_investment",
+           "rd_share": "rd_share", "rd_unit_share": "rd_unit_share", "upgrading_firms": f"upgrading_firms>{t.threshold or 0:g}"}[t.metric]
+    return CompiledTarget(t, True, year_index=yi, innovation=key)
 
 
 def _compile_revenue(t: Target, geo: "_Geography", yi: int, sites: np.ndarray) -> CompiledTarget:
@@ -224,6 +247,8 @@ def measure(c: CompiledTarget, o: Outcome, year_index: int | None = None) -> np.
     ndarray (P,)
     """
     y = c.year_index if year_index is None else year_index
+    if c.innovation:
+        return o.innovation[c.innovation][:, y]
     if c.flow is not None:
         return o.flows[c.flow][:, y].astype(float)
     if c.is_count:
@@ -245,6 +270,8 @@ def measure_years(c: CompiledTarget, o: Outcome) -> np.ndarray:
     exact integers, and a level adds each (path, year)'s members in the same
     order as :func:`measure` does.
     """
+    if c.innovation:
+        return o.innovation[c.innovation].copy()
     if c.flow is not None:
         return o.flows[c.flow].astype(float)
     if c.is_count:

@@ -11,7 +11,7 @@ from model import generator_spec as S
 from model.data import default_data_dir
 from model.generator import SEED, SYNTHETIC_SOURCE, generate, write_dataset
 
-FILES = ("regions.csv", "parks.csv", "clusters.csv", "enterprises.csv", "revenue.csv", "dataset.toml", "monthly/history.csv", "monthly/2014-06.csv", "monthly/2014-06-projects.csv")
+FILES = ("regions.csv", "parks.csv", "clusters.csv", "enterprises.csv", "revenue.csv", "dataset.toml", "monthly/history.csv", "monthly/2014-06.csv", "monthly/2014-06-projects.csv", "xinyi/firms.csv", "xinyi/parks.csv")
 
 
 @pytest.fixture(scope="module")

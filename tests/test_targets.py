@@ -23,7 +23,7 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def compiled(catalogue):
-    return compile_targets(catalogue, panel(), hierarchy(), YEARS, None, PROGRAMMES)
+    return compile_targets(catalogue, panel(), hierarchy(), YEARS, None, PROGRAMMES, frozenset({"GD.XY"}))
 
 
 def _n_candidates(c: CompiledTarget) -> int:
@@ -38,7 +38,7 @@ def test_every_target_is_evaluable_or_says_why(catalogue, compiled):
         if c.evaluable:
             assert 0 <= c.year_index < len(YEARS), c.target.id
             assert YEARS[c.year_index] == c.target.year
-            assert c.flow is not None or len(c.nodes) or len(c.enterprises), c.target.id
+            assert c.flow is not None or c.innovation or len(c.nodes) or len(c.enterprises), c.target.id
         else:
             assert c.why_not.strip(), c.target.id
     # every catalogue target marked evaluable compiles (the data hold what it needs) when its
@@ -48,7 +48,14 @@ def test_every_target_is_evaluable_or_says_why(catalogue, compiled):
     outside = [c for c in compiled if c.target.evaluable and c.target.id not in in_window]
     assert {c.target.id for c in outside} == {"JX-MAJOR-START-2013", "JX-MAJOR-DONE-2013"}
     assert all("outside the simulated years 2014-2025" in c.why_not and "--as-of 2012" in c.why_not for c in outside)
-    assert sum(c.evaluable for c in compiled) == 49
+    assert sum(c.evaluable for c in compiled) == 56
+
+
+def test_xinyi_targets_need_its_panel(catalogue):
+    without = compile_targets(catalogue, panel(), hierarchy(), YEARS, None, PROGRAMMES)
+    xinyi = [c for c in without if c.target.id.startswith("XY-") and c.target.evaluable]
+    assert len(xinyi) == 7 and not any(c.evaluable for c in xinyi)
+    assert all("no xinyi/ tables" in c.why_not for c in xinyi)
 
 
 def test_count_targets_point_at_valid_candidates(compiled):
@@ -126,7 +133,7 @@ def test_measured_values_agree_with_the_stored_aggregates():
     col = {ctx.hierarchy.node_index[k]: j for j, k in enumerate(key_nodes(ctx))}
     checked = 0
     for c in ctx.targets:
-        if not c.evaluable or c.flow is not None or len(c.enterprises) or not all(int(i) in col for i in c.nodes):
+        if not c.evaluable or c.flow is not None or c.innovation or len(c.enterprises) or not all(int(i) in col for i in c.nodes):
             continue
         x = out.stack("values", c.target.id)
         cols = [col[int(i)] for i in c.nodes]
