@@ -161,6 +161,8 @@ def assumption_lines(summary: dict, lang: str = "zh") -> list[str]:
     if xy:
         out.append(f"  信宜: 示例面板 {xy['firms']} 家规上企业(锚定 2014 年研发投入占比 0.68%); 投资、技改与研发概率基于 calibration/innovation.toml 中的设定假设" if lang == "zh"
                    else f"  Xinyi: illustrative panel of {xy['firms']} above-scale firms (anchored on 0.68 % R&D in 2014); investment, upgrade and R&D probabilities rest on the stated assumptions of calibration/innovation.toml")
+        out.append("  信宜投资、园区投资、技改及研发机构目标: 无 2014 年数据, 起点按假设取 2015 年计划值 ÷ 1.15 (研发机构占比 5%), 概率主要由此假设决定; 起点在 计划值 ÷ 1.30 至 ÷ 1.00 之间时的概率见结构区间 (xinyi_start_low/high, xinyi_rdunits_slow/fast); 政策杠杆自 2015 年 (文件 004) 起作用" if lang == "zh"
+                   else "  Xinyi's investment, park investment, upgrade and R&D-unit targets: no 2014 data; the start is assumed at the 2015 plan / 1.15 (R&D units 5 %), and that assumption mostly decides P; the structural range shows P for a start between plan / 1.30 and plan / 1.00 (xinyi_start_low/high, xinyi_rdunits_slow/fast); levers act from 2015 (document 004)")
     s = summary.get("structural")
     if s:
         names = ", ".join(s["variants"])

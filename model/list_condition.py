@@ -120,15 +120,18 @@ def _pending(elapsed: NDArray, drawn: NDArray, law: tuple[float, float]) -> NDAr
     """A late stage's duration: its own draw, conditioned on exceeding ``elapsed``.
 
     The stage's duration is lognormal (``law`` = median, sigma of log) and was drawn
-    by the inverse CDF at ``u = F(drawn)``; given that it lasts longer than
-    ``elapsed``, the same ``u`` read in the distribution's tail beyond ``elapsed``
-    gives ``F⁻¹(F(elapsed) + u·(1 − F(elapsed)))`` (common random numbers: a longer
-    draw stays longer).
+    by the inverse CDF at ``u = F(drawn)``. A draw that already exceeds ``elapsed``
+    stands. One that does not (``u < F(elapsed)``, the projects the table makes late)
+    is uniform on [0, F(elapsed)), so ``u / F(elapsed)`` is uniform on [0, 1) and
+    ``F⁻¹(F(elapsed) + u / F(elapsed) · (1 − F(elapsed)))`` is a draw from the tail
+    beyond ``elapsed`` (common random numbers: a longer draw stays longer).
     """
     median, sigma = law
     z = lambda t: np.log(np.maximum(t, 1e-12) / median) / sigma  # noqa: E731
     fe, u = ndtr(z(elapsed)), ndtr(z(drawn))
-    q = np.clip(fe + u * (1.0 - fe), 1e-12, 1.0 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(u < fe, fe + np.where(fe > 0, u / fe, 0.0) * (1.0 - fe), u)
+    q = np.clip(q, 1e-12, 1.0 - 1e-12)
     return np.maximum(median * np.exp(sigma * ndtri(q)), elapsed + 1e-9)
 
 

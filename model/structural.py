@@ -32,7 +32,7 @@ import numpy as np
 
 from .context import RunContext, with_history, with_macro_view
 from .engine import RunOutput, run_values
-from .xinyi import with_trend_factor
+from .xinyi import ASSUMED_PLAN_GROWTH, with_level_factor, with_trend_factor, with_unit_rate
 
 __all__ = ["Variant", "VARIANTS", "register", "run_structural", "structural_paths", "DEFAULT_PATHS"]
 
@@ -175,6 +175,26 @@ def _xinyi_change(factor: float) -> Callable[[RunContext], RunContext]:
 
 register(Variant("xinyi_trend_low", "Xinyi: half the assumed trends (revenue and project-intake growth 4 %/yr, R&D drift 3 %/yr) and a 25 % lower upgrade rate", _xinyi_change(0.5)))
 register(Variant("xinyi_trend_high", "Xinyi: 1.5 times the assumed trends (12 %/yr, R&D drift 9 %/yr) and a 25 % higher upgrade rate", _xinyi_change(1.5)))
+
+
+def _xinyi_model(fn) -> Callable[[RunContext], RunContext]:
+    """Another Xinyi assumption (``fn`` on the Xinyi model); only Xinyi's targets are rerun."""
+    def apply(ctx: RunContext) -> RunContext:
+        if ctx.xinyi is None:
+            return dataclasses.replace(ctx, targets=[])
+        return dataclasses.replace(ctx, xinyi=fn(ctx.xinyi), targets=[c for c in ctx.targets if c.innovation])
+    return apply
+
+
+# No 2014 figure of Xinyi's investment or upgrades exists: the expected 2014 levels are the 2015
+# plan / 1.15 by assumption (model.xinyi.ASSUMED_PLAN_GROWTH). A skeptical review found this sets six
+# of the seven Xinyi probabilities (XY-INV-2015 0.15 to 0.72 between plan / 1.30 and plan / 1.00).
+register(Variant("xinyi_start_low", "Xinyi: 2014 investment and upgrades at the 2015 plan / 1.30 instead of / 1.15 (the plan asks 30 % more)",
+                 _xinyi_model(lambda m: with_level_factor(m, ASSUMED_PLAN_GROWTH / 1.30))))
+register(Variant("xinyi_start_high", "Xinyi: 2014 investment and upgrades already at the 2015 plan (/ 1.00 instead of / 1.15)",
+                 _xinyi_model(lambda m: with_level_factor(m, ASSUMED_PLAN_GROWTH))))
+register(Variant("xinyi_rdunits_slow", "Xinyi: R&D units set up at half the assumed rate (intercept - 0.7)", _xinyi_model(lambda m: with_unit_rate(m, -0.7))))
+register(Variant("xinyi_rdunits_fast", "Xinyi: R&D units set up at twice the assumed rate (intercept + 0.7)", _xinyi_model(lambda m: with_unit_rate(m, 0.7))))
 
 
 def structural_paths(main_paths: int, block_size: int, requested: int | None = None) -> int:

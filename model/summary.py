@@ -13,6 +13,7 @@ from .counts import members_2013
 from .engine import RunOutput, key_nodes
 from .start_values import top_tier
 from .targets import CompiledTarget
+from .xinyi import basis as xinyi_basis
 
 __all__ = ["summarise", "target_summary", "probability", "QUANTILES", "DECISIVE_BAND"]
 
@@ -51,6 +52,8 @@ def target_summary(c: CompiledTarget, out: RunOutput) -> dict:
         base["distribution"] = {int(v): float(k / x.size) for v, k in zip(values, counts)}
     if c.is_count and c.flow is None:  # made-up members above the threshold (model.counts)
         base["members_2013"] = members_2013(c, out.context.panel, out.context.hierarchy, out.context.counts)
+    if c.innovation:  # Xinyi: what this probability rests on, beside it (model.xinyi.basis)
+        base["rests_on"] = xinyi_basis(c.innovation)
     base["path"] = _path(c, out)
     if c.flow is None and not c.innovation:  # project flows are the pipeline itself, Xinyi's model has no revenue stages: nothing to decompose
         base["decomposition"] = _decomposition(c, out)

@@ -37,13 +37,29 @@ from .upgrades import simulate_upgrades
 from .xinyi_panel import BASE_YEAR, XinyiPanel, load_xinyi_panel
 from .xinyi_revenue import simulate_firm_revenue
 
-__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "with_trend_factor", "with_levers", "STREAM", "PARK_PROGRAMME", "LEVER_NAMES"]
+__all__ = ["XinyiModel", "prepare_xinyi", "simulate_xinyi", "with_trend_factor", "with_level_factor", "with_unit_rate", "with_levers", "basis",
+           "STREAM", "PARK_PROGRAMME", "LEVER_NAMES", "PLAN_YEAR", "ASSUMED_PLAN_GROWTH"]
 
 STREAM = 19
 #: The programme whose spend is the transfer park's fixed-asset investment.
 PARK_PROGRAMME = "xy_park"
 #: The levers this model reads (model.levers): upgrade support, R&D incentive, project intake.
 LEVER_NAMES = ("tech_upgrade_support", "rd_incentive_drift", "xinyi_project_intake")
+#: Document 004 (信府〔2015〕30号) dates from 2015: its measures cannot act on 2014, Xinyi's base year.
+PLAN_YEAR = 2015
+#: The expected 2014 levels of investment and upgrades are the 2015 plan figures divided by this
+#: (calibration/innovation.toml sizes intakes and the upgrade rate on it); no 2014 figure exists.
+ASSUMED_PLAN_GROWTH = 1.15
+
+
+def basis(key: str) -> str:
+    """What a Xinyi target measuring ``key`` rests on, in one line (English; the run's JSON and header)."""
+    if key == "rd_share":
+        return "anchored: R&D 0.68 % of revenue in 2014 (document 004); the 6 %/yr drift is an assumption (recalled, not checked)"
+    if key == "rd_unit_share":
+        return "no data: the 2014 share of firms with R&D units (5 %) and the set-up rate are assumptions (structural variants xinyi_rdunits_slow/fast)"
+    return (f"no data: the 2014 level is assumed to be the 2015 plan figure / {ASSUMED_PLAN_GROWTH:.2f}, so P says how likely ~15 % above an "
+            "assumed trend is; plan / 1.00 and plan / 1.30 are the structural variants xinyi_start_high/low")
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ class XinyiModel:
         """What Xinyi's probabilities rest on (for the run's summary and header)."""
         return {"panel": self.panel.folder, "firms": len(self.panel.ids), "illustrative": self.panel.illustrative,
                 "anchor": "R&D 0.68 % of revenue in 2014 (信府〔2015〕30号)", "assumptions": self.params.path,
+                "assumed_2014_levels": f"investment, park investment and upgrades: 2015 plan / {ASSUMED_PLAN_GROWTH:.2f} (no 2014 data); R&D units 5 % in 2014",
                 "levers": dict(self.levers), "policy_year": self.policy_year}
 
 
@@ -95,12 +112,12 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
     files = [("innovation assumptions", params.path), ("spend curves", str(default_spend_curves_path())),
              ("Xinyi firms", str(Path(panel.folder) / "firms.csv")), ("Xinyi parks", str(Path(panel.folder) / "parks.csv"))]
     inputs = tuple({"role": role, "path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()} for role, path in files)
-    return XinyiModel(panel, params, curves, np.asarray(years), int(policy_year), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), inputs)
+    return XinyiModel(panel, params, curves, np.asarray(years), max(int(policy_year), PLAN_YEAR), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), inputs)
 
 
 def with_levers(m: XinyiModel, levers: dict[str, float], policy_year: int) -> XinyiModel:
     """The model under another scenario's levers and policy start (sensitivity, goal seek)."""
-    return dataclasses.replace(m, levers={k: float(levers[k]) for k in LEVER_NAMES}, policy_year=int(policy_year))
+    return dataclasses.replace(m, levers={k: float(levers[k]) for k in LEVER_NAMES}, policy_year=max(int(policy_year), PLAN_YEAR))
 
 
 def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:
@@ -114,6 +131,25 @@ def with_trend_factor(m: XinyiModel, factor: float) -> XinyiModel:
         p, revenue={**p.revenue, "log_growth": p.revenue["log_growth"] * factor}, intake_growth=p.intake_growth * factor,
         rnd={**p.rnd, "drift": p.rnd["drift"] * factor}, upgrades={**p.upgrades, "base_rate": p.upgrades["base_rate"] * (1 + (factor - 1) / 2)})
     return dataclasses.replace(m, params=params)
+
+
+def with_level_factor(m: XinyiModel, factor: float) -> XinyiModel:
+    """The model with every assumed 2014 level of investment and upgrades scaled by ``factor``.
+
+    Project intakes and the upgrade base rate are what the 2014 levels were sized on
+    (:data:`ASSUMED_PLAN_GROWTH`), so scaling them scales the expected levels: ``factor``
+    1.15 is "2014 at the 2015 plan", 1.15 / 1.30 "the plan asks 30 % more than 2014".
+    """
+    p = m.params
+    progs = tuple(dataclasses.replace(q, projects_per_year=q.projects_per_year * factor) for q in p.programmes)
+    params = dataclasses.replace(p, programmes=progs, upgrades={**p.upgrades, "base_rate": p.upgrades["base_rate"] * factor})
+    return dataclasses.replace(m, params=params)
+
+
+def with_unit_rate(m: XinyiModel, shift: float) -> XinyiModel:
+    """The model with the R&D-unit set-up intercept shifted by ``shift`` (about 2× per +0.7)."""
+    p = m.params
+    return dataclasses.replace(m, params=dataclasses.replace(p, rnd={**p.rnd, "unit_intercept": p.rnd["unit_intercept"] + shift}))
 
 
 def simulate_xinyi(m: XinyiModel, block: int, n: int, seed: int) -> dict[str, np.ndarray]:

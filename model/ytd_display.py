@@ -16,6 +16,8 @@ def reason(row: dict, lang: str = "zh") -> str:
     zh = lang == "zh"
     if row["source"] == "project state":
         return _project_reason(row, fmt, zh)
+    if row["source"] == "not conditioned":
+        return "信宜投资与创新目标:年中更新不涉及(无信宜月报)" if zh else "Xinyi investment and innovation: not touched by the update (no Xinyi monthly figures)"
     if row["source"] != "revenue nowcast":
         return "收入:未读入月调度表(--ytd)" if zh else "revenue: no monthly dispatch table (--ytd) read"
     parts = [(f"{cy['year']}年中位数 {fmt(cy['median_before'])}→{fmt(cy['median_after'])}" if zh else f"{cy['year']} median {fmt(cy['median_before'])}→{fmt(cy['median_after'])}")]

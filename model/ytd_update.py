@@ -156,7 +156,9 @@ def compare_runs(before: RunOutput, after: RunOutput, cond: YtdCondition | None,
                "p_before": float(hb.mean()), "p_after": float(ha.mean()), "delta": float(d.mean()), "se_delta": float(d.std() / np.sqrt(d.size)),
                "median_before": float(np.median(xb)), "median_after": float(np.median(xa)),
                "current_year": {"year": int(ctx.years[0]), "median_before": float(np.median(first_b)), "median_after": float(np.median(first_a))}}
-        if c.flow is not None:
+        if c.innovation:  # Xinyi's investment and innovation model reads no mid-year table
+            row["source"], row["reported"] = "not conditioned", None
+        elif c.flow is not None:
             row["source"] = "project state"
             row["reported"] = _project_reported(c, ctx, projects)
         else:

@@ -31,9 +31,22 @@ LAWS = {"start_prep": (2.0, 0.5), "commissioning": (3.0, 0.5)}
 
 
 def _late(elapsed, drawn, law):
-    """The duration's own quantile read in its tail beyond ``elapsed`` (scipy's lognormal)."""
+    """The duration's own quantile, rescaled to [0, 1), read in its tail beyond ``elapsed`` (scipy's lognormal)."""
     dist = lognorm(s=law[1], scale=law[0])
-    return dist.ppf(dist.cdf(elapsed) + dist.cdf(drawn) * dist.sf(elapsed))
+    return dist.ppf(dist.cdf(elapsed) + dist.cdf(drawn) / dist.cdf(elapsed) * dist.sf(elapsed))
+
+
+def test_late_durations_follow_the_truncated_law():
+    """Draws that ended before ``elapsed`` become draws of the lognormal beyond it (quantiles match scipy)."""
+    from model.list_condition import _pending
+
+    law, elapsed = LAWS["commissioning"], 4.0
+    dist = lognorm(s=law[1], scale=law[0])
+    drawn = dist.ppf(np.random.default_rng(3).random(200_000) * dist.cdf(elapsed))  # every draw ends before 4 months
+    late = _pending(np.full_like(drawn, elapsed), drawn, law)
+    for q in (0.1, 0.5, 0.9):
+        assert np.quantile(late, q) == pytest.approx(dist.ppf(dist.cdf(elapsed) + q * dist.sf(elapsed)), rel=0.01), q
+    assert _pending(np.array([elapsed]), np.array([6.0]), law)[0] == pytest.approx(6.0, rel=1e-9)  # a draw already beyond stands
 
 
 def _run(cond: ListCondition | None, years: int = 3):
@@ -84,7 +97,9 @@ def test_a_project_the_table_does_not_report_producing_is_late():
     a9 = -2 + _late(8.0, 7.0, LAWS["commissioning"])
     assert M[0, a, 9] == pytest.approx(a9, rel=1e-9) and M[0, a, 10] == pytest.approx(a9 + 15, rel=1e-9)
     np.testing.assert_array_equal(M[0, a, :9], plain_t[0, a, :9])
-    assert _counts(out)["completions"] == 2  # A (late, still this year) and H
+    assert 12 < a9 < 24  # in the lognormal's tail beyond 8 months A's high draw lands in the next year
+    assert _counts(out)["completions"] == 1  # H only
+    assert _counts(out, 1)["completions"] >= 1  # A produces in the next year
 
 
 def test_a_reported_start_is_a_listed_project_that_does_not_start_again():

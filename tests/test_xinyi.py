@@ -118,4 +118,26 @@ def test_sensitivity_and_goal_seek_contexts_carry_the_xinyi_levers():
     assert ctx.xinyi is not None and ctx.xinyi.levers["tech_upgrade_support"] == 1.0
     moved = context_at(ctx, {"tech_upgrade_support": 2.0, "xinyi_project_intake": 0.5})
     assert moved.xinyi.levers == {"tech_upgrade_support": 2.0, "rd_incentive_drift": 0.0, "xinyi_project_intake": 0.5}
-    assert moved.xinyi.policy_year == 2014 and moved.xinyi.panel is ctx.xinyi.panel
+    assert moved.xinyi.policy_year == 2015 and moved.xinyi.panel is ctx.xinyi.panel  # document 004: from 2015
+
+
+def test_no_lever_acts_on_2014_the_year_before_document_004():
+    """A scenario whose policy starts in 2014 still leaves Xinyi's 2014 alone: the plan dates from 2015."""
+    assert _model(policy_year=2014).policy_year == 2015
+    base = simulate_xinyi(_model(policy_year=2014), 0, 40, 5)
+    push = simulate_xinyi(_model({"tech_upgrade_support": 2.0, "rd_incentive_drift": 0.1, "xinyi_project_intake": 2.0}, policy_year=2014), 0, 40, 5)
+    for k in KEYS:
+        np.testing.assert_array_equal(base[k][:, 0], push[k][:, 0])
+    assert (push["investment"][:, 1] > base["investment"][:, 1]).mean() > 0.9
+
+
+def test_the_assumed_start_scales_the_2014_levels_and_every_target_says_what_it_rests_on():
+    from model.xinyi import ASSUMED_PLAN_GROWTH, basis, with_level_factor
+
+    m = _model()
+    base = simulate_xinyi(m, 0, 400, 11)
+    high = simulate_xinyi(with_level_factor(m, ASSUMED_PLAN_GROWTH), 0, 400, 11)
+    # projects' spend is linear in the intake: 2014 investment at the 2015 plan (105) rather than 105 / 1.15
+    assert high["investment"][:, 0].mean() == pytest.approx(105.0, rel=0.08)
+    assert base["investment"][:, 0].mean() == pytest.approx(105.0 / ASSUMED_PLAN_GROWTH, rel=0.08)
+    assert basis("investment").startswith("no data") and basis("rd_share").startswith("anchored")
