@@ -164,26 +164,17 @@ register(Variant("cycle_none", "producing projects ignore the cycle (utilisation
 register(Variant("cycle_double", "producing projects feel the cycle twice as strongly (elasticities 2 and 4)", _cycle_scale(2.0)))
 
 
-def _xinyi_change(factor: float) -> Callable[[RunContext], RunContext]:
-    """Xinyi's assumed trends scaled by ``factor``; only Xinyi's targets are rerun (nothing else depends on them)."""
-    def apply(ctx: RunContext) -> RunContext:
-        if ctx.xinyi is None:
-            return dataclasses.replace(ctx, targets=[])
-        return dataclasses.replace(ctx, xinyi=with_trend_factor(ctx.xinyi, factor), targets=[c for c in ctx.targets if c.innovation])
-    return apply
-
-
-register(Variant("xinyi_trend_low", "Xinyi: half the assumed trends (revenue and project-intake growth 4 %/yr, R&D drift 3 %/yr) and a 25 % lower upgrade rate", _xinyi_change(0.5)))
-register(Variant("xinyi_trend_high", "Xinyi: 1.5 times the assumed trends (12 %/yr, R&D drift 9 %/yr) and a 25 % higher upgrade rate", _xinyi_change(1.5)))
-
-
 def _xinyi_model(fn) -> Callable[[RunContext], RunContext]:
-    """Another Xinyi assumption (``fn`` on the Xinyi model); only Xinyi's targets are rerun."""
+    """Another Xinyi assumption (``fn`` on the Xinyi model); only Xinyi's targets are rerun (nothing else depends on them)."""
     def apply(ctx: RunContext) -> RunContext:
         if ctx.xinyi is None:
             return dataclasses.replace(ctx, targets=[])
         return dataclasses.replace(ctx, xinyi=fn(ctx.xinyi), targets=[c for c in ctx.targets if c.innovation])
     return apply
+
+
+register(Variant("xinyi_trend_low", "Xinyi: half the assumed trends (revenue and project-intake growth 4 %/yr, R&D drift 3 %/yr) and a 25 % lower upgrade rate", _xinyi_model(lambda m: with_trend_factor(m, 0.5))))
+register(Variant("xinyi_trend_high", "Xinyi: 1.5 times the assumed trends (12 %/yr, R&D drift 9 %/yr) and a 25 % higher upgrade rate", _xinyi_model(lambda m: with_trend_factor(m, 1.5))))
 
 
 # No 2014 figure of Xinyi's investment or upgrades exists: the expected 2014 levels are the 2015
