@@ -15,9 +15,14 @@ from pathlib import Path
 import tomli_w
 
 from .atomic import replace_text
-from .calibrate import GrowthParams
+from .calibrate import GrowthParams, fit
+from .data import Panel, default_data_dir
+from .hierarchy import Hierarchy
 
-__all__ = ["default_artefact_path", "save_params", "load_params", "library_versions"]
+__all__ = ["default_artefact_path", "artefact_path", "save_params", "load_params", "library_versions", "calibrated_params", "CHECK_RTOL"]
+
+#: Recalibration on the same data must reproduce the artefact to this relative tolerance.
+CHECK_RTOL = 1e-5
 
 _LIBS = ("numpy", "scipy", "pandas", "statsmodels", "simpy", "matplotlib")
 
@@ -25,6 +30,27 @@ _LIBS = ("numpy", "scipy", "pandas", "statsmodels", "simpy", "matplotlib")
 def default_artefact_path() -> Path:
     """``calibration/parameters.toml`` in the repository."""
     return Path(__file__).resolve().parents[1] / "calibration" / "parameters.toml"
+
+
+def artefact_path(data_dir: Path | str | None = None, as_of: int | None = None) -> Path:
+    """Where the fitted parameters of a dataset live.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Dataset folder; None (or the embedded folder itself) means the embedded data.
+    as_of : int, optional
+
+    Returns
+    -------
+    Path
+        ``calibration/parameters.toml`` for the embedded data, ``DIR/parameters.toml``
+        for a dataset folder ``DIR``; ``parameters_asofY.toml`` beside either for ``as_of = Y``.
+    """
+    path = default_artefact_path()
+    if data_dir is not None and Path(data_dir).resolve() != default_data_dir().resolve():
+        path = Path(data_dir) / "parameters.toml"
+    return path if as_of is None else path.with_name(f"parameters_asof{as_of}.toml")
 
 
 def library_versions() -> dict[str, str]:
@@ -68,6 +94,40 @@ def load_params(path: Path | None = None) -> tuple[GrowthParams, dict]:
         raise FileNotFoundError(f"{path}: no stored calibration; run `attain calibrate` first")
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return GrowthParams.from_dict(_infinite(raw["params"])), raw["artefact"]
+
+
+def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
+    """Stored parameters when they match the data; otherwise calibrate now.
+
+    Parameters
+    ----------
+    panel : Panel
+        Already truncated to ``as_of``.
+    h : Hierarchy
+    as_of : int or None
+    artefact : Path, optional
+        Stored parameters to try (default ``calibration/parameters.toml``).
+
+    Returns
+    -------
+    (GrowthParams, str)
+        The parameters and where they come from (for reports and manifests).
+    """
+    artefact = artefact or artefact_path()
+    try:
+        params, header = load_params(artefact)
+    except FileNotFoundError:
+        params, header = None, {}
+    if params is not None and header.get("data_hash") == panel.data_hash() and as_of in (None, params.as_of):
+        return params, f"stored {_short(artefact)}"
+    province = panel.province_revenue()
+    return fit(h, province, int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
+
+
+def _short(path: Path) -> str:
+    """``calibration/parameters.toml`` for the repository's own artefact, else the full path."""
+    root = Path(__file__).resolve().parents[1]
+    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 _HEADER = """# Fitted parameters of the growth model (model.calibrate), written by `attain calibrate`.

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calibration_check import as_of_range, calibrate_panel
+from .calibrate import as_of_range, calibrate_panel
 from .data import Panel, load_dataset
 from .errors import DataError
 from .growth import simulate_leaves

@@ -34,10 +34,15 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from .data import Panel
+from .errors import DataError
 from .macro_view import MacroPosterior, macro_posterior
-from .hierarchy import Hierarchy
+from .hierarchy import Hierarchy, build_hierarchy
 
-__all__ = ["GrowthParams", "Estimate", "calibrate", "growth_observations", "shock_groups"]
+__all__ = ["GrowthParams", "Estimate", "calibrate", "growth_observations", "shock_groups", "calibrate_panel", "fit", "as_of_range", "check_as_of", "MIN_YEARS"]
+
+#: Calibration needs two growth years before the as-of year (persistence uses last year's growth).
+MIN_YEARS = 3
 
 # Euler-Mascheroni correction: E[log|e|] for a unit normal is -0.635.
 _LOG_ABS_NORMAL = -0.6351814227307391
@@ -292,3 +297,62 @@ def _profile_se(loglik, x: float, step: float = 1e-2) -> float:
     h = max(step * x, 1e-3)
     curv = (loglik(x + h) - 2 * loglik(x) + loglik(x - h)) / h**2
     return float(np.sqrt(-1.0 / curv)) if curv < 0 else float(x)
+
+
+def as_of_range(panel: Panel) -> tuple[int, int]:
+    """The as-of years a panel allows: ``(first data year + 2, last data year)``."""
+    return int(panel.years[0]) + MIN_YEARS - 1, int(panel.years[-1])
+
+
+def check_as_of(panel: Panel, as_of: int | None, flag: str = "--as-of") -> None:
+    """Raise :class:`DataError` when ``as_of`` is outside :func:`as_of_range`.
+
+    Parameters
+    ----------
+    panel : Panel
+    as_of : int or None
+        None is always fine (all the data).
+    flag : str
+        How the user gave the year (for the message).
+    """
+    if as_of is None:
+        return
+    low, high = as_of_range(panel)
+    if not low <= as_of <= high:
+        raise DataError(
+            f"{flag} {as_of}: expected a year from {low} to {high} (the data cover {int(panel.years[0])}-{high}; "
+            f"calibration needs at least {MIN_YEARS} years of data up to the as-of year)"
+        )
+
+
+def fit(h: Hierarchy, province, as_of: int) -> GrowthParams:
+    """:func:`calibrate`, with too little data reported as a :class:`DataError`.
+
+    Parameters
+    ----------
+    h : Hierarchy
+    province : ndarray
+        The province total per year.
+    as_of : int
+        Last data year (recorded in the parameters).
+
+    Returns
+    -------
+    GrowthParams
+    """
+    try:
+        return calibrate(h, province, as_of=as_of)
+    except ValueError as exc:
+        if "growth observations" not in str(exc):
+            raise
+        raise DataError(f"calibration on data up to {as_of}: {exc}; expected more enterprises or more years of data (or a later --as-of)") from None
+
+
+def calibrate_panel(panel: Panel, as_of: int | None = None) -> tuple[GrowthParams, Panel]:
+    """Calibrate on ``panel`` (truncated to ``as_of`` when given)."""
+    check_as_of(panel, as_of, flag="as_of")
+    if as_of is not None:
+        panel = panel.as_of(as_of)
+    h = build_hierarchy(panel)
+    province = panel.province_revenue()
+    return fit(h, province, int(panel.years[-1])), panel

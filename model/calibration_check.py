@@ -13,102 +13,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .artefact import default_artefact_path, load_params, save_params
-from .calibrate import GrowthParams, calibrate
-from .data import Panel, default_data_dir, load_dataset
+from .artefact import CHECK_RTOL, artefact_path, load_params, save_params
+from .calibrate import GrowthParams, calibrate_panel, check_as_of
+from .data import Panel, load_dataset
 from .data_record import check_record_target, write_record
-from .errors import DataError
-from .hierarchy import Hierarchy, build_hierarchy
 from .testing import params_diff
 
-__all__ = ["calibrate_panel", "calibrate_command", "CHECK_RTOL", "NOISE_RTOL", "as_of_range", "check_as_of", "artefact_path", "fit"]
-
-#: Calibration needs two growth years before the as-of year (persistence uses last year's growth).
-MIN_YEARS = 3
-
-#: Recalibration on the same data must reproduce the artefact to this relative tolerance.
-CHECK_RTOL = 1e-5
-
-
-def as_of_range(panel: Panel) -> tuple[int, int]:
-    """The as-of years a panel allows: ``(first data year + 2, last data year)``."""
-    return int(panel.years[0]) + MIN_YEARS - 1, int(panel.years[-1])
-
-
-def check_as_of(panel: Panel, as_of: int | None, flag: str = "--as-of") -> None:
-    """Raise :class:`DataError` when ``as_of`` is outside :func:`as_of_range`.
-
-    Parameters
-    ----------
-    panel : Panel
-    as_of : int or None
-        None is always fine (all the data).
-    flag : str
-        How the user gave the year (for the message).
-    """
-    if as_of is None:
-        return
-    low, high = as_of_range(panel)
-    if not low <= as_of <= high:
-        raise DataError(
-            f"{flag} {as_of}: expected a year from {low} to {high} (the data cover {int(panel.years[0])}-{high}; "
-            f"calibration needs at least {MIN_YEARS} years of data up to the as-of year)"
-        )
-
-
-def artefact_path(data_dir: Path | str | None = None, as_of: int | None = None) -> Path:
-    """Where the fitted parameters of a dataset live.
-
-    Parameters
-    ----------
-    data_dir : path, optional
-        Dataset folder; None (or the embedded folder itself) means the embedded data.
-    as_of : int, optional
-
-    Returns
-    -------
-    Path
-        ``calibration/parameters.toml`` for the embedded data, ``DIR/parameters.toml``
-        for a dataset folder ``DIR``; ``parameters_asofY.toml`` beside either for ``as_of = Y``.
-    """
-    path = default_artefact_path()
-    if data_dir is not None and Path(data_dir).resolve() != default_data_dir().resolve():
-        path = Path(data_dir) / "parameters.toml"
-    return path if as_of is None else path.with_name(f"parameters_asof{as_of}.toml")
-
-
-def fit(h: Hierarchy, province, as_of: int) -> GrowthParams:
-    """:func:`model.calibrate.calibrate`, with too little data reported as a :class:`DataError`.
-
-    Parameters
-    ----------
-    h : Hierarchy
-    province : ndarray
-        The province total per year.
-    as_of : int
-        Last data year (recorded in the parameters).
-
-    Returns
-    -------
-    GrowthParams
-    """
-    try:
-        return calibrate(h, province, as_of=as_of)
-    except ValueError as exc:
-        if "growth observations" not in str(exc):
-            raise
-        raise DataError(f"calibration on data up to {as_of}: {exc}; expected more enterprises or more years of data (or a later --as-of)") from None
-
-
-def calibrate_panel(panel: Panel, as_of: int | None = None) -> tuple[GrowthParams, Panel]:
-    """Calibrate on ``panel`` (truncated to ``as_of`` when given)."""
-    check_as_of(panel, as_of, flag="as_of")
-    if as_of is not None:
-        panel = panel.as_of(as_of)
-    h = build_hierarchy(panel)
-    province = panel.province_revenue()
-    return fit(h, province, int(panel.years[-1])), panel
-
+__all__ = ["calibrate_command", "NOISE_RTOL"]
 
 def calibrate_command(as_of: int | None, check: bool, figures: Path | None, as_json: bool, path: Path | None = None, data_dir: Path | None = None) -> int:
     """Fit, then write the artefact (or compare with it when ``check``).
@@ -185,7 +96,8 @@ def _draw(params: GrowthParams, panel: Panel, figures: Path | None) -> list[str]
 
 def _check_targets(path: Path, figures: Path | None, check: bool = False) -> None:
     """Before any work: the artefact may only replace an earlier artefact; figures only earlier figures."""
-    from .results import OutputError, check_output_file
+    from .errors import OutputError
+    from .outputs import check_output_file
 
     if check and not path.exists():
         raise FileNotFoundError(f"{path}: no stored calibration to check against; run `attain calibrate` (with the same --data and --as-of) first")
@@ -202,7 +114,8 @@ def _check_targets(path: Path, figures: Path | None, check: bool = False) -> Non
 
 def _check_figures(figures: Path) -> None:
     from .diagnostics import FIGURE_NAMES
-    from .results import OutputError, check_output_file
+    from .errors import OutputError
+    from .outputs import check_output_file
 
     if figures.exists() and not figures.is_dir():
         raise OutputError(f"--figures {figures}: is a file; expected a folder for the figures")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .calibration_check import calibrate_panel
+from .calibrate import calibrate_panel
 from .data import Panel, load_dataset
 from .data_record import DataChanges, data_changes, panel_record, read_record, record_path
 from .drift import ALPHA, Comparison, compare_tables

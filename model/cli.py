@@ -424,7 +424,8 @@ def _ytd_projects(args, ctx):
 def _report(args, out, summary: dict) -> None:
     """Print the results first, so a failing write does not lose them; then write the files."""
     from .display import run_table
-    from .results import write_marked_json, write_results
+    from .outputs import write_marked_json
+    from .results import write_results
 
     to_stdout = str(args.json) == "-"
     text = run_table(summary, args.lang)
@@ -456,7 +457,8 @@ def _check_memory(args, ctx, paths: int) -> None:
 
 def _check_run_flags(args) -> None:
     """Everything about ``attain run``'s flags that can be known before the data are loaded."""
-    from .results import check_output_file, check_output_folder
+    from .outputs import check_output_file
+    from .results import check_output_folder
     from .run_memory import parse_size
 
     if args.max_memory is not None:
@@ -499,7 +501,7 @@ def _report_verb(args) -> int:
     import tempfile
 
     from .report import assemble, write_report
-    from .results import check_output_file
+    from .outputs import check_output_file
 
     t0 = time.perf_counter()
     if (args.scenario is None) == (args.from_dir is None):
@@ -665,7 +667,7 @@ def _golden(args) -> int:
     if args.paths is not None:
         _check_paths(args.paths, "paths per golden scenario")
     if args.file is not None and args.write:  # a check only reads the file
-        from .results import check_output_file
+        from .outputs import check_output_file
 
         check_output_file(args.file, flag="--file")
     return golden_command(args.write, args.file, args.paths, args.json)
@@ -674,7 +676,7 @@ def _golden(args) -> int:
 def _bench(args) -> int:
     from .m4 import RESULTS_DIR, _parser
     from .m4 import cli as m4_cli
-    from .results import check_output_file
+    from .outputs import check_output_file
 
     parser = _parser()
     parser.prog = "attain bench m4"
@@ -763,7 +765,7 @@ def _sim_runner(args, targets: list[str], paths: int):
     if not 10 <= paths <= 1_000_000:
         raise UsageError(f"--paths {paths}: expected 10 to 1,000,000 (paths per design point)")
     if args.json is not None and str(args.json) != "-":
-        from .results import check_output_file
+        from .outputs import check_output_file
 
         check_output_file(args.json, flag="--json")
     scenario = load_scenario(args.scenario).with_overrides(seed=args.seed)
@@ -778,7 +780,7 @@ def _sim_runner(args, targets: list[str], paths: int):
 
 
 def _emit_result(args, res: dict, text: str) -> None:
-    from .results import write_json
+    from .outputs import write_json
 
     to_stdout = str(args.json) == "-"
     print(json.dumps(res, ensure_ascii=False, indent=1, default=str) if to_stdout else text, flush=True)

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .artefact import load_params
-from .calibrate import GrowthParams
-from .calibration_check import artefact_path, check_as_of, fit
+from .artefact import artefact_path, calibrated_params
+from .calibrate import GrowthParams, check_as_of
 from .catalogue import load_catalogue, load_fiscal_schedules
 from .counts import CountModel, attach_counts, prepare_counts
 from .data import Panel, default_data_dir, load_dataset, parse_hosts
@@ -44,7 +43,7 @@ if TYPE_CHECKING:
     from .pipeline import ListCondition
     from .ytd_condition import YtdCondition
 
-__all__ = ["RunContext", "OrganicSplit", "prepare", "calibrated_params", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view", "with_history"]
+__all__ = ["RunContext", "OrganicSplit", "prepare", "destinations_for", "organic_split", "history_pipeline", "cycle_trend", "with_macro_view", "with_history"]
 
 _PILOT_PATHS = 200
 _PILOT_SEED = 7
@@ -77,40 +76,6 @@ class RunContext:
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
     history_changes: tuple = ()  # (lever, value) pairs replacing [history] of the calibration (structural variants)
     xinyi: XinyiModel | None = None  # Xinyi's investment, upgrades and R&D (model.xinyi); None: no Xinyi panel or target
-
-
-def calibrated_params(panel: Panel, h: Hierarchy, as_of: int | None, artefact: Path | None = None) -> tuple[GrowthParams, str]:
-    """Stored parameters when they match the data; otherwise calibrate now.
-
-    Parameters
-    ----------
-    panel : Panel
-        Already truncated to ``as_of``.
-    h : Hierarchy
-    as_of : int or None
-    artefact : Path, optional
-        Stored parameters to try (default ``calibration/parameters.toml``).
-
-    Returns
-    -------
-    (GrowthParams, str)
-        The parameters and where they come from (for reports and manifests).
-    """
-    artefact = artefact or artefact_path()
-    try:
-        params, header = load_params(artefact)
-    except FileNotFoundError:
-        params, header = None, {}
-    if params is not None and header.get("data_hash") == panel.data_hash() and as_of in (None, params.as_of):
-        return params, f"stored {_short(artefact)}"
-    province = panel.province_revenue()
-    return fit(h, province, int(panel.years[-1])), f"calibrated on the fly (as of {panel.years[-1]})"
-
-
-def _short(path: Path) -> str:
-    """``calibration/parameters.toml`` for the repository's own artefact, else the full path."""
-    root = Path(__file__).resolve().parents[1]
-    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None = None) -> RunContext:

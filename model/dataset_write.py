@@ -32,7 +32,7 @@ def check_new_dataset_folder(folder: Path | str, flag: str = "-o") -> Path:
     ------
     OutputError
     """
-    from .results import _check_parent
+    from .outputs import _check_parent
 
     folder = Path(folder)
     where = f"{flag} {folder}"

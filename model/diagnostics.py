@@ -114,7 +114,7 @@ def _backtest(panel: Panel, path: Path, n_paths: int) -> Path:
 
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
-    from .results import FIGURE_SOURCE
+    from .outputs import FIGURE_SOURCE
 
     # The Source text marks the file as attain's own: only such a file is ever replaced.
     fig.savefig(path, dpi=110, metadata={"Source": FIGURE_SOURCE})

@@ -20,32 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .errors import OutputError
+from .testing import N_SE, tolerance
 
-__all__ = ["tolerance", "golden_path", "golden_probabilities", "golden_diff", "golden_command", "format_golden_diff", "read_golden", "shipped_scenarios", "Moved", "GOLDEN_PATHS", "N_SE", "TOOL"]
+__all__ = ["golden_path", "golden_probabilities", "golden_diff", "golden_command", "format_golden_diff", "read_golden", "shipped_scenarios", "Moved", "GOLDEN_PATHS", "TOOL"]
 
 #: Paths per scenario of the golden runs (CI must stay fast).
 GOLDEN_PATHS = 500
-#: Tolerance in standard errors of the difference.
-N_SE = 4.0
 #: Marker of a file written by ``attain golden --write``.
 TOOL = "attain golden"
 RULE = "|P_new - P_golden| > 4 * sqrt(se_golden^2 + se_new^2) + 1/n"
-
-
-def tolerance(se_a: float, se_b: float, n: int, n_se: float = N_SE) -> float:
-    """How far a probability may move between two runs of ``n`` paths: ``n_se * sqrt(se_a² + se_b²) + 1/n``.
-
-    The standard error of the difference is taken as for independent runs,
-    which overstates it for runs sharing random numbers (conservative: fewer
-    false alarms); ``1/n`` (one path) keeps p = 0 or 1 from alarming on noise.
-    """
-    return n_se * math.sqrt(se_a**2 + se_b**2) + 1.0 / n
 
 
 def golden_path() -> Path:
@@ -191,7 +179,7 @@ def golden_command(write: bool, path: Path | None = None, paths: int | None = No
     int
         0 when reproduced or written; 1 when a probability moved (check mode).
     """
-    from .results import write_json
+    from .outputs import write_json
 
     path = Path(path) if path is not None else golden_path()
     stored = read_golden(path) if path.exists() else None

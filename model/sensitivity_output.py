@@ -17,7 +17,8 @@ import numpy as np
 
 from . import __version__
 from .artefact import library_versions
-from .results import write_folder, write_json
+from .outputs import write_json
+from .results import write_folder
 
 __all__ = ["text_report", "goalseek_text", "figures", "write_figures", "write_result_folder"]
 

@@ -22,13 +22,17 @@ Tolerances in standard errors (what changed beyond its uncertainty)::
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 
 from .calibrate import GrowthParams
 
-__all__ = ["assert_params_close", "params_diff", "assert_coherent", "flatten_params", "assert_calibration_stable", "assert_probabilities_close", "probability_diff"]
+__all__ = ["assert_params_close", "params_diff", "assert_coherent", "flatten_params", "assert_calibration_stable", "assert_probabilities_close", "probability_diff", "tolerance", "N_SE"]
+
+#: Tolerance in standard errors of the difference (probability checks, golden results).
+N_SE = 4.0
 
 
 def flatten_params(p: GrowthParams | dict) -> dict[str, float]:
@@ -140,6 +144,16 @@ def _summary(x) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def tolerance(se_a: float, se_b: float, n: int, n_se: float = N_SE) -> float:
+    """How far a probability may move between two runs of ``n`` paths: ``n_se * sqrt(se_a² + se_b²) + 1/n``.
+
+    The standard error of the difference is taken as for independent runs,
+    which overstates it for runs sharing random numbers (conservative: fewer
+    false alarms); ``1/n`` (one path) keeps p = 0 or 1 from alarming on noise.
+    """
+    return n_se * math.sqrt(se_a**2 + se_b**2) + 1.0 / n
+
+
 def probability_diff(results_a, results_b, n_se: float = 4.0) -> list[str]:
     """One line per target whose probability moved beyond ``n_se`` standard errors + 1/n.
 
@@ -149,8 +163,6 @@ def probability_diff(results_a, results_b, n_se: float = 4.0) -> list[str]:
     p = 0 or 1 on few paths is not over-read. Targets evaluable in one run only
     are listed too.
     """
-    from .golden import tolerance
-
     a = {t["id"]: t for t in _summary(results_a)["targets"] if t.get("evaluable")}
     b = {t["id"]: t for t in _summary(results_b)["targets"] if t.get("evaluable")}
     lines = []

@@ -137,7 +137,7 @@ def topdown_command(scenario: str, paths: int, seed: int | None, as_json: bool, 
     """
     from .context import prepare
     from .engine import run_blocks
-    from .results import check_output_file, write_text
+    from .outputs import check_output_file, write_text
     from .scenario import load_scenario
 
     scen = load_scenario(scenario).with_overrides(paths=paths, seed=seed)

@@ -30,7 +30,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from model.fonts import use_cjk_font
 from model.artefact import save_params
-from model.calibration_check import calibrate_panel
+from model.calibrate import calibrate_panel
 from model.calibration_compare import compare_calibrations, format_comparison, format_data_changes
 from model.data import default_data_dir, load_dataset
 from model.data_record import write_record

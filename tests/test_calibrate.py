@@ -28,7 +28,8 @@ from _shared import panel
 
 from model.artefact import load_params
 from model.calibrate import GrowthParams, calibrate, growth_observations
-from model.calibration_check import CHECK_RTOL, calibrate_panel
+from model.artefact import CHECK_RTOL
+from model.calibrate import calibrate_panel
 from model.hierarchy import Hierarchy, build_hierarchy
 from model.testing import assert_params_close, params_diff
 

@@ -17,7 +17,7 @@ import model.context as context_module
 import model.engine as engine
 import model.results as results
 from model.artefact import default_artefact_path
-from model.calibration_check import as_of_range, calibrate_panel
+from model.calibrate import as_of_range, calibrate_panel
 from model.catalogue import load_catalogue
 from model.cli import main
 from model.data import default_data_dir

@@ -13,7 +13,8 @@ import json
 import pytest
 
 from model.cli import main
-from model.golden import golden_diff, golden_path, tolerance
+from model.golden import golden_diff, golden_path
+from model.testing import tolerance
 from model.testing import assert_probabilities_close, probability_diff
 
 

@@ -10,11 +10,13 @@ import pytest
 import xarray as xr
 from _shared import N_PATHS, SEED, panel, run
 
+import model.outputs as outputs
 import model.results as results
 from model.errors import OutputError
 from model.data import default_data_dir
 from model.engine import key_nodes
-from model.results import write_json, write_results
+from model.outputs import write_json
+from model.results import write_results
 from model.summary import summarise
 
 
@@ -139,7 +141,7 @@ def test_a_folder_that_is_not_a_result_is_never_replaced(out, summary, tmp_path)
     for name in ("dataset.toml", "revenue.csv", "README_mine.txt"):
         (folder / name).write_text(f"planner's {name}", encoding="utf-8")
     before = _tree(tmp_path)
-    with pytest.raises(results.OutputError) as info:
+    with pytest.raises(OutputError) as info:
         write_results(out, summary, folder)
     msg = str(info.value)
     assert msg.startswith(f"output folder {folder}: the folder exists and is not an attain result")
@@ -152,7 +154,7 @@ def test_a_result_folder_with_extra_files_is_not_replaced(out, summary, tmp_path
     write_results(out, summary, folder)
     (folder / "my_notes.txt").write_text("written by the planner")
     before = _tree(tmp_path)
-    with pytest.raises(results.OutputError, match="is not an attain result .*my_notes.txt"):
+    with pytest.raises(OutputError, match="is not an attain result .*my_notes.txt"):
         write_results(out, summary, folder)
     assert _tree(tmp_path) == before
 
@@ -160,7 +162,7 @@ def test_a_result_folder_with_extra_files_is_not_replaced(out, summary, tmp_path
 def test_an_existing_file_is_never_replaced(out, summary, tmp_path):
     target = tmp_path / "notes.txt"
     target.write_text("my notes")
-    with pytest.raises(results.OutputError, match="is an existing file, not a folder"):
+    with pytest.raises(OutputError, match="is an existing file, not a folder"):
         write_results(out, summary, target)
     assert target.read_text() == "my notes"
     assert _leftovers(tmp_path, "notes.txt") == []
@@ -228,34 +230,34 @@ def test_rewrite_leaves_an_unrelated_hidden_leftover_alone(out, summary, tmp_pat
 
 @pytest.mark.parametrize("bad", [".", "..", "/"])
 def test_unusable_folder_names(bad):
-    with pytest.raises(results.OutputError, match=rf"^-o {re.escape(bad)}: not usable as an output path"):
+    with pytest.raises(OutputError, match=rf"^-o {re.escape(bad)}: not usable as an output path"):
         results.check_output_folder(bad)
 
 
 def test_output_under_a_file_is_refused(tmp_path):
     (tmp_path / "f").write_text("x")
-    with pytest.raises(results.OutputError, match=r": .*/f is a file, not a folder"):
+    with pytest.raises(OutputError, match=r": .*/f is a file, not a folder"):
         results.check_output_folder(tmp_path / "f" / "out")
-    with pytest.raises(results.OutputError, match=r"^--json .*: .*/f is a file, not a folder"):
-        results.check_output_file(tmp_path / "f" / "r.json")
+    with pytest.raises(OutputError, match=r"^--json .*: .*/f is a file, not a folder"):
+        outputs.check_output_file(tmp_path / "f" / "r.json")
 
 
 def test_json_target_that_is_a_folder(tmp_path):
-    with pytest.raises(results.OutputError, match=r"^--json .*: is a folder; expected a file name"):
-        results.check_output_file(tmp_path)
-    with pytest.raises(results.OutputError, match="is a folder"):
+    with pytest.raises(OutputError, match=r"^--json .*: is a folder; expected a file name"):
+        outputs.check_output_file(tmp_path)
+    with pytest.raises(OutputError, match="is a folder"):
         write_json({}, tmp_path)
 
 
 def test_checks_leave_nothing_behind(tmp_path):
     results.check_output_folder(tmp_path / "a" / "b")
-    results.check_output_file(tmp_path / "c" / "r.json")
+    outputs.check_output_file(tmp_path / "c" / "r.json")
     assert list(tmp_path.iterdir()) == []  # the write probe is removed; no folder is created early
 
 
 def test_write_text_failure_removes_the_temporary_file(tmp_path):
     with pytest.raises(UnicodeEncodeError):
-        results.write_text("ok \udcff not encodable", tmp_path / "r.json")
+        outputs.write_text("ok \udcff not encodable", tmp_path / "r.json")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from calendar import month_name
 
 from ..display import LIST_COLUMNS, _id_list
-from ..results import REPORT_AUTHOR
+from ..outputs import REPORT_AUTHOR
 from ..summary import DECISIVE_BAND
 from . import figures, sections
 from .assemble import ReportData
