@@ -10,19 +10,16 @@ benchmark (``attain bench m4``) covers horizons 1-6 on 23,000 series.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from .calibrate import as_of_range, calibrate_panel
-from .data import Panel, load_dataset
+from .data import Panel
 from .errors import DataError
 from .growth import simulate_leaves
 from .hierarchy import build_hierarchy
 
-__all__ = ["rolling_origin", "coverage_table", "crps_sample", "backtest_command", "default_origins", "LEVELS"]
+__all__ = ["rolling_origin", "coverage_table", "crps_sample", "default_origins", "LEVELS"]
 
 LEVELS = (0.5, 0.8, 0.95)
 
@@ -100,29 +97,3 @@ def default_origins(panel: Panel) -> tuple[int, ...]:
         first = int(panel.years[0])
         raise DataError(f"the data cover {first}-{high}; a backtest needs at least 4 years (3 to calibrate, 1 to score)")
     return origins
-
-
-def backtest_command(paths: int, as_json: bool, data_dir: Path | None = None) -> int:
-    """``attain backtest``: print the coverage table (or JSON).
-
-    Parameters
-    ----------
-    paths : int
-        Monte Carlo paths per origin.
-    as_json : bool
-    data_dir : Path, optional
-        Dataset folder (default: the embedded data).
-
-    Returns
-    -------
-    int
-    """
-    panel = load_dataset(data_dir)
-    origins = default_origins(panel)
-    table = coverage_table(rolling_origin(panel, origins=origins, n_paths=paths))
-    if as_json:
-        print(json.dumps({"coverage": table.to_dict(orient="records"), "nominal": list(LEVELS), "origins": list(origins)}, indent=1))
-    else:
-        print(f"rolling-origin backtest (origins {origins[0]}-{origins[-1]}; nominal coverage 0.50 / 0.80 / 0.95)")
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    return 0

@@ -9,7 +9,6 @@ With ``--paths N`` the scenario's targets are rerun under both calibrations
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from .calibrate import calibrate_panel
 from .data import Panel, load_dataset
 from .data_record import DataChanges, data_changes, panel_record, read_record, record_path
 from .drift import ALPHA, Comparison, compare_tables
-from .errors import DataError, UsageError
-from .param_table import ParamTable, parameter_table, read_artefact
+from .errors import DataError
+from .param_table import ParamTable, parameter_table
 
-__all__ = ["compare_command", "compare_calibrations", "CalibrationDiff", "old_data_record", "format_comparison", "format_data_changes"]
+__all__ = ["compare_calibrations", "CalibrationDiff", "old_data_record", "format_comparison", "format_data_changes"]
 
 _SHOWN = 20
 
@@ -101,58 +100,6 @@ def compare_calibrations(old: Path, data_dir: Path | None = None, as_of: int | N
     record, note = old_data_record(Path(old), old_table, old_data)
     changes = data_changes(record, panel_record(panel)) if record is not None else None
     return CalibrationDiff(comparison, changes, note, new_raw, panel, record)
-
-
-def compare_command(old: Path, data_dir: Path | None, as_of: int | None, old_data: Path | None, as_json: bool,
-                    alpha: float = ALPHA, nested: bool = False, paths: int | None = None, scenario: str = "baseline", seed: int | None = None) -> int:
-    """Print the comparison (and, with ``paths``, the probability shift). Exit status 0.
-
-    Parameters
-    ----------
-    old : Path
-    data_dir, as_of, old_data, alpha, nested
-        As :func:`compare_calibrations`.
-    as_json : bool
-    paths : int, optional
-        Monte Carlo paths of the probability shift (none when omitted).
-    scenario : str
-        Scenario of the probability shift.
-    seed : int, optional
-        Its seed (default: the scenario's).
-
-    Returns
-    -------
-    int
-    """
-    try:
-        read_artefact(old)  # a clear error before the fit
-    except ValueError as exc:
-        raise UsageError(f"--compare {exc}") from None
-    if alpha <= 0 or alpha >= 1:
-        raise UsageError(f"--alpha {alpha}: expected a family-wise false-alarm rate between 0 and 1, e.g. 0.05")
-    diff = compare_calibrations(Path(old), data_dir, as_of, old_data, alpha, nested)
-    shift = None
-    if paths is not None:
-        from .prob_shift import probability_shift
-
-        if diff.old_record is None:
-            raise UsageError(f"--paths: the probability shift reruns the old data, but {diff.data_note.split(': ', 1)[1]}")
-        shift = probability_shift(Path(old), diff, scenario, paths, seed, data_dir)
-    if as_json:
-        out = {"comparison": diff.comparison.to_dict(), "data_changes": diff.data.to_dict() if diff.data else None, "data_note": diff.data_note}
-        if shift is not None:
-            out["probability_shift"] = shift.to_dict()
-        print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
-        return 0
-    text = [format_comparison(diff.comparison), "", diff.data_note]
-    if diff.data is not None:
-        text.append(format_data_changes(diff.data))
-    if shift is not None:
-        from .prob_shift import format_shift
-
-        text += ["", format_shift(shift)]
-    print("\n".join(text))
-    return 0
 
 
 def _num(x: float | None, se: float | None = None) -> str:

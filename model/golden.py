@@ -27,7 +27,7 @@ from . import __version__
 from .errors import OutputError
 from .testing import N_SE, tolerance
 
-__all__ = ["golden_path", "golden_probabilities", "golden_diff", "golden_command", "format_golden_diff", "read_golden", "shipped_scenarios", "Moved", "GOLDEN_PATHS", "TOOL"]
+__all__ = ["golden_path", "golden_probabilities", "golden_diff", "format_golden_diff", "read_golden", "shipped_scenarios", "Moved", "GOLDEN_PATHS", "TOOL"]
 
 #: Paths per scenario of the golden runs (CI must stay fast).
 GOLDEN_PATHS = 500
@@ -159,46 +159,3 @@ def read_golden(path: Path | str) -> dict:
     if not isinstance(data, dict) or data.get("tool") != TOOL:
         raise OutputError(f"{path}: not a golden-results file written by `attain golden --write` (no \"tool\": \"{TOOL}\"); move it away, attain will not overwrite or trust it")
     return data
-
-
-def golden_command(write: bool, path: Path | None = None, paths: int | None = None, as_json: bool = False) -> int:
-    """``attain golden [--write]``: rerun the golden scenarios and compare (or regenerate the file).
-
-    Parameters
-    ----------
-    write : bool
-        Regenerate the file (after printing what moved).
-    path : Path, optional
-        Golden file (default :func:`golden_path`).
-    paths : int, optional
-        Paths per scenario (default: the file's, or :data:`GOLDEN_PATHS` when writing a new file).
-    as_json : bool
-
-    Returns
-    -------
-    int
-        0 when reproduced or written; 1 when a probability moved (check mode).
-    """
-    from .outputs import write_json
-
-    path = Path(path) if path is not None else golden_path()
-    stored = read_golden(path) if path.exists() else None
-    if stored is None and not write:
-        raise FileNotFoundError(f"{path}: no golden results yet; write them with `attain golden --write`")
-    if paths is None:
-        paths = next(iter(stored["scenarios"].values()))["paths"] if stored and stored["scenarios"] else GOLDEN_PATHS
-    scenarios = None if write or stored is None else sorted(stored["scenarios"])
-    fresh = golden_probabilities(paths, scenarios)
-    n_total = sum(len(s["targets"]) for s in fresh["scenarios"].values())
-    moved, notes = golden_diff(stored, fresh) if stored else ([], [])
-    if not write:
-        notes += [f"scenario {n}: shipped but not in the golden file (add it with `attain golden --write`)" for n in shipped_scenarios() if n not in fresh["scenarios"]]
-    if write:
-        write_json(fresh, path)
-    if as_json:
-        print(json.dumps({"file": str(path), "written": write, "moved": [m.__dict__ for m in moved], "notes": notes, "n_probabilities": n_total}, ensure_ascii=False, indent=1))
-    else:
-        print(format_golden_diff(moved, notes, n_total, path, first=stored is None))
-        if write:
-            print(f"written: {path}")
-    return 0 if write or not moved else 1

@@ -18,9 +18,6 @@ composition forward, which the top-down fit of the total does not see.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -28,7 +25,7 @@ from .engine import RunOutput, key_nodes
 from .forecast import clean_series
 from .macro_view import macro_posterior, simulate_levels
 
-__all__ = ["topdown_check", "topdown_command", "REPORT_YEARS"]
+__all__ = ["topdown_check", "topdown_markdown", "summary_line", "REPORT_YEARS"]
 
 #: Years reported by default: the documents' milestone years inside the horizon.
 REPORT_YEARS = (2015, 2016, 2020, 2025)
@@ -87,7 +84,8 @@ def topdown_check(out: RunOutput, years: tuple[int, ...] = REPORT_YEARS, seed: i
     return frame
 
 
-def _markdown(frame: pd.DataFrame, out: RunOutput) -> str:
+def topdown_markdown(frame: pd.DataFrame, out: RunOutput) -> str:
+    """The check as a Markdown report (what ``attain topdown`` prints and ``--write`` saves)."""
     scen = out.context.scenario
     lines = [
         "# Top-down check of the bottom-up region totals", "",
@@ -99,7 +97,7 @@ def _markdown(frame: pd.DataFrame, out: RunOutput) -> str:
     ]
     if out.context.panel.illustrative:
         lines += ["Illustrative data: the embedded panel is synthetic around published anchors.", ""]
-    lines += [_summary_line(frame), "", "| region | year | bottom-up median [10-90%] | top-down median [10-90%] | ratio | inside |", "|---|---|---|---|---|---|"]
+    lines += [summary_line(frame), "", "| region | year | bottom-up median [10-90%] | top-down median [10-90%] | ratio | inside |", "|---|---|---|---|---|---|"]
     for r in frame.itertuples():
         lines.append(
             f"| {r.region} {r.name} | {r.year} | {r.bottom_up_median:,.0f} [{r.bottom_up_q10:,.0f}-{r.bottom_up_q90:,.0f}] | "
@@ -108,48 +106,10 @@ def _markdown(frame: pd.DataFrame, out: RunOutput) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary_line(frame: pd.DataFrame) -> str:
+def summary_line(frame: pd.DataFrame) -> str:
+    """One sentence: the discrepancy between the two views at each level of the hierarchy."""
     parts = []
     for level, g in frame.groupby("level", sort=False):
         dev = np.abs(np.log(g["ratio"]))
         parts.append(f"{level}: median |log ratio| {dev.median():.3f}, max {dev.max():.3f}, inside {g['inside'].mean():.0%} of {len(g)}")
     return "Discrepancy by level: " + "; ".join(parts) + "."
-
-
-def topdown_command(scenario: str, paths: int, seed: int | None, as_json: bool, write: Path | None, data_dir: Path | None = None) -> int:
-    """``attain topdown``: run a scenario and print (or write) the check.
-
-    Parameters
-    ----------
-    scenario : str
-        Scenario file or name.
-    paths : int
-    seed : int, optional
-    as_json : bool
-    write : Path, optional
-        Also write the Markdown report here (checked before the run).
-    data_dir : Path, optional
-        Dataset folder (default: the embedded data).
-
-    Returns
-    -------
-    int
-    """
-    from .context import prepare
-    from .engine import run_blocks
-    from .outputs import check_output_file, write_text
-    from .scenario import load_scenario
-
-    scen = load_scenario(scenario).with_overrides(paths=paths, seed=seed)
-    if write is not None:
-        check_output_file(write, flag="--write", kind="md")
-    out = run_blocks(prepare(scen, data_dir=data_dir), scen.get("scenario", "paths"), scen.get("scenario", "seed"))
-    frame = topdown_check(out)
-    text = _markdown(frame, out)
-    if as_json:
-        print(json.dumps({"summary": _summary_line(frame), "rows": frame.to_dict(orient="records")}, ensure_ascii=False, indent=1, default=str))
-    else:
-        print(text)
-    if write is not None:  # after printing, so a failed write does not lose the report
-        write_text(text, write)
-    return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from _shared import context, panel, run
 
-import model.cli as cli
+import model.commands.checks as checks
 import model.context as context_module
 import model.engine as engine
 import model.results as results
@@ -230,7 +230,7 @@ def test_unreachable_scheduler_is_reported_before_the_run(no_simulation, monkeyp
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    monkeypatch.setattr(cli, "SCHEDULER_TIMEOUT", 1)
+    monkeypatch.setattr(checks, "SCHEDULER_TIMEOUT", 1)
     assert main(["run", "baseline", "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot reach the dask scheduler at tcp://127.0.0.1:{port}: ")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-import model.calibration_check as calibration_check
+import model.artefact as artefact
 from model.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,13 +198,13 @@ def _parse_only(command: str) -> bool:
 def test_every_readme_command_runs(tmp_path, cluster, monkeypatch, capsys):
     root = _make_workspace(tmp_path)
     monkeypatch.chdir(root)
-    default = calibration_check.artefact_path
+    default = artefact.artefact_path
 
     def scratch_artefact(data_dir=None, as_of=None):
         path = default(data_dir, as_of)
         return root / path.name if path.parent == ROOT / "calibration" else path
 
-    monkeypatch.setattr(calibration_check, "artefact_path", scratch_artefact)
+    monkeypatch.setattr(artefact, "artefact_path", scratch_artefact)
     tracked = (ROOT / "calibration" / "parameters.toml").read_bytes()
     ran, parsed, timings = [], [], []
     commands = readme_commands()
