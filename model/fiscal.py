@@ -14,9 +14,12 @@ from functools import cached_property
 
 import numpy as np
 
-from .catalogue import FiscalSchedule
+from .catalogue import FiscalSchedule, load_fiscal_schedules
+from .data import Panel
+from .hierarchy import Hierarchy
+from .targets import select
 
-__all__ = ["CompiledSchedule", "cumulative_table", "paid", "yearly_cost"]
+__all__ = ["CompiledSchedule", "compile_schedules", "cumulative_table", "paid", "yearly_cost"]
 
 _MAX_STEP_VALUE = 100_000.0  # 亿元: far above any entity; bounds the step table
 
@@ -87,3 +90,22 @@ def yearly_cost(c: CompiledSchedule, values: np.ndarray, peak: np.ndarray | None
     peaks = np.maximum.accumulate(np.maximum(values, base), axis=2)
     before = np.concatenate([np.broadcast_to(base, peaks[:, :, :1].shape), peaks[:, :, :-1]], axis=2)
     return (paid(table, peaks) - paid(table, before)).sum(axis=1)
+
+
+def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
+    """Resolve the reward schedules to entity indices and their historical peaks.
+
+    A schedule the catalogue marks ``evaluable = false`` keeps its ``why_not`` and
+    is not costed (no entities are resolved for it).
+    """
+    out = []
+    ent_hist = h.history[h.enterprise_leaves]
+    node_hist = {n: panel.revenue.loc[n].to_numpy(float) if n in panel.revenue.index else np.zeros(len(panel.years)) for n in h.nodes}
+    for sch in load_fiscal_schedules():
+        why = "" if sch.evaluable else sch.why_not
+        kind = "enterprise" if sch.scope.entity_kind == "enterprise" else "node"
+        idx = select(panel, h, sch.scope.entity_kind, sch.scope.within, sch.scope.levels()) if not why else np.zeros(0, int)
+        hist = ent_hist[idx] if kind == "enterprise" else np.array([node_hist[h.nodes[i]] for i in idx] or np.zeros((0, len(panel.years))))
+        peak = np.nan_to_num(np.nanmax(hist, axis=1, initial=0.0)) if len(idx) else np.zeros(0)
+        out.append(CompiledSchedule(sch, kind, idx, peak, not why, why))
+    return out

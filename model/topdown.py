@@ -10,7 +10,7 @@ priors; comparing against another prior would measure the priors' difference.)
 
 The province is close but not equal by construction: leaf growth redistributes
 shares inside the macro path, existing firms keep the share of the trend's growth
-that history left them (:func:`model.context.organic_split`) and the simulated
+that history left them (:func:`model.organic.organic_split`) and the simulated
 projects add their own revenue. Cities, boards and counties are
 free to differ: a city whose members grew faster than its total carries that
 composition forward, which the top-down fit of the total does not see.

@@ -47,7 +47,7 @@ def test_schedules_not_evaluable_in_the_catalogue_are_not_costed():
     """The catalogue's own evaluable flag decides; compile_schedules keeps its why_not."""
     from _shared import hierarchy, panel
 
-    from model.context import compile_schedules
+    from model.fiscal import compile_schedules
 
     catalogue = {s.id: s for s in load_fiscal_schedules()}
     compiled = {c.schedule.id: c for c in compile_schedules(panel(), hierarchy())}
