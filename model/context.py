@@ -27,6 +27,7 @@ from .hierarchy import Hierarchy, build_hierarchy
 from .macro_view import MacroView, macro_posterior
 from .organic import OrganicSplit, calibration_with_history, cycle_trend, organic_split
 from .pipeline import Destinations, PipelineParams
+from .run_inputs import run_inputs
 from .scenario import Scenario
 from .fiscal import CompiledSchedule, compile_schedules
 from .sites import destinations_for, site_matrix, site_pairs
@@ -66,6 +67,7 @@ class RunContext:
     ytd: "YtdCondition | None" = None  # the mid-year update: first year from the nowcast (model.ytd_condition)
     ytd_projects: "ListCondition | None" = None  # the mid-year update: reported starts/completions of the 百项 list (model.project_dispatch)
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
+    inputs: tuple = ()  # the files prepare read: dicts role, path, sha256 (model.run_inputs; for the manifest)
     history_changes: tuple = ()  # (lever, value) pairs replacing [history] of the calibration (structural variants)
     xinyi: XinyiModel | None = None  # Xinyi's investment, upgrades and R&D (model.xinyi); None: no Xinyi panel or target
 
@@ -97,7 +99,8 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     if as_of is not None:
         panel = panel.as_of(as_of)
     h = build_hierarchy(panel)
-    params, source = calibrated_params(panel, h, as_of, artefact_path(data_dir))
+    artefact = artefact_path(data_dir)
+    params, source = calibrated_params(panel, h, as_of, artefact)
     params = _with_view(params, scenario.macro_view())
     years = np.arange(int(panel.years[-1]) + 1, scenario.get("scenario", "horizon") + 1)
     pipe = _pipeline_params(scenario, years) if scenario.get("pipeline", "enabled") else None
@@ -113,7 +116,8 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     split = organic_split(params, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
     return RunContext(scenario, panel, h, params, years, pipe, dests, sites, site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), split.shift, source, schedules, folder,
-                      counts, cycle_trend(params, h, split.shift, len(years)), split, xinyi=_xinyi(scenario, years, folder, catalogue))
+                      counts, cycle_trend(params, h, split.shift, len(years)), split, inputs=run_inputs(scenario, panel, artefact),
+                      xinyi=_xinyi(scenario, years, folder, catalogue))
 
 
 def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[CompiledTarget]) -> XinyiModel | None:

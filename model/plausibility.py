@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Finding", "find_implausible", "is_refused", "amount", "times", "likely_cause", "published_anchors", "parse_confirmed",
+    "Finding", "find_implausible", "PUBLISHED_FIGURES", "is_refused", "amount", "times", "likely_cause", "published_anchors", "parse_confirmed",
     "ENTERPRISE_MAX", "AGGREGATE_MAX", "PROVINCE_MIN", "HARD_MAX", "HISTORY_FACTOR", "YEAR_RATIO",
     "MEMBERS_FACTOR", "PUBLISHED_FACTOR",
 ]
@@ -53,7 +53,8 @@ MEMBERS_FACTOR = 1000.0
 #: A value further than this factor from the published figure for the same entity and year.
 PUBLISHED_FACTOR = 3.0
 
-_SOURCES = Path(__file__).resolve().parents[1] / "calibration" / "sources" / "published_history.csv"
+#: The published figures a dataset's values are checked against.
+PUBLISHED_FIGURES = Path(__file__).resolve().parents[1] / "calibration" / "sources" / "published_history.csv"
 #: English region names of published_history.csv -> the Chinese names datasets use.
 _REGION_NAMES = {"Jiangxi": "江西省", "Ganzhou": "赣州市", "Xinyu": "新余市", "Yingtan": "鹰潭市"}
 
@@ -253,7 +254,7 @@ def _published(revenue, kinds, names, members, province) -> list[Finding]:
     return out
 
 
-def published_anchors(names: dict[str, str], province: str, path: Path = _SOURCES) -> list[tuple[str, int, float, str]]:
+def published_anchors(names: dict[str, str], province: str, path: Path = PUBLISHED_FIGURES) -> list[tuple[str, int, float, str]]:
     """Annual revenue figures of ``published_history.csv`` that name an entity of the dataset.
 
     Only whole-year revenue in 亿元 is used (no partial years, growth rates,

@@ -147,7 +147,12 @@ def to_dataset(out: RunOutput) -> xr.Dataset:
 
 
 def manifest(out: RunOutput, files: list[str]) -> dict:
-    """Scenario, seed, hashes, versions and timings of a run (and the mid-year update's tables, when it has them)."""
+    """Scenario, seed, hashes, versions and timings of a run.
+
+    ``inputs`` holds the SHA-256 of every file :func:`model.context.prepare` read
+    (:mod:`model.run_inputs`); ``xinyi_inputs`` and ``ytd_inputs`` those of Xinyi's
+    files and of the mid-year update's tables, when the run has them.
+    """
     ctx = out.context
     extra = {"ytd_inputs": [dict(f) for f in ctx.ytd_inputs]} if ctx.ytd_inputs else {}
     if getattr(ctx, "xinyi", None) is not None:  # Xinyi's panel and assumptions (model.xinyi)
@@ -157,7 +162,7 @@ def manifest(out: RunOutput, files: list[str]) -> dict:
         "scenario_notes": list(ctx.scenario.notes),
         "scenario_digest": ctx.scenario.digest(), "seed": out.seed, "n_paths": out.n_paths,
         "block_size": ctx.scenario.get("scenario", "block_size"), "data_dir": ctx.data_dir, "data_hash": ctx.panel.data_hash(),
-        "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source,
+        "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source, "inputs": [dict(f) for f in ctx.inputs],
         "years": [int(ctx.years[0]), int(ctx.years[-1])], "versions": library_versions(), "timings": out.timings,
         "files": files, **extra, "complete": True,
     }

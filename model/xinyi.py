@@ -23,12 +23,12 @@ evaluable otherwise); the base year's R&D figures are the panel's.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .file_records import file_records
 from .innovation_params import InnovationParams, load_innovation_params
 from .investment import draw_programme, poisson_bound, poisson_from_uniform, programme_spend
 from .rnd_intensity import rd_share_paths, unit_paths, unit_share, weighted_share
@@ -111,7 +111,7 @@ def prepare_xinyi(data_dir: Path | str, years: np.ndarray, levers: dict[str, flo
         raise DataError(f"{params.path}: programme(s) {', '.join(missing)} have no spend curve in calibration/spend_curves.csv")
     files = [("innovation assumptions", params.path), ("spend curves", str(default_spend_curves_path())),
              ("Xinyi firms", str(Path(panel.folder) / "firms.csv")), ("Xinyi parks", str(Path(panel.folder) / "parks.csv"))]
-    inputs = tuple({"role": role, "path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()} for role, path in files)
+    inputs = file_records(files)
     return XinyiModel(panel, params, curves, np.asarray(years), max(int(policy_year), PLAN_YEAR), {k: float(levers[k]) for k in LEVER_NAMES}, tuple(keys), inputs)
 
 

@@ -13,7 +13,6 @@ is moved to, :mod:`model.list_condition`) and the months still simulated.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from .data import Panel, default_data_dir
 from .dispatch import load_dispatch
 from .engine import RunOutput
 from .errors import UsageError
+from .file_records import file_records
 from .nowcast import build_nowcast, nowcast_table
 from .project_dispatch import ProjectDispatch, load_project_dispatch
 from .seasonality import estimate_pattern
@@ -63,7 +63,7 @@ def input_records(table: Path | None, history: Path | None, projects: Path | Non
         files += [("ytd", Path(table)), ("ytd_history", Path(history) if history is not None else default_history(data_dir))]
     if projects is not None:
         files.append(("ytd_projects", Path(projects)))
-    return tuple({"role": role, "path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()} for role, path in files)
+    return file_records(files)
 
 
 def prepare_ytd(ctx: RunContext, table: Path, history: Path | None = None, unit: str | None = None, sheet: str | None = None) -> YtdCondition:

@@ -64,7 +64,8 @@ def run(args) -> int:
     emit_result(res, args.json, text_report(res, scenario.name, args.lang))
     if args.out is not None:
         info = {"scenario": scenario.name, "scenario_files": list(scenario.chain), "scenario_digest": scenario.digest(), "seed": runner.seed,
-                "paths_per_point": paths, "data_dir": runner.ctx.data_dir, "data_hash": runner.ctx.panel.data_hash(), "calibration": runner.ctx.calibration_source}
+                "paths_per_point": paths, "data_dir": runner.ctx.data_dir, "data_hash": runner.ctx.panel.data_hash(), "calibration": runner.ctx.calibration_source,
+                "inputs": list(runner.ctx.inputs)}
         files = write_result_folder(res, args.out, info, args.lang)
         if str(args.json) != "-":
             print(f"\nresults written to {args.out}/ ({', '.join(files)})")
