@@ -115,9 +115,12 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     # on the settings history implies), the same for every scenario.
     split = organic_split(params, dests, panel, h, years)
     schedules = compile_schedules(panel, h)
-    return RunContext(scenario, panel, h, params, years, pipe, dests, sites, site_matrix(panel, h, sites), catalogue, scenario.macro_shift(years), split.shift, source, schedules, folder,
-                      counts, cycle_trend(params, h, split.shift, len(years)), split, inputs=run_inputs(scenario, panel, artefact),
-                      xinyi=_xinyi(scenario, years, folder, catalogue))
+    return RunContext(
+        scenario=scenario, panel=panel, hierarchy=h, params=params, years=years, pipeline=pipe, destinations=dests, site_pairs=sites,
+        site_matrix=site_matrix(panel, h, sites), targets=catalogue, macro_shift=scenario.macro_shift(years), organic_shift=split.shift,
+        calibration_source=source, schedules=schedules, data_dir=folder, counts=counts, cycle_trend=cycle_trend(params, h, split.shift, len(years)),
+        organic_split=split, inputs=run_inputs(scenario, panel, artefact), xinyi=_xinyi(scenario, years, folder, catalogue),
+    )
 
 
 def _xinyi(scenario: Scenario, years: np.ndarray, folder: str, catalogue: list[CompiledTarget]) -> XinyiModel | None:
