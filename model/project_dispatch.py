@@ -24,7 +24,7 @@ anonymous draws, so a row does not pin a simulated project; the table conditions
 the run through the state it reports — the list's 开工 and 投产 of January to the
 report month, with their dates (:meth:`ProjectDispatch.condition`,
 :class:`model.pipeline.ListCondition`) — to which each path's listed projects are
-moved (:func:`model.list_condition.condition_timeline`).
+moved (:func:`model.pipeline.list_condition.condition_timeline`).
 """
 
 from __future__ import annotations
