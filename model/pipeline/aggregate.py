@@ -58,7 +58,7 @@ def _with_revenue(draws: ProjectDraws, tl: Timeline, params: PipelineParams, des
 
 def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams, dest: _DestIndex, years: Sequence[int],
                       monthly_paths: int | None, keep_timeline: bool, reported: ReportedList | None = None) -> dict[str, Any]:
-    """Everything :func:`aggregate` returns except the revenue: it does not depend on the cycle.
+    """Everything a :class:`PipelineResult` holds except the revenue: it does not depend on the cycle.
 
     ``tl`` is the timeline already conditioned on a project dispatch table when
     ``reported`` (its conditioned year's list) is given.
@@ -66,109 +66,154 @@ def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams,
     Y, H = draws.n_years, int(draws.horizon)
     P = draws.shape[0]
     Pm = len(range(P)[:monthly_paths])  # paths with a monthly snapshot (slice semantics)
-    M, at, ast = tl.times, tl.abandon_time, tl.abandon_stage
-    names = params.names
     out: dict[str, dict[str, Any]] = {k: {} for k in (
         "signed", "starts", "completions", "construction_completions", "in_production", "abandoned",
         "reserve", "investment_completed", "new_enterprises", "signing_to_production_months",
         "monthly", "monthly_investment", "states", "signed_cumulative")}
     queue: dict[str, dict[str, NDArray]] = {}
-    n_ms, n_st = len(MILESTONES), len(STAGES)
-    ab_stages = list(ABANDON_STAGES.values())
-    # Month index → histogram bin: 0 = before 2014, 1 + year, Y + 1 = at/after the horizon
-    # (index -1, i.e. the last entry, holds "before 2014").
-    ybin = np.concatenate([1 + np.arange(H) // 12, [Y + 1, 0]]).astype(np.intp)
-    # Abandon stage → histogram slot (after the milestones); other values → dropped.
-    ab_slot = np.full(256, n_ms + len(ab_stages) + 1, np.intp)
-    for i, s in enumerate(ab_stages):
-        ab_slot[s] = n_ms + i
-    n_slot = n_ms + len(ab_stages) + 2  # + one slot for new enterprises, one for other abandon stages
-    for name, sl in zip(names, draws.slices):
-        Ms, ats, asts, pm = M[:, sl], at[:, sl], ast[:, sl], draws.valid[:, sl]
-        n = Ms.shape[1]
-        o = out
-        # Month of each milestone, clipped to [-1, H].
-        mi = np.floor(np.clip(Ms, -1.0, float(H))).astype(np.intp)
-        mia = np.floor(np.clip(ats, -1.0, float(H))).astype(np.intp)
-        # Yearly histogram (P, slot, Y + 2) of milestones, abandonments and new enterprises.
-        yb = ybin[mi]
-        yb[~pm] = Y + 1
-        slots = np.empty((P, n, n_ms + 2), np.intp)
-        rowoff = (np.arange(P, dtype=np.intp) * n_slot)[:, None]
-        slots[..., :n_ms] = (rowoff[:, :, None] + np.arange(n_ms)) * (Y + 2) + yb
-        slots[..., n_ms] = (rowoff + ab_slot[asts.astype(np.intp) & 255]) * (Y + 2) + np.where(pm, ybin[mia], Y + 1)
-        slots[..., n_ms + 1] = (rowoff + (n_slot - 2)) * (Y + 2) + np.where(draws.is_new[:, sl], yb[..., 9], Y + 1)
-        hist = np.bincount(slots.ravel(), minlength=P * n_slot * (Y + 2)).reshape(P, n_slot, Y + 2)
-        cum = np.cumsum(hist[..., : Y + 1], axis=-1)[..., 1:]  # counts up to each year end
-        R = cum[:, :n_ms].transpose(0, 2, 1)  # (P, Y, milestones)
-        A = np.zeros((P, Y, n_ms), np.int64)
-        for i, s in enumerate(ab_stages):
-            A[..., s] = cum[:, n_ms + i]
-        occ_end = np.empty((P, Y, n_st), np.int64)
-        occ_end[..., :-2] = R[..., :-1] - R[..., 1:] - A[..., :-1]
-        occ_end[..., -2] = R[..., -1]
-        occ_end[..., -1] = A.sum(-1)
-        year_flow = lambda s: np.ascontiguousarray(hist[:, s, 1: Y + 1])  # noqa: E731
+    for name, sl in zip(params.names, draws.slices):
+        times, abandon_time, abandon_stage, valid = tl.times[:, sl], tl.abandon_time[:, sl], tl.abandon_stage[:, sl], draws.valid[:, sl]
+        # Month of each milestone and abandonment, clipped to [-1, H].
+        milestone_month = np.floor(np.clip(times, -1.0, float(H))).astype(np.intp)
+        abandon_month = np.floor(np.clip(abandon_time, -1.0, float(H))).astype(np.intp)
+        hist = _yearly_histogram(milestone_month, abandon_month, abandon_stage, valid, draws.is_new[:, sl], Y, H)
+        for key, arr in _yearly_flows(hist, Y).items():
+            out[key][name] = arr
         if Pm:
-            occ_m, _ = _occupancy(Ms[:Pm], ats[:Pm], asts[:Pm], pm[:Pm], H)
-            o["monthly"][name] = occ_m.astype(np.int32)
+            out["monthly"][name] = _occupancy(times[:Pm], abandon_time[:Pm], abandon_stage[:Pm], valid[:Pm], H).astype(np.int32)
         else:
-            o["monthly"][name] = np.zeros((0, H, n_st), np.int32)
-        o["states"][name] = occ_end.astype(np.int32)
-        o["signed_cumulative"][name] = np.ascontiguousarray(R[..., 0])
-        o["signed"][name] = year_flow(0)
-        o["starts"][name] = year_flow(7)
-        o["construction_completions"][name] = year_flow(8)
-        o["completions"][name] = year_flow(9)
-        o["new_enterprises"][name] = year_flow(n_slot - 2)
-        # every abandonment counts, whatever its stage (slot n_slot - 1: any other stage)
-        o["abandoned"][name] = hist[:, n_ms: n_ms + len(ab_stages), 1: Y + 1].sum(1) + hist[:, n_slot - 1, 1: Y + 1]
-        o["in_production"][name] = np.cumsum(o["completions"][name], axis=1)
-        o["reserve"][name] = occ_end[..., :7].sum(-1)
-        rate = np.where(pm & np.isfinite(Ms[..., 7]), draws.inv[:, sl] / tl.construction_months[:, sl], 0.0)
-        S = _spend_curve(Ms, ats, asts, rate, H)
-        o["investment_completed"][name] = S[:, 12::12] - S[:, :-12:12]
-        o["monthly_investment"][name] = np.diff(S[:Pm], axis=1)
-        lag_sel = pm & (Ms[..., 0] >= 0) & (Ms[..., 9] < H)
-        o["signing_to_production_months"][name] = Ms[..., 9][lag_sel] - Ms[..., 0][lag_sel]
-        # Month-end number waiting in the approval, land and loan queues (stages 1, 3, 5).
-        mb = np.maximum(mi[..., 1:7], 0)
-        mb[~pm] = H
-        mrow = (np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)
-        mh = np.bincount((mrow * (H + 1) + mb).ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
-        for res, (ia, ib, st) in {"approval": (1, 2, 1), "land": (3, 4, 3), "loan": (5, 6, 5)}.items():
-            waiting = np.cumsum(mh[:, ia - 1, :H] - mh[:, ib - 1, :H], axis=1)
-            queue[f"{name}.{res}"] = _queue_stats_fast(Ms[..., ia], Ms[..., ib], pm, waiting, Y)
+            out["monthly"][name] = np.zeros((0, H, len(STAGES)), np.int32)
+        rate = np.where(valid & np.isfinite(times[..., 7]), draws.inv[:, sl] / tl.construction_months[:, sl], 0.0)
+        spent = _spend_curve(times, abandon_time, abandon_stage, rate, H)
+        out["investment_completed"][name] = spent[:, 12::12] - spent[:, :-12:12]
+        out["monthly_investment"][name] = np.diff(spent[:Pm], axis=1)
+        lag_sel = valid & (times[..., 0] >= 0) & (times[..., 9] < H)
+        out["signing_to_production_months"][name] = times[..., 9][lag_sel] - times[..., 0][lag_sel]
+        for res, stats in _queues(times, milestone_month, valid, H, Y).items():
+            queue[f"{name}.{res}"] = stats
+    return dict(years=np.asarray(years, np.int64), programmes=params.names, stages=STAGES, host_ids=dest.host_ids,
+                site_pairs=dest.site_pairs, queue=queue, timeline=tl if keep_timeline else None,
+                provincial_list=_lists(draws, tl, params, reported), **out)
 
+
+#: Abandonment stages with a histogram slot of their own (index into :data:`STAGES`).
+_AB_STAGES = tuple(ABANDON_STAGES.values())
+#: Histogram slots: the milestones, the abandonment stages, new enterprises, abandonments in any other stage.
+_N_SLOT = len(MILESTONES) + len(_AB_STAGES) + 2
+#: Queues: (milestone entering it, milestone leaving it); they are stages 1, 3 and 5.
+_QUEUES = {"approval": (1, 2), "land": (3, 4), "loan": (5, 6)}
+
+
+def _yearly_histogram(milestone_month: NDArray, abandon_month: NDArray, abandon_stage: NDArray, valid: NDArray,
+                      is_new: NDArray, Y: int, H: int) -> NDArray:
+    """Per path, the number of each event in each year: (P, slot, Y + 2) int.
+
+    Slots (``_N_SLOT``): each milestone, each abandonment stage of :data:`ABANDON_STAGES`,
+    new enterprises (new entrants reaching 投产), abandonments in any other stage.  Year
+    bins: 0 = before the first simulated year, ``1 + y`` = year ``y``, ``Y + 1`` = at or
+    after the horizon (and padding slots).
+    """
+    P, n = valid.shape
+    n_ms = len(MILESTONES)
+    # Month index → year bin (index -1, i.e. the last entry, holds "before the first year").
+    ybin = np.concatenate([1 + np.arange(H) // 12, [Y + 1, 0]]).astype(np.intp)
+    # Abandon stage → slot (after the milestones); other values → the last slot.
+    ab_slot = np.full(256, n_ms + len(_AB_STAGES) + 1, np.intp)
+    for i, s in enumerate(_AB_STAGES):
+        ab_slot[s] = n_ms + i
+    year_bin = ybin[milestone_month]
+    year_bin[~valid] = Y + 1
+    slots = np.empty((P, n, n_ms + 2), np.intp)
+    rowoff = (np.arange(P, dtype=np.intp) * _N_SLOT)[:, None]
+    slots[..., :n_ms] = (rowoff[:, :, None] + np.arange(n_ms)) * (Y + 2) + year_bin
+    slots[..., n_ms] = (rowoff + ab_slot[abandon_stage.astype(np.intp) & 255]) * (Y + 2) + np.where(valid, ybin[abandon_month], Y + 1)
+    slots[..., n_ms + 1] = (rowoff + (_N_SLOT - 2)) * (Y + 2) + np.where(is_new, year_bin[..., 9], Y + 1)
+    return np.bincount(slots.ravel(), minlength=P * _N_SLOT * (Y + 2)).reshape(P, _N_SLOT, Y + 2)
+
+
+def _stage_counts(reached: NDArray, dropped: NDArray) -> NDArray:
+    """Projects in each stage, (..., stages), from cumulative counts (..., milestones).
+
+    ``reached``: projects that reached each milestone; ``dropped``: projects abandoned in
+    each stage (zero outside :data:`ABANDON_STAGES`).  Stage ``s`` holds the projects that
+    reached milestone ``s`` but not ``s+1`` and were not dropped in it.
+    """
+    occ = np.empty(reached.shape[:-1] + (len(STAGES),), np.int64)
+    occ[..., :-2] = reached[..., :-1] - reached[..., 1:] - dropped[..., :-1]
+    occ[..., -2] = reached[..., -1]
+    occ[..., -1] = dropped.sum(-1)
+    return occ
+
+
+def _yearly_flows(hist: NDArray, Y: int) -> dict[str, NDArray]:
+    """Yearly flows and year-end stocks of one programme from its :func:`_yearly_histogram`."""
+    n_ms = len(MILESTONES)
+    to_year_end = np.cumsum(hist[..., : Y + 1], axis=-1)[..., 1:]  # counts up to each year end
+    reached = to_year_end[:, :n_ms].transpose(0, 2, 1)  # (P, Y, milestones)
+    dropped = np.zeros(reached.shape, np.int64)
+    for i, s in enumerate(_AB_STAGES):
+        dropped[..., s] = to_year_end[:, n_ms + i]
+    states = _stage_counts(reached, dropped)
+
+    def in_year(slot: int) -> NDArray:
+        return np.ascontiguousarray(hist[:, slot, 1: Y + 1])
+
+    completions = in_year(MILESTONES.index("producing"))
+    return {
+        "states": states.astype(np.int32),
+        "signed_cumulative": np.ascontiguousarray(reached[..., 0]),
+        "signed": in_year(MILESTONES.index("signed")),
+        "starts": in_year(MILESTONES.index("started")),
+        "construction_completions": in_year(MILESTONES.index("completed")),
+        "completions": completions,
+        "new_enterprises": in_year(_N_SLOT - 2),
+        # every abandonment counts, whatever its stage (slot _N_SLOT - 1: any other stage)
+        "abandoned": hist[:, n_ms: n_ms + len(_AB_STAGES), 1: Y + 1].sum(1) + hist[:, _N_SLOT - 1, 1: Y + 1],
+        "in_production": np.cumsum(completions, axis=1),
+        "reserve": states[..., :STAGES.index("construction")].sum(-1),
+    }
+
+
+def _queues(times: NDArray, milestone_month: NDArray, valid: NDArray, H: int, Y: int) -> dict[str, dict[str, NDArray]]:
+    """Yearly statistics (:func:`_queue_stats_fast`) of the approval, land and loan queues of one programme."""
+    P = valid.shape[0]
+    # Month-end number waiting: projects that entered the queue by then minus those that left it.
+    month = np.maximum(milestone_month[..., 1:7], 0)
+    month[~valid] = H
+    rows = (np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)
+    per_month = np.bincount((rows * (H + 1) + month).ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
+    out = {}
+    for res, (enter, leave) in _QUEUES.items():
+        waiting = np.cumsum(per_month[:, enter - 1, :H] - per_month[:, leave - 1, :H], axis=1)
+        out[res] = _queue_stats_fast(times[..., enter], times[..., leave], valid, waiting, Y)
+    return out
+
+
+def _lists(draws: ProjectDraws, tl: Timeline, params: PipelineParams, reported: ReportedList | None) -> dict[str, dict[str, NDArray]]:
+    """The yearly list of each programme that has one (:func:`provincial_list`)."""
     lists = {}
     for p, sl in zip(params.programmes, draws.slices):
         if max(p.list_length, p.pre.list_length) > 0:
             build = np.where(np.isfinite(tl.construction_months[:, sl]), tl.construction_months[:, sl], draws.d["construction"][:, sl])
             # The list length is a lever: the history's length for lists selected before the policy start.
-            lengths = list_lengths(p, params.policy_start, Y)
-            lists[p.name] = provincial_list(M[:, sl], at[:, sl], draws.valid[:, sl], build, Y, lengths,
+            lengths = list_lengths(p, params.policy_start, draws.n_years)
+            lists[p.name] = provincial_list(tl.times[:, sl], tl.abandon_time[:, sl], draws.valid[:, sl], build, draws.n_years, lengths,
                                             p.list_selection_month, p.list_max_build_months, reported,
                                             p.list_added_window_months, p.list_planned_starts_first)
-    return dict(years=np.asarray(years, np.int64), programmes=names, stages=STAGES, host_ids=dest.host_ids,
-                site_pairs=dest.site_pairs, queue=queue, timeline=tl if keep_timeline else None, provincial_list=lists, **out)
+    return lists
 
 
-def _occupancy(M: NDArray, at: NDArray, ast: NDArray, pm: NDArray, H: int) -> tuple[NDArray, NDArray]:
-    """Projects per stage at each month end, and cumulative milestone counts.
+def _occupancy(times: NDArray, abandon_time: NDArray, abandon_stage: NDArray, valid: NDArray, H: int) -> NDArray:
+    """Projects per stage at each month end, (P, H, stages).
 
-    Stage ``s`` holds projects that reached milestone ``s`` but not ``s+1`` and were
-    not dropped in it; counting by cumulative milestone counts costs one bincount
-    per milestone instead of a state scan per month.
+    Counting by cumulative milestone counts costs one bincount per milestone instead
+    of a state scan per month.
     """
-    R = np.stack([_month_cumcounts(M[..., s], pm, H) for s in range(len(MILESTONES))], -1)
-    A = np.zeros_like(R)
-    for s in ABANDON_STAGES.values():
-        A[..., s] = _month_cumcounts(at, pm & (ast == s), H)
-    occ = np.empty(R.shape[:2] + (len(STAGES),), np.int64)
-    occ[..., :-2] = R[..., :-1] - R[..., 1:] - A[..., :-1]
-    occ[..., -2] = R[..., -1]
-    occ[..., -1] = A.sum(-1)
-    return occ, R
+    reached = np.stack([_month_cumcounts(times[..., s], valid, H) for s in range(len(MILESTONES))], -1)
+    dropped = np.zeros_like(reached)
+    for s in _AB_STAGES:
+        dropped[..., s] = _month_cumcounts(abandon_time, valid & (abandon_stage == s), H)
+    return _stage_counts(reached, dropped)
 
 
 def _spend_curve(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, H: int) -> NDArray:
