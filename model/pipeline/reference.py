@@ -32,7 +32,7 @@ from .destinations import Destinations
 from .draws import ProjectDraws
 from .params import PipelineParams
 from .result import PipelineResult
-from .simulate import _simulate
+from .simulate import _prepare, finish_pipeline
 from .timeline import ABANDON_STAGES, Timeline
 
 __all__ = ["YearlyQuotaGate", "plain_timeline", "simulate_plain"]
@@ -223,5 +223,5 @@ def simulate_plain(
     rest is :func:`model.pipeline.simulate_pipeline`'s code.  Slow; used for the
     benchmark and equivalence tests.
     """
-    return _simulate(params, destinations, n_paths, years, seed, path_offset=path_offset,
-                     monthly_paths=monthly_paths, keep_timeline=keep_timeline, timeline=plain_timeline)
+    draft = _prepare(params, destinations, n_paths, years, seed, path_offset, plain_timeline)
+    return finish_pipeline(draft, monthly_paths=monthly_paths, keep_timeline=keep_timeline)

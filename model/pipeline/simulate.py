@@ -82,32 +82,8 @@ def simulate_pipeline(
     -------
     PipelineResult
     """
-    return _simulate(params, destinations, n_paths, years, seed, path_offset=path_offset, monthly_paths=monthly_paths,
-                     keep_timeline=keep_timeline, cycle=cycle, list_condition=list_condition)
-
-
-def _simulate(
-    params: PipelineParams,
-    destinations: Destinations | Mapping[str, Destinations],
-    n_paths: int,
-    years: Sequence[int] | int,
-    seed: np.random.SeedSequence | int,
-    *,
-    path_offset: int = 0,
-    monthly_paths: int | None = None,
-    keep_timeline: bool = False,
-    cycle: NDArray | None = None,
-    list_condition: ListCondition | None = None,
-    timeline: Callable[[ProjectDraws, PipelineParams], Timeline] = fast_timeline,
-) -> PipelineResult:
-    """:func:`simulate_pipeline` with the milestones computed by ``timeline``.
-
-    :func:`fast_timeline` (the runs) or the SimPy reference's
-    :func:`model.pipeline.reference.plain_timeline`: everything else is the same code.
-    """
-    draft = _prepare(params, destinations, n_paths, years, seed, path_offset, timeline)
-    return finish_pipeline(draft, monthly_paths=monthly_paths, keep_timeline=keep_timeline, cycle=cycle,
-                           list_condition=list_condition)
+    return finish_pipeline(prepare_pipeline(params, destinations, n_paths, years, seed, path_offset=path_offset),
+                           monthly_paths=monthly_paths, keep_timeline=keep_timeline, cycle=cycle, list_condition=list_condition)
 
 
 @dataclass
@@ -192,7 +168,11 @@ def prepare_pipeline(
 def _prepare(params: PipelineParams, destinations: Destinations | Mapping[str, Destinations], n_paths: int,
              years: Sequence[int] | int, seed: np.random.SeedSequence | int, path_offset: int,
              timeline: Callable[[ProjectDraws, PipelineParams], Timeline]) -> PipelineDraft:
-    """:func:`prepare_pipeline` with the milestones computed by ``timeline``."""
+    """:func:`prepare_pipeline` with the milestones computed by ``timeline``.
+
+    :func:`fast_timeline` (the runs) or the SimPy reference's
+    :func:`model.pipeline.reference.plain_timeline`: everything else is the same code.
+    """
     if n_paths < 1 or path_offset < 0:
         raise ValueError(f"need n_paths >= 1 and path_offset >= 0, got {n_paths}, {path_offset}")
     ys = _years(years, params.first_year)
