@@ -216,7 +216,7 @@ def _widening(val: M4Yearly, priors: object, workers: int) -> tuple[dict, dict]:
     """
     from dataclasses import replace
 
-    from model.forecast import LENGTH_CLASSES, series_class
+    from model.forecast_priors import LENGTH_CLASSES, series_class
 
     raw = replace(priors, widen={}, widen_classes={})
     out = run_to_last_target(val, workers=workers, priors=raw, levels=CAL_LEVELS)
