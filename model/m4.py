@@ -29,12 +29,16 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from .scores import coverage, mase, msis, smape
+
+if TYPE_CHECKING:  # at run time workers import the forecaster lazily
+    from .forecast_priors import Priors
 
 __all__ = [
     "HORIZON",
@@ -174,7 +178,7 @@ def series_seed(index: int) -> np.random.SeedSequence:
 
 
 def _forecast_one(
-    method: str, y: NDArray[np.float64], seed: np.random.SeedSequence, priors: object, levels: tuple[float, ...], horizon: int
+    method: str, y: NDArray[np.float64], seed: np.random.SeedSequence, priors: Priors | None, levels: tuple[float, ...], horizon: int
 ) -> NDArray[np.float64]:
     """Return an array (1 + 2 * len(levels), horizon): point, then lower/upper per level."""
     if method == "naive2":
@@ -196,7 +200,7 @@ def run_method(
     method: str = "model",
     workers: int = 2,
     chunk: int = 250,
-    priors: object = None,
+    priors: Priors | None = None,
     levels: tuple[float, ...] = (0.95,),
     horizon: int = HORIZON,
     seeds: Sequence[np.random.SeedSequence] | None = None,

@@ -13,11 +13,15 @@ import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .m4 import BASE_SEED, SPLIT_SEED, M4Yearly, run_method, sample_indices, split_halves
+
+if TYPE_CHECKING:  # at run time workers import the forecaster lazily
+    from .forecast_priors import Priors
 
 __all__ = ["LONG_HORIZON", "LONG_HISTORIES", "LongWindows", "long_windows", "long_seeds", "run_long", "score_long", "long_benchmark", "long_markdown"]
 
@@ -88,7 +92,7 @@ def long_seeds(win: LongWindows) -> list[np.random.SeedSequence]:
     return [np.random.SeedSequence(BASE_SEED, spawn_key=(int(i), 1000 + int(n))) for i, n in zip(win.data.index, win.n_hist)]
 
 
-def run_long(win: LongWindows, workers: int = 2, priors: object = None, levels: tuple[float, ...] = LONG_LEVELS) -> NDArray[np.float64]:
+def run_long(win: LongWindows, workers: int = 2, priors: Priors | None = None, levels: tuple[float, ...] = LONG_LEVELS) -> NDArray[np.float64]:
     """Forecast every window ``LONG_HORIZON`` years ahead (see :func:`run_method` for the output layout)."""
     return run_method(win.data, "model", workers=workers, priors=priors, levels=levels, horizon=win.data.test.shape[1], seeds=long_seeds(win))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,9 @@ from numpy.typing import NDArray
 from .m4 import HORIZON, SAMPLE_SEED, SPLIT_SEED, M4Yearly, naive2_forecast, run_method, sample_indices, split_halves
 from .m4_long import LONG_HISTORIES, LONG_HORIZON, long_windows
 from .scores import _naive_scale, smape
+
+if TYPE_CHECKING:  # at run time workers import the forecaster lazily
+    from .forecast_priors import Priors
 
 __all__ = ["validation_windows", "rolling_windows", "calibration_windows", "conformal_factors", "run_to_last_target", "learn_priors", "priors_toml"]
 
@@ -68,7 +72,7 @@ def rolling_windows(data: M4Yearly, backs: Sequence[int] = CAL_BACKS, horizon: i
     )
 
 
-def _point_owa(val: M4Yearly, priors: object) -> float:
+def _point_owa(val: M4Yearly, priors: Priors) -> float:
     """OWA (vs Naive2) of the analytic median path on hold-out windows."""
     from model.forecast import fit_series, median_path
 
@@ -86,7 +90,7 @@ def _owa_task(args: tuple) -> float:
     return _point_owa(*args)
 
 
-def _grid_point(val: M4Yearly, base: object, workers: int = 1) -> tuple[object, float]:
+def _grid_point(val: M4Yearly, base: Priors, workers: int = 1) -> tuple[Priors, float]:
     """Grid search of the point hyper-parameters (``POINT_GRID``) on hold-out OWA."""
     import itertools
     from dataclasses import replace
@@ -101,7 +105,7 @@ def _grid_point(val: M4Yearly, base: object, workers: int = 1) -> tuple[object, 
     return cands[best], float(owas[best])
 
 
-def _noise_priors(val: M4Yearly, priors: object) -> dict[str, float]:
+def _noise_priors(val: M4Yearly, priors: Priors) -> dict[str, float]:
     """``sigma0`` (median unpooled residual scale) and ``df`` (Student-t MLE on pooled standardised residuals)."""
     from dataclasses import replace
 
@@ -177,7 +181,7 @@ def conformal_factors(
 
 
 def run_to_last_target(
-    val: M4Yearly, workers: int = 2, priors: object = None, levels: tuple[float, ...] = CAL_LEVELS
+    val: M4Yearly, workers: int = 2, priors: Priors | None = None, levels: tuple[float, ...] = CAL_LEVELS
 ) -> NDArray[np.float64]:
     """Forecast each window only as far as its last non-NaN target (NaN beyond), in groups of equal reach.
 
@@ -208,7 +212,7 @@ def run_to_last_target(
     return out
 
 
-def _widening(val: M4Yearly, priors: object, workers: int) -> tuple[dict, dict]:
+def _widening(val: M4Yearly, priors: Priors | None, workers: int) -> tuple[dict, dict]:
     """Conformal factors per widening class, side, level and horizon 1..12 (fitted on ``val``).
 
     A class with fewer than ``MIN_CLASS_WINDOWS`` targets at a horizon borrows
@@ -246,7 +250,7 @@ def _widening(val: M4Yearly, priors: object, workers: int) -> tuple[dict, dict]:
     return table, counts
 
 
-def learn_priors(data: M4Yearly, workers: int = 2, point_sample: int = 6000, widen_sample: int | None = None) -> tuple[object, dict]:
+def learn_priors(data: M4Yearly, workers: int = 2, point_sample: int = 6000, widen_sample: int | None = None) -> tuple[Priors, dict]:
     """Learn the forecaster's :class:`model.forecast.Priors` from TRAINING data of the fitting half only.
 
     Only the series of the fitting half (:func:`split_halves`) are read, and of
@@ -306,7 +310,7 @@ def _fmt_table(name: str, table: dict) -> list[str]:
     return out
 
 
-def priors_toml(legacy: object, priors: object, info: dict) -> str:
+def priors_toml(legacy: Priors, priors: Priors, info: dict) -> str:
     """Render the priors file: the older province block, then the forecaster's ``[forecast]`` tables.
 
     Parameters
