@@ -84,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     gd.add_argument("--file", type=Path, help="golden file (default: tests/golden/probabilities.json)")
     gd.add_argument("--paths", type=int, help="paths per scenario (default: the file's; 500 for a new file)")
     gd.add_argument("--json", action="store_true")
-    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
-    # Its own flags (--sample N, --workers K, --json FILE, --out DIR, -h) belong to model.m4's parser: see _bench.
-    bench.add_parser("m4", help="forecast skill on M4 Yearly (attain bench m4 -h for its flags)", add_help=False)
+    from .commands import bench
+
+    bench.add_parser(sub)
     return p
 
 
@@ -672,23 +672,9 @@ def _golden(args) -> int:
 
 
 def _bench(args) -> int:
-    from .m4 import RESULTS_DIR, _parser
-    from .m4 import cli as m4_cli
-    from .results import check_output_file
+    from .commands import bench
 
-    parser = _parser()
-    parser.prog = "attain bench m4"
-    opts = parser.parse_args(args.rest)  # -h prints the benchmark's own help; a bad flag exits 2 here
-    if opts.sample is not None and opts.sample < 1:
-        raise UsageError(f"--sample {opts.sample}: expected 1 or more series (leave --sample out for all 23,000)")
-    if opts.workers < 1:
-        raise UsageError(f"--workers {opts.workers}: expected 1 or more (worker processes)")
-    if opts.json is not None:
-        check_output_file(opts.json, flag="--json", kind="json")
-    out_dir = opts.out or (RESULTS_DIR if not opts.sample else None)
-    for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
-        check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results", kind=name.rsplit(".", 1)[1])
-    return m4_cli(args.rest)
+    return bench.run(args)
 
 
 # ----------------------------------------------------------------------------- sensitivity and goal seek (issue 15)

@@ -28,7 +28,7 @@ import numpy as np
 
 from .below_floor import TailFirms, simulate_tail, tail_firms
 from .calibrate import GrowthParams
-from .data import Panel
+from .panel import Panel
 from .pipeline.entrants import EntrantFirms
 from .exit_hazard import ExitHazard, survival
 from .hierarchy import Hierarchy

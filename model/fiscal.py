@@ -87,3 +87,26 @@ def yearly_cost(c: CompiledSchedule, values: np.ndarray, peak: np.ndarray | None
     peaks = np.maximum.accumulate(np.maximum(values, base), axis=2)
     before = np.concatenate([np.broadcast_to(base, peaks[:, :, :1].shape), peaks[:, :, :-1]], axis=2)
     return (paid(table, peaks) - paid(table, before)).sum(axis=1)
+
+
+def reward_due(schedule: FiscalSchedule, previous_peak: float, value: float) -> float:
+    """Amount owed in a year when revenue goes from its previous peak to ``value`` (scalar oracle of :func:`yearly_cost`).
+
+    Parameters
+    ----------
+    schedule : FiscalSchedule
+    previous_peak : float
+        Highest revenue of earlier years (steps at or below it were already paid).
+    value : float
+        This year's revenue, in ``schedule.threshold_unit``.
+
+    Returns
+    -------
+    float
+        Sum of the steps first reached this year (all of them if several are
+        crossed at once), in ``schedule.amount_unit``.
+    """
+    return sum(s.pay for s in schedule.thresholds(value) if s.at > previous_peak)
+
+
+__all__ += ["reward_due"]

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import _check_provenance, _convert, _merged_errors, _number_text, apply_unit
+from .data.revenue import _check_provenance, _merged_errors
+from .data.values import _convert, _number_text, apply_unit
 from .errors import DataError, ErrorLocation, raise_all
 from .pipeline import ListCondition
 from .schema import PROJECT_DISPATCH, UNITS

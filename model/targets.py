@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalogue import INNOVATION_METRICS, Target
-from .data import Panel
+from .panel import Panel
 from .pipeline.entrants import EntrantFirms, count_in_sites
 from .hierarchy import Hierarchy
 

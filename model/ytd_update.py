@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .context import RunContext
-from .data import Panel, default_data_dir
+from .panel import Panel, default_data_dir
 from .dispatch import load_dispatch
 from .engine import RunOutput
 from .errors import UsageError
