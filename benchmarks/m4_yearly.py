@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.m4 import cli  # noqa: E402
+from model.commands.bench import main  # noqa: E402
 
 if __name__ == "__main__":
-    raise SystemExit(cli(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 Measures projects simulated per second by :func:`model.pipeline.simulate_pipeline`
 (array arithmetic + exact queue recursions) and by
-:func:`model.pipeline_des.simulate_plain` (one SimPy environment per path, every
+:func:`model.pipeline.reference.simulate_plain` (one SimPy environment per path, every
 stage of every project an event), on the same parameters in the same run, and
 checks they agree:
 
@@ -36,7 +36,7 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.pipeline import Destinations, PipelineParams, PipelineResult, simulate_pipeline  # noqa: E402
-from model.pipeline_des import simulate_plain  # noqa: E402
+from model.pipeline.reference import simulate_plain  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

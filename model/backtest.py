@@ -18,25 +18,11 @@ from .data import Panel
 from .errors import DataError
 from .growth import simulate_leaves
 from .hierarchy import build_hierarchy
+from .scores import crps_sample
 
 __all__ = ["rolling_origin", "coverage_table", "crps_sample", "default_origins", "LEVELS"]
 
 LEVELS = (0.5, 0.8, 0.95)
-
-
-def crps_sample(samples: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """CRPS of a sample forecast, per column: ``E|X - y| - E|X - X'| / 2``.
-
-    Parameters
-    ----------
-    samples : ndarray (n_samples, n)
-    actual : ndarray (n,)
-    """
-    x = np.sort(samples, axis=0)
-    n = x.shape[0]
-    weights = (2 * np.arange(1, n + 1) - n - 1)[:, None]
-    spread = (weights * x).sum(axis=0) / n**2
-    return np.abs(x - actual[None, :]).mean(axis=0) - spread
 
 
 def rolling_origin(panel: Panel, origins: tuple[int, ...] = (2010, 2011, 2012), n_paths: int = 1000, seed: int = 0) -> pd.DataFrame:

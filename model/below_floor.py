@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .data import Panel
+from .panel import Panel
 from .hierarchy import Hierarchy
 
 __all__ = ["TailFirms", "hill_alpha", "band_sizes", "tail_firms", "simulate_tail", "tracking_floor"]

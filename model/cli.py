@@ -19,9 +19,8 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-from .commands import backtest, calibrate, data, goalseek, golden, levers, nowcast, report, run, sensitivity, targets, topdown
+from .commands import backtest, bench, calibrate, data, goalseek, golden, levers, nowcast, report, run, sensitivity, targets, topdown
 from .errors import DataError, OutputError, ScenarioError, UsageError
 
 __all__ = ["main", "build_parser"]
@@ -33,9 +32,9 @@ HEARTBEAT_EVERY = 10.0
 HEARTBEAT_AFTER_LOG = 5.0
 
 
-#: The verbs in the order ``attain -h`` lists them (``bench`` is added last, below).
+#: The verbs in the order ``attain -h`` lists them.
 VERBS = {"data": data, "targets": targets, "levers": levers, "run": run, "sensitivity": sensitivity, "goalseek": goalseek, "report": report,
-         "calibrate": calibrate, "backtest": backtest, "topdown": topdown, "nowcast": nowcast, "golden": golden}
+         "calibrate": calibrate, "backtest": backtest, "topdown": topdown, "nowcast": nowcast, "golden": golden, "bench": bench}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,9 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="verb", required=True)
     for command in VERBS.values():
         command.add_parser(sub)
-    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="which", required=True)
-    # Its own flags (--sample N, --workers K, --json FILE, --out DIR, -h) belong to model.m4's parser: see _bench.
-    bench.add_parser("m4", help="forecast skill on M4 Yearly (attain bench m4 -h for its flags)", add_help=False)
     return p
 
 
@@ -113,7 +109,7 @@ def _os_message(exc: OSError) -> str:
 
 
 def _dispatch(args) -> int:
-    handler = _bench if args.verb == "bench" else VERBS[args.verb].run
+    handler = VERBS[args.verb].run
     if args.verb in ("run", "targets", "levers", "sensitivity", "goalseek", "report"):  # run, sensitivity, goalseek and report show their own progress bar; the others are instant
         return handler(args)
     with _Heartbeat(f"attain {args.verb}"):
@@ -161,26 +157,6 @@ class _Heartbeat:
                 return
             self.shown = True
             wait = 1.0 if tty else HEARTBEAT_EVERY
-
-
-def _bench(args) -> int:
-    from .m4 import RESULTS_DIR, _parser
-    from .m4 import cli as m4_cli
-    from .outputs import check_output_file
-
-    parser = _parser()
-    parser.prog = "attain bench m4"
-    opts = parser.parse_args(args.rest)  # -h prints the benchmark's own help; a bad flag exits 2 here
-    if opts.sample is not None and opts.sample < 1:
-        raise UsageError(f"--sample {opts.sample}: expected 1 or more series (leave --sample out for all 23,000)")
-    if opts.workers < 1:
-        raise UsageError(f"--workers {opts.workers}: expected 1 or more (worker processes)")
-    if opts.json is not None:
-        check_output_file(opts.json, flag="--json", kind="json")
-    out_dir = opts.out or (RESULTS_DIR if not opts.sample else None)
-    for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
-        check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results", kind=name.rsplit(".", 1)[1])
-    return m4_cli(args.rest)
 
 
 if __name__ == "__main__":

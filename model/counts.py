@@ -7,7 +7,7 @@ see :data:`model.scenario.SCHEMA`):
 * made-up 2013 values drawn per path (:mod:`model.start_values`);
 * firms below the tracking floor inside the remainders (:mod:`model.below_floor`);
 * exit and restructuring of firms (:mod:`model.exit_hazard`);
-* each new entrant as its own firm (:mod:`model.entrants`).
+* each new entrant as its own firm (:mod:`model.pipeline.entrants`).
 
 Random streams: block *b* of a run draws all of this from
 ``SeedSequence(seed, spawn_key=(13, b))`` (13: the issue that added it), split
@@ -28,8 +28,8 @@ import numpy as np
 
 from .below_floor import TailFirms, simulate_tail, tail_firms
 from .calibrate import GrowthParams
-from .data import Panel
-from .entrants import EntrantFirms
+from .panel import Panel
+from .pipeline.entrants import EntrantFirms
 from .exit_hazard import ExitHazard, survival
 from .hierarchy import Hierarchy
 from .scenario import Scenario

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .data import Panel
+from .panel import Panel
 from .errors import OutputError
 
 __all__ = ["check_new_dataset_folder", "write_dataset"]

@@ -6,7 +6,7 @@ or a park's own row (园区 with no 企业名称), the month (月份: ``6``, ``6
 cumulative revenue from January (累计主营业务收入), optionally the month's own
 revenue (本月主营业务收入) and the growth over the same period of last year
 (同比增长, %). Units are those of the annual tables (单位 or ``--unit``; 万元 is
-converted to 亿元 on input by the same code, :func:`model.data._parse_value`).
+converted to 亿元 on input by the same code, :func:`model.data.values._parse_value`).
 
 What is refused, each with file, row, column, value and what was expected:
 an entity not in the dataset; a cluster or region row (their totals follow
@@ -31,8 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import Panel, _check_provenance, _merged_errors, _number_text, _parse_value, _parse_year, _Registry, _resolve_entity, apply_unit
+from .data.revenue import _check_provenance, _merged_errors, _Registry, _resolve_entity
+from .data.values import _number_text, _parse_value, _parse_year, apply_unit
 from .errors import DataError, ErrorLocation, raise_all
+from .panel import Panel
 from .plausibility import ENTERPRISE_MAX, amount, likely_cause, times
 from .schema import DISPATCH
 from .tables import FILE_COL, ROW_COL, read_table

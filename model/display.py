@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
+from typing import Protocol
 
-__all__ = ["run_table", "data_summary_table", "pad", "width", "assumption_lines", "LIST_COLUMNS"]
+__all__ = ["run_table", "data_summary_table", "format_table", "pad", "width", "assumption_lines", "LIST_COLUMNS"]
 
 _ILLUSTRATIVE = {
     "zh": "注意:本结果基于示意性数据(合成面板嵌入真实公开数据),不代表实际统计。",
@@ -198,3 +200,70 @@ def data_summary_table(info: dict) -> str:
     if info["illustrative"]:
         lines.append(_ILLUSTRATIVE["en"])
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the target catalogue
+
+
+class _CatalogueRow(Protocol):
+    """What :func:`format_table` reads of a :class:`model.catalogue.Target`."""
+
+    id: str
+    year: int
+    kind: str
+    evaluable: bool
+    why_not: str
+
+    def goal(self) -> str: ...
+
+    def title(self, lang: str = "zh") -> str: ...
+
+
+_CATALOGUE_HEAD = {
+    "zh": ("编号", "年份", "类型", "目标值", "可评估", "目标"),
+    "en": ("id", "year", "kind", "goal", "eval", "target"),
+}
+_KIND_ZH = {
+    "aggregate_level": "总量",
+    "count_over_threshold": "门槛计数",
+    "entity_level": "个体水平",
+    "flow_count": "项目流量",
+    "ratio_share": "比率",
+    "other_count": "其他计数",
+    "qualitative": "定性",
+}
+
+
+def format_table(targets: Iterable[_CatalogueRow], lang: str = "zh") -> str:
+    """An aligned text table of targets for the terminal.
+
+    Parameters
+    ----------
+    targets : iterable of model.catalogue.Target
+    lang : {"zh", "en"}
+        Chinese titles and headers (default) or English.
+
+    Returns
+    -------
+    str
+        One row per target; a non-evaluable target is followed by an
+        indented line giving its ``why_not``.
+    """
+    if lang not in _CATALOGUE_HEAD:
+        raise ValueError(f"lang: got {lang!r}; expected 'zh' or 'en'")
+    targets = list(targets)
+    rows = [_CATALOGUE_HEAD[lang]] + [_catalogue_row(t, lang) for t in targets]
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for r, t in zip(rows, [None, *targets]):
+        lines.append("  ".join(pad(c, w) for c, w in zip(r, widths)) + "  " + r[-1])
+        if t is not None and not t.evaluable:
+            label = "不可评估" if lang == "zh" else "not evaluable"
+            lines.append(" " * (widths[0] + 2) + f"└ {label}: {t.why_not}")
+    return "\n".join(lines)
+
+
+def _catalogue_row(t: _CatalogueRow, lang: str) -> tuple[str, ...]:
+    kind = _KIND_ZH[t.kind] if lang == "zh" else t.kind
+    mark = ("是" if t.evaluable else "否") if lang == "zh" else ("yes" if t.evaluable else "no")
+    return (t.id, str(t.year), kind, t.goal(), mark, t.title(lang))

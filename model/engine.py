@@ -19,7 +19,7 @@ import numpy as np
 
 from .context import RunContext
 from .counts import block_counts, entrants_on_sites
-from .entrants import EntrantFirms
+from .pipeline.entrants import EntrantFirms
 from .fiscal import yearly_cost
 from .growth import simulate_leaves
 from .hierarchy import sum_rows

@@ -109,3 +109,26 @@ def compile_schedules(panel: Panel, h: Hierarchy) -> list[CompiledSchedule]:
         peak = np.nan_to_num(np.nanmax(hist, axis=1, initial=0.0)) if len(idx) else np.zeros(0)
         out.append(CompiledSchedule(sch, kind, idx, peak, not why, why))
     return out
+
+
+def reward_due(schedule: FiscalSchedule, previous_peak: float, value: float) -> float:
+    """Amount owed in a year when revenue goes from its previous peak to ``value`` (scalar oracle of :func:`yearly_cost`).
+
+    Parameters
+    ----------
+    schedule : FiscalSchedule
+    previous_peak : float
+        Highest revenue of earlier years (steps at or below it were already paid).
+    value : float
+        This year's revenue, in ``schedule.threshold_unit``.
+
+    Returns
+    -------
+    float
+        Sum of the steps first reached this year (all of them if several are
+        crossed at once), in ``schedule.amount_unit``.
+    """
+    return sum(s.pay for s in schedule.thresholds(value) if s.at > previous_peak)
+
+
+__all__ += ["reward_due"]

@@ -19,7 +19,6 @@ Every synthetic value is flagged ``synthetic``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -478,22 +477,9 @@ def write_registry_dataset(folder: Path | str, n_firms: int, seed: int = SEED) -
     (folder / "dataset.toml").write_text(note + meta, encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.generator FOLDER [--registry N]``: write the illustrative dataset (or its registry-scale version)."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m model.generator", description="write the illustrative dataset")
-    ap.add_argument("folder", nargs="?", type=Path, default=Path(__file__).resolve().parents[1] / "calibration" / "data")
-    ap.add_argument("--registry", type=int, metavar="N", help="registry scale: split the remainders into made-up firms up to N enterprises (e.g. 7000)")
-    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.registry:
-        write_registry_dataset(args.folder, args.registry)
-        print(f"wrote illustrative registry-scale dataset ({args.registry} enterprises) to {args.folder}")
-        return 0
-    write_dataset(args.folder)
-    print(f"wrote illustrative dataset to {args.folder}")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # The command line (argument parsing, the message printed) is model.commands.generate's; run it as a script
+    # rather than import it, so that this module never depends on the command layer above it.
+    import runpy
+
+    runpy.run_module("model.commands.generate", run_name="__main__")

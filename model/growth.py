@@ -29,8 +29,7 @@ import numpy as np
 from .calibrate import GrowthParams, shock_groups
 from .dynamics import damped_growth
 from .errors import DataError
-from .forecast import _widen_factor as widen_factors
-from .forecast import load_priors
+from .forecast_priors import load_priors, widen_factors
 from .hierarchy import Hierarchy
 
 __all__ = ["PathParams", "LeafState", "draw_params", "leaf_state", "simulate_macro", "simulate_leaves"]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .data import Panel, parse_hosts
+from .panel import Panel, parse_hosts
 from .errors import DataError
 
 __all__ = ["Hierarchy", "Incoherence", "build_hierarchy", "incoherences", "member_overflow", "subtree", "sum_rows"]

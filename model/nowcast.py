@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Panel
+from .panel import Panel
 from .dispatch import Dispatch
 from .errors import DataError
 from .seasonality import Pattern, year_draws

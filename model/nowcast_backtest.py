@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from .data import Panel
+from .panel import Panel
 from .dispatch import Dispatch
 from .seasonality import estimate_pattern, share_matrix, year_draws
 

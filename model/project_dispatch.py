@@ -24,7 +24,7 @@ anonymous draws, so a row does not pin a simulated project; the table conditions
 the run through the state it reports — the list's 开工 and 投产 of January to the
 report month, with their dates (:meth:`ProjectDispatch.condition`,
 :class:`model.pipeline.ListCondition`) — to which each path's listed projects are
-moved (:func:`model.list_condition.condition_timeline`).
+moved (:func:`model.pipeline.list_condition.condition_timeline`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import _check_provenance, _convert, _merged_errors, _number_text, apply_unit
+from .data.revenue import _check_provenance, _merged_errors
+from .data.values import _convert, _number_text, apply_unit
 from .errors import DataError, ErrorLocation, raise_all
 from .pipeline import ListCondition
 from .schema import PROJECT_DISPATCH, UNITS

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import generator_spec as S
-from .pipeline import Destinations, PipelineParams, _index_destinations, draw_projects, fast_timeline, list_membership
+from .pipeline import Destinations, PipelineParams, draw_projects, fast_timeline, list_membership
+from .pipeline.destinations import _index_destinations
 
 __all__ = ["generate_projects", "PROJECT_FILE", "PROJECT_SOURCE"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import Panel
+from .panel import Panel
 from .dispatch import Dispatch
 from .errors import DataError, ErrorLocation, raise_all
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import Panel
+from .panel import Panel
 from .hierarchy import Hierarchy
 
 __all__ = ["Move", "StartPlan", "plan_moves", "draw_starts", "synthetic_members", "top_tier"]

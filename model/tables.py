@@ -10,13 +10,10 @@ leaves a note in ``table.attrs["notes"]``.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import datetime
 import io
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +21,8 @@ import pandas as pd
 
 from .errors import DataError, ErrorLocation, raise_all
 from .schema import UNITS, TableSpec, canonical_columns
+from .text_encoding import RESAVE_HINT, decode_text, read_bytes
+from .xlsx_read import _hidden_rows, _merged_cells, _xlsx_sheets
 
 __all__ = ["read_table", "read_bytes", "decode_text", "ROW_COL", "FILE_COL", "MERGED_COL", "RESAVE_HINT"]
 
@@ -33,9 +32,6 @@ ROW_COL = "_row"
 FILE_COL = "_file"
 #: Hidden column naming the row's empty cells that lie inside a merged range: ``"name=C2:C4;value=E3:E4"``.
 MERGED_COL = "_merged"
-
-#: What to tell a planner whose file is not UTF-8.
-RESAVE_HINT = 'in Excel use 另存为 → "CSV UTF-8 (逗号分隔) (*.csv)"'
 
 _UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[（(\[【]\s*(亿元|亿|万元|万|元|千元)\s*[）)\]】]$")
 _COLUMN_NOTES = {"provenance": "; every row needs published, derived or synthetic (数据类型)"}
@@ -127,112 +123,6 @@ def _read_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool
     return [grid], grid.label, []
 
 
-def decode_text(path: Path, data: bytes, header_known: Callable[[str], bool | None] | None = None) -> tuple[str, str | None]:
-    """Decode a text file: UTF-8, UTF-16 with BOM, or GBK/GB18030 when that is verifiable.
-
-    GB18030 decodes most byte strings, so it is accepted only with evidence:
-    a non-ASCII header that is a known column name (``header_known`` returns
-    True), or, without such a header, text whose every non-ASCII character is a
-    common simplified-Chinese character (GB2312). A file that is UTF-8 apart
-    from a few damaged bytes is reported, never re-read as GB18030.
-
-    Parameters
-    ----------
-    path : Path
-        For messages.
-    data : bytes
-        The file's contents.
-    header_known : callable, optional
-        ``header_known(text)``: True when the decoded header holds a known
-        non-ASCII column name, False when its non-ASCII cells are all unknown,
-        None when it has no non-ASCII cell (no evidence either way).
-
-    Returns
-    -------
-    text : str
-    note : str or None
-        Set when the file was not UTF-8, for the check summary.
-
-    Raises
-    ------
-    DataError
-        Naming the file, the first bad byte and its line, and how to re-save.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return _strict(path, data, "utf-8-sig", "UTF-8"), None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(path, data, "utf-16", "UTF-16"), f"{path}: read as UTF-16 (Excel's 'Unicode 文本'), not UTF-8"
-    if data.startswith(b"PK\x03\x04"):
-        raise DataError(f"{path}: got a zip file (an Excel workbook?) named '{path.name}'; expected a text file — rename it to .xlsx, or {RESAVE_HINT}")
-    if b"\x00" in data:
-        line = _line(data, data.index(b"\x00"))
-        raise DataError(f"{path}: got a NUL byte at line {line}; expected a UTF-8 text file (is it UTF-16 without a byte-order mark, or not text at all?) — {RESAVE_HINT}")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        where = f"byte 0x{data[exc.start]:02X} at line {_line(data, exc.start)}"
-    if _mostly_utf8(data):
-        raise DataError(f"{path}: not valid UTF-8 ({where}), although the rest of the file is UTF-8, so that byte is probably damaged; expected UTF-8 throughout — retype that line, or {RESAVE_HINT}")
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 ({where}), and not GBK/GB18030 either; expected a UTF-8 file — {RESAVE_HINT}") from None
-    doubt = _gbk_doubt(text, header_known)
-    if doubt:
-        raise DataError(f"{path}: not UTF-8 ({where}); it may be GBK/GB18030, but {doubt}; expected a UTF-8 file — {RESAVE_HINT}")
-    return text, f"{path}: read as GBK/GB18030 (Excel's 'CSV (逗号分隔)' on Chinese Windows), not UTF-8; to avoid the guess, {RESAVE_HINT}"
-
-
-# --------------------------------------------------------------------------- decoding
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; a DataError naming the file when the system refuses (permissions, a device...)."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror or exc}); expected a readable file") from None
-
-
-def _line(data: bytes, pos: int) -> int:
-    return data.count(b"\n", 0, pos) + 1
-
-
-def _strict(path: Path, data: bytes, codec: str, name: str) -> str:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as exc:
-        # UTF-16 lines are two bytes per character, so only the offset is exact.
-        raise DataError(f"{path}: starts with a {name} byte-order mark but byte {exc.start} (0x{data[exc.start]:02X}) is not valid {name}; expected {name} throughout — {RESAVE_HINT}") from None
-
-
-def _mostly_utf8(data: bytes) -> bool:
-    # GBK text read as UTF-8 gives almost no valid 3-byte CJK sequences; UTF-8 with one damaged byte gives many.
-    text = data.decode("utf-8", errors="replace")
-    cjk = sum("\u4e00" <= c <= "\u9fff" for c in text)
-    return cjk > text.count("\ufffd")
-
-
-def _in_gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-def _gbk_doubt(text: str, header_known: Callable[[str], bool | None] | None) -> str | None:
-    verdict = header_known(text) if header_known is not None else None
-    if verdict is True:
-        return None
-    if verdict is False:
-        return "read that way its header holds no known column name"
-    odd = sorted({c for c in text if ord(c) > 127 and not _in_gb2312(c)})
-    if odd:
-        return f"read that way it holds rare characters ({''.join(odd[:5])}) that suggest another encoding"
-    return None
-
-
 def _header_known(text: str, spec: TableSpec) -> bool | None:
     first = next((row for row in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in row)), [])
     wide = [c.strip() for c in first if any(ord(ch) > 127 for ch in c)]
@@ -311,94 +201,6 @@ def _xlsx_grids(path: Path, spec: TableSpec, sheet: str | None, sheet_flag: bool
     return grids, label, notes
 
 
-def _hidden_rows(path: Path, names: list[str]) -> dict[str, set[int]]:
-    """Per sheet: the rows Excel hides (a filter or 隐藏), read from the sheet's XML (the read-only reader ignores them)."""
-    import zipfile
-
-    import openpyxl
-
-    out: dict[str, set[int]] = {}
-    try:
-        book = openpyxl.load_workbook(path, read_only=True)
-        parts = {n: book[n]._worksheet_path for n in names}  # noqa: SLF001 - the sheet's file inside the zip
-        book.close()
-        with zipfile.ZipFile(path) as archive:
-            for name, part in parts.items():
-                xml = archive.read(part).decode("utf-8", "replace")
-                out[name] = {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"', xml)}
-                out[name] |= {int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"', xml)}
-    except Exception:  # noqa: BLE001 - a note only; the workbook was already read
-        return {}
-    return out
-
-
-def _merged_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Per sheet: (row, column index) -> range (e.g. 'B2:B4') for each cell a merge leaves empty (all but the top-left)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path)  # merged ranges are not available in read-only mode
-    except Exception:  # noqa: BLE001 - already read once in read-only mode
-        return {}
-    out: dict[str, dict[tuple[int, int], str]] = {}
-    for name in names:
-        cells = {}
-        for rng in book[name].merged_cells.ranges:
-            for row in range(rng.min_row, rng.max_row + 1):
-                for col in range(rng.min_col, rng.max_col + 1):
-                    if (row, col) != (rng.min_row, rng.min_col):
-                        cells[(row, col - 1)] = rng.coord
-        out[name] = cells
-    return out
-
-
-def _xlsx_sheets(path: Path) -> dict[str, list[tuple[int, list[str]]]]:
-    """Every sheet's rows as (row number, cell texts); formula cells without a cached value are marked."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged or fake workbook raises BadZipFile, KeyError, InvalidFileException...
-        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); expected an .xlsx file saved by Excel (另存为 'Excel 工作簿 (*.xlsx)')") from None
-    try:
-        out = {}
-        for name in book.sheetnames:
-            try:
-                values = list(book[name].iter_rows(values_only=True))
-            except Exception as exc:  # noqa: BLE001 - damaged sheet XML inside a valid zip
-                raise DataError(f"{path} [sheet {name}]: cannot be read ({type(exc).__name__}: {exc}); expected a sheet saved by Excel") from None
-            out[name] = [(n, [_cell_text(v) for v in cells]) for n, cells in enumerate(values, start=1)]
-    finally:
-        book.close()
-    return _mark_uncached_formulas(path, out)
-
-
-def _mark_uncached_formulas(path: Path, sheets: dict) -> dict:
-    """Put the formula text into cells whose formula has no saved (cached) result.
-
-    ``data_only`` reading gives such a cell as empty, which would be reported as
-    a missing value; the formula text (``=SUM(B2:B5)``) lets the value check
-    name the real cause.
-    """
-    import openpyxl
-
-    if not any(c == "" for rows in sheets.values() for _, cells in rows for c in cells):
-        return sheets
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - already read once; a second failure changes nothing
-        return sheets
-    try:
-        for name, rows in sheets.items():
-            for (n, cells), raw in zip(rows, book[name].iter_rows(values_only=True)):
-                for j, value in enumerate(raw[: len(cells)]):
-                    if cells[j] == "" and isinstance(value, str) and value.startswith("="):
-                        cells[j] = value
-    finally:
-        book.close()
-    return sheets
-
-
 def _has_header(rows: list[tuple[int, list[str]]], spec: TableSpec) -> bool:
     """True when one of the first non-empty rows names every required column (a title row may sit above)."""
     filled = [cells for _, cells in rows if any(cells)][:5]
@@ -421,18 +223,6 @@ def _choose_sheets(path: Path, spec: TableSpec, sheets: dict, sheet_flag: bool) 
     if holding:
         return holding  # a revenue workbook may hold one sheet per year: all are read
     return filled[:1] or names[:1]  # no sheet has the header: the first one's errors say what is wrong
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()  # as Excel shows it
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 2013 as 2013.0
-    if isinstance(value, datetime.datetime):
-        return str(value)  # e.g. '2013-01-01 00:00:00': rejected later as a year or value, with the text shown
-    return str(value).strip()
 
 
 def _split(label: str, kind: str, rows: list[tuple[int, list[str]]], spec: TableSpec, notes: list[str], hint: str | None) -> _Grid:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalogue import INNOVATION_METRICS, Target
-from .data import Panel
-from .entrants import EntrantFirms, count_in_sites
+from .panel import Panel
+from .pipeline.entrants import EntrantFirms, count_in_sites
 from .hierarchy import Hierarchy
 
 __all__ = ["CompiledTarget", "Outcome", "compile_targets", "measure", "measure_years", "crossing_counterfactual", "select"]
@@ -85,7 +85,7 @@ class Outcome:
         ``(programme, field) -> (P, H)`` project counts.
     tail : ndarray (P, n_tail, H), optional
         Below-floor firms of the remainders (:mod:`model.below_floor`).
-    entrants : model.entrants.EntrantFirms, optional
+    entrants : model.pipeline.entrants.EntrantFirms, optional
         Each new entrant as its own firm; when given, enterprise counts use it
         instead of the site sums ``sites``.
     innovation : dict, optional

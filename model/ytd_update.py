@@ -7,7 +7,7 @@ run itself: the current year's median before and after for the target's
 quantity, how much of it the table reports, and for a count target the
 candidates whose chance of crossing the threshold moved most; for the 百项
 list's start and completion targets, the reported counts (the state every path
-is moved to, :mod:`model.list_condition`) and the months still simulated.
+is moved to, :mod:`model.pipeline.list_condition`) and the months still simulated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .context import RunContext
-from .data import Panel, default_data_dir
+from .panel import Panel, default_data_dir
 from .dispatch import load_dispatch
 from .engine import RunOutput
 from .errors import UsageError

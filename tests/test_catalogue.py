@@ -15,12 +15,12 @@ from model.catalogue import (
     FiscalSchedule,
     Target,
     check_scope,
-    format_table,
     load_catalogue,
     load_fiscal_schedules,
-    reward_due,
     summary,
 )
+from model.display import format_table
+from model.fiscal import reward_due
 
 SEEDS = Path(__file__).resolve().parents[1] / "calibration" / "documents"
 SEED_FILES = [

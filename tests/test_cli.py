@@ -63,7 +63,7 @@ def test_levers_json(capsys):
 
 
 def test_run_baseline_json_to_stdout(capsys):
-    assert main(["run", "baseline", "--paths", "250", "--json", "-"]) == 0
+    assert main(["run", "baseline", "--paths", "250", "--no-structural", "--json", "-"]) == 0
     data = _json(capsys)  # stdout holds the JSON only (no table, no progress bar)
     assert data["scenario"] == "baseline" and data["n_paths"] == 250
     assert [t["id"] for t in data["targets"]] == [t.id for t in load_catalogue()]
@@ -185,7 +185,7 @@ def test_run_refuses_a_json_file_inside_the_output_folder(no_simulation, tmp_pat
 def test_run_writes_and_then_replaces_its_own_results(quick_run, tmp_path, capsys):
     out, js = tmp_path / "out", tmp_path / "r.json"
     for _ in range(2):
-        assert main(["run", "baseline", "--paths", "250", "--no-progress", "-o", str(out), "--json", str(js)]) == 0
+        assert main(["run", "baseline", "--paths", "250", "--no-structural", "--no-progress", "-o", str(out), "--json", str(js)]) == 0
         assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "paths.nc", "summary.json"]
     stdout = capsys.readouterr().out
     assert "JX-PARK100-2015" in stdout and f"results written to {out}/" in stdout
@@ -200,7 +200,7 @@ def test_a_failed_write_keeps_the_printed_table_and_leaves_no_temp(quick_run, tm
         raise OSError(errno.ENOSPC, "No space left on device", str(out / "paths.nc"))
 
     monkeypatch.setattr(results, "to_dataset", disk_full)
-    assert main(["run", "baseline", "--paths", "250", "--no-progress", "-o", str(out)]) == 2
+    assert main(["run", "baseline", "--paths", "250", "--no-structural", "--no-progress", "-o", str(out)]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"error: {out / 'paths.nc'}: No space left on device\n"
     assert "JX-PARK100-2015" in captured.out  # printed before writing: the results are not lost
@@ -221,7 +221,7 @@ def test_ctrl_c_while_writing_leaves_nothing(quick_run, tmp_path, monkeypatch, c
         raise KeyboardInterrupt
 
     monkeypatch.setattr(results, "to_dataset", interrupt)
-    assert main(["run", "baseline", "--paths", "250", "--no-progress", "-o", str(tmp_path / "out")]) == 130
+    assert main(["run", "baseline", "--paths", "250", "--no-structural", "--no-progress", "-o", str(tmp_path / "out")]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -255,7 +255,7 @@ def test_scenario_that_is_a_folder(no_simulation, tmp_path, capsys):
 
 
 def test_scenario_without_inherits_prints_a_note(quick_run, capsys):
-    assert main(["run", str(SCENARIOS / "no_inherits.toml"), "--paths", "250", "--no-progress"]) == 0
+    assert main(["run", str(SCENARIOS / "no_inherits.toml"), "--paths", "250", "--no-structural", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert f"note: {SCENARIOS / 'no_inherits.toml'} has no 'inherits'" in err
     assert "signed_per_year_jx_major = 100 (baseline 40)" in err
@@ -328,7 +328,7 @@ def test_unexpected_errors_are_not_dressed_as_input_errors(monkeypatch, capsys):
 
 
 def test_run_passes_the_data_folder(quick_run, tmp_path):
-    assert main(["run", "baseline", "--paths", "250", "--no-progress", "--data", str(tmp_path)]) == 0
+    assert main(["run", "baseline", "--paths", "250", "--no-structural", "--no-progress", "--data", str(tmp_path)]) == 0
     assert quick_run["data_dir"] == tmp_path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.entrants import EntrantFirms, count_in_sites
+from model.pipeline.entrants import EntrantFirms, count_in_sites
 from model.pipeline import Destinations, PipelineParams, simulate_pipeline
 from model.targets import CompiledTarget, Outcome, measure
 
@@ -40,7 +40,10 @@ def _firms_by_site(r) -> np.ndarray:
 
 def _warm_up_tail(params, dest, n, years, seed, cycle=None) -> np.ndarray:
     """Site revenue still added after 2013 by entrants producing before 2014 (part of the 2013 base)."""
-    from model.pipeline import _index_destinations, _ramp_tail, _years, draw_projects, fast_timeline
+    from model.pipeline import draw_projects, fast_timeline
+    from model.pipeline.destinations import _index_destinations
+    from model.pipeline.revenue import _ramp_tail
+    from model.pipeline.simulate import _years
 
     ys = _years(years, params.first_year)
     d = _index_destinations(dest, params.names)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from model.catalogue import load_fiscal_schedules, reward_due
-from model.fiscal import CompiledSchedule, cumulative_table, paid, yearly_cost
+from model.catalogue import load_fiscal_schedules
+from model.fiscal import CompiledSchedule, cumulative_table, paid, reward_due, yearly_cost
 
 
 @pytest.fixture(scope="module")

@@ -166,7 +166,6 @@ from model.forecast import (  # noqa: E402
     series_class,
     widen_factor_pair,
     widen_factors,
-    _widen_factor,
 )
 
 
@@ -297,10 +296,9 @@ def test_widen_factors_interpolate_levels_and_hold_the_last_horizon():
     np.testing.assert_allclose(lo, 1.0) and np.testing.assert_allclose(hi, 1.0)
 
 
-def test_old_widen_factor_name_still_reads_the_symmetric_table():
+def test_widen_factors_read_the_symmetric_table():
     pri = Priors(widen={0.5: (1.0, 1.0), 0.9: (0.5, 0.7)})
     np.testing.assert_allclose(widen_factors(pri, 0.7, 3), [0.75, 0.85, 0.85])
-    assert _widen_factor is widen_factors
 
 
 def test_shipped_forecast_priors_cover_twelve_horizons_for_every_class():

@@ -113,7 +113,8 @@ def _past(tl, slices, ps: float) -> list[np.ndarray]:
 
 
 def _timeline(params, seed: int = 11):
-    from model.pipeline import _index_destinations, draw_projects, fast_timeline
+    from model.pipeline import draw_projects, fast_timeline
+    from model.pipeline.destinations import _index_destinations
 
     dest = _index_destinations(Destinations.synthetic(), params.names)
     draws = draw_projects(params, dest, 2, 3, seed)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import lognorm
 
-from model.list_condition import condition_list
+from model.pipeline.list_condition import condition_list
 from model.pipeline import MILESTONES, Destinations, ListCondition, PipelineParams, provincial_list, simulate_pipeline
 
 inf = np.inf
@@ -38,7 +38,7 @@ def _late(elapsed, drawn, law):
 
 def test_late_durations_follow_the_truncated_law():
     """Draws that ended before ``elapsed`` become draws of the lognormal beyond it (quantiles match scipy)."""
-    from model.list_condition import _pending
+    from model.pipeline.list_condition import _pending
 
     law, elapsed = LAWS["commissioning"], 4.0
     dist = lognorm(s=law[1], scale=law[0])

@@ -1,4 +1,4 @@
-"""Tests of the M4 Yearly harness: metric known answers, Naive2 against an independent recomputation."""
+"""Tests of the M4 Yearly harness: Naive2 against an independent recomputation, long windows, prior learning (metrics: test_scores)."""
 
 from __future__ import annotations
 
@@ -8,38 +8,8 @@ import gzip
 import numpy as np
 import pytest
 
-from model import m4
-
-
-# ----------------------------------------------------------------- known answers
-
-
-def test_smape_known_answer():
-    actual = np.array([100.0, 200.0])
-    fc = np.array([110.0, 200.0])
-    # 200*|100-110|/(100+110) = 9.5238..., second term 0 -> mean 4.7619...
-    assert m4.smape(actual, fc) == pytest.approx((200.0 * 10.0 / 210.0) / 2.0)
-
-
-def test_mase_known_answer():
-    insample = np.array([1.0, 3.0, 2.0, 5.0])  # naive abs diffs 2, 1, 3 -> scale 2
-    actual = np.array([6.0, 7.0])
-    fc = np.array([5.0, 5.0])  # abs errors 1, 2 -> mean 1.5
-    assert m4.mase(insample, actual, fc) == pytest.approx(0.75)
-
-
-def test_msis_known_answer():
-    insample = np.array([10.0, 12.0, 11.0])  # scale (2 + 1) / 2 = 1.5
-    actual = np.array([5.0, 10.0, 20.0])
-    lower = np.array([6.0, 8.0, 9.0])
-    upper = np.array([9.0, 12.0, 18.0])
-    # widths 3, 4, 9; penalties 2/0.05*(6-5)=40 and 2/0.05*(20-18)=80 -> (43 + 4 + 89)/3 = 45.333
-    assert m4.msis(insample, actual, lower, upper, alpha=0.05) == pytest.approx((43.0 + 4.0 + 89.0) / 3.0 / 1.5)
-    assert m4.coverage(actual, lower, upper) == pytest.approx(1.0 / 3.0)
-
-
-def test_coverage_counts_bounds_as_inside():
-    assert m4.coverage(np.array([1.0, 2.0]), np.array([1.0, 0.0]), np.array([1.0, 1.5])) == 0.5
+from model import m4, m4_long, m4_priors
+from model.commands import bench
 
 
 def test_series_seed_independent_of_chunking():
@@ -52,7 +22,7 @@ def test_missing_data_dir_gives_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("ATTAIN_M4_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="ATTAIN_M4_DIR"):
         m4.data_dir()
-    assert m4.cli(["--sample", "5"]) == 2
+    assert bench.main(["--sample", "5"]) == 2
 
 
 # ----------------------------------------------------------------- real data
@@ -111,7 +81,7 @@ def test_naive2_full_reproduces_published(data):
 
 
 def test_validation_windows_never_touch_test(data):
-    val = m4.validation_windows(data.subset(range(5)))
+    val = m4_priors.validation_windows(data.subset(range(5)))
     for y_full, y_hist, fut in zip(data.train[:5], val.train, val.test):
         np.testing.assert_array_equal(np.r_[y_hist, fut], y_full)
 
@@ -126,7 +96,7 @@ def test_model_run_is_worker_independent(data):
 
 def test_rolling_windows_pool_two_train_origins(data):
     sub = data.subset(range(3))
-    pooled = m4.rolling_windows(sub)
+    pooled = m4_priors.rolling_windows(sub)
     assert len(pooled.train) == 6 and pooled.test.shape == (6, 6)
     y = data.train[1]
     np.testing.assert_array_equal(pooled.train[1], y[:-6])
@@ -148,7 +118,7 @@ def test_split_halves_are_disjoint_and_cover_everything():
 
 def test_long_windows_cut_training_series_only(data):
     sub = data.subset(range(40))
-    win = m4.long_windows(sub, histories=(6, 10), horizon=12)
+    win = m4_long.long_windows(sub, histories=(6, 10), horizon=12)
     for sid, hist, fut, n, fast in zip(win.data.ids, win.data.train, win.data.test, win.n_hist, win.fast):
         base, tag = sid.split("@n")
         y = sub.train[sub.ids.index(base)]
@@ -161,10 +131,10 @@ def test_long_windows_cut_training_series_only(data):
     assert sum(1 for s in win.data.ids if s.endswith("@n10")) == sum(1 for v in lengths.values() if v >= 22)
 
 
-def _fake_windows(future: np.ndarray, fast: np.ndarray, n_hist: np.ndarray) -> m4.LongWindows:
+def _fake_windows(future: np.ndarray, fast: np.ndarray, n_hist: np.ndarray) -> m4_long.LongWindows:
     n = future.shape[0]
     data = m4.M4Yearly([f"S{i}" for i in range(n)], np.arange(n), [np.ones(6)] * n, future, np.array(["Other"] * n))
-    return m4.LongWindows(data, n_hist, fast)
+    return m4_long.LongWindows(data, n_hist, fast)
 
 
 def test_score_long_known_shares():
@@ -177,7 +147,7 @@ def test_score_long_known_shares():
     out = np.empty((n, 5, h))
     out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 4] = 100.0, 90.0, 110.0, 80.0, 120.0
     win = _fake_windows(future, np.array([True] * 5 + [False] * 5), np.full(n, 6))
-    rows = {(r["history"], r["slice"], r["band"]): r for r in m4.score_long(win, out)}
+    rows = {(r["history"], r["slice"], r["band"]): r for r in m4_long.score_long(win, out)}
     r = rows[("all", "all", "1-3")]
     assert r["coverage80"] == pytest.approx(7 / 10)
     assert r["above_q90"] == pytest.approx(2 / 10) and r["below_q10"] == pytest.approx(1 / 10)
@@ -195,7 +165,7 @@ def test_score_long_ignores_missing_future_points():
     future[1, 6:] = np.nan
     out = np.empty((2, 5, 12))
     out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 4] = 100.0, 101.0, 102.0, 50.0, 150.0
-    rows = {(r["history"], r["slice"], r["band"]): r for r in m4.score_long(_fake_windows(future, np.zeros(2, bool), np.full(2, 6)), out)}
+    rows = {(r["history"], r["slice"], r["band"]): r for r in m4_long.score_long(_fake_windows(future, np.zeros(2, bool), np.full(2, 6)), out)}
     assert rows[("all", "all", "7-12")]["n_points"] == 6
     assert rows[("all", "all", "1-3")]["below_q10"] == 1.0
 
@@ -204,28 +174,28 @@ def test_conformal_factors_known_quantiles():
     # log median 0, unwidened bounds at -1 and +1: the needed factor is |log y| on each side.
     log_y = np.repeat(np.linspace(-2.0, 2.0, 401)[:, None], 3, axis=1)
     zero, one = np.zeros_like(log_y), np.ones_like(log_y)
-    f_lo, f_hi = m4.conformal_factors(log_y, zero, -one, one, level=0.8)
+    f_lo, f_hi = m4_priors.conformal_factors(log_y, zero, -one, one, level=0.8)
     # the 0.9 quantile of an even grid on [-2, 2] is -2 + 0.9 * 4 = 1.6 on both sides
     np.testing.assert_allclose(f_lo, 1.6, atol=1e-12)
     np.testing.assert_allclose(f_hi, 1.6, atol=1e-12)
     # halving the raw upper distance doubles the upper factor
-    _, f_hi2 = m4.conformal_factors(log_y, zero, -one, 0.5 * one, level=0.8)
+    _, f_hi2 = m4_priors.conformal_factors(log_y, zero, -one, 0.5 * one, level=0.8)
     np.testing.assert_allclose(f_hi2, 3.2, atol=1e-12)
 
 
 def test_calibration_uses_only_the_fitting_half(data):
     fit_rows, ev_rows = m4.split_halves(len(data.ids))
-    cal = m4.calibration_windows(data.subset(fit_rows[:30]))
+    cal = m4_priors.calibration_windows(data.subset(fit_rows[:30]))
     assert set(cal.index.tolist()) <= set(fit_rows.tolist())
     assert not set(cal.index.tolist()) & set(ev_rows.tolist())
-    assert cal.test.shape[1] == m4.LONG_HORIZON
+    assert cal.test.shape[1] == m4_long.LONG_HORIZON
 
 
 def test_calibration_windows_score_every_origin_of_the_last_six_years():
     # one 30-point series: origins 1..6 and 12 points back, plus the 6- and 10-point histories before the last 12
     y = np.exp(np.linspace(0.0, 2.9, 30))
     data = m4.M4Yearly(["S"], np.array([7]), [y], np.full((1, 6), np.nan), np.array(["Other"]))
-    cal = m4.calibration_windows(data)
+    cal = m4_priors.calibration_windows(data)
     assert sorted(cal.ids) == sorted([f"S@-{b}" for b in (1, 2, 3, 4, 5, 6, 12)] + ["S@n6", "S@n10"])
     for b in (1, 3, 6, 12):
         row = cal.ids.index(f"S@-{b}")
@@ -244,11 +214,11 @@ def test_run_to_last_target_matches_full_runs_and_stops_at_the_last_target(data)
 
     pri = replace(load_forecast_priors(), n_paths=200)
     sub = data.subset(range(2))
-    short = m4.validation_windows(sub, back=2, horizon=12)  # 2 targets, NaN after
-    full = m4.validation_windows(sub, back=12, horizon=12)  # 12 targets
+    short = m4_priors.validation_windows(sub, back=2, horizon=12)  # 2 targets, NaN after
+    full = m4_priors.validation_windows(sub, back=12, horizon=12)  # 12 targets
     both = m4.M4Yearly(short.ids + [i + "x" for i in full.ids], np.r_[short.index, full.index],
                        short.train + full.train, np.vstack([short.test, full.test]), np.r_[short.category, full.category])
-    out = m4.run_to_last_target(both, workers=1, priors=pri, levels=(0.8, 0.95))
+    out = m4_priors.run_to_last_target(both, workers=1, priors=pri, levels=(0.8, 0.95))
     assert out.shape == (4, 5, 12)
     assert np.isnan(out[:2, :, 2:]).all() and np.isfinite(out[:2, :, :2]).all()
     np.testing.assert_array_equal(out[:2, :, :2], m4.run_method(short, "model", workers=1, priors=pri, levels=(0.8, 0.95), horizon=2))
@@ -257,7 +227,7 @@ def test_run_to_last_target_matches_full_runs_and_stops_at_the_last_target(data)
 
 def test_long_cli_small_sample(tmp_path):
     out = tmp_path / "long.json"
-    assert m4.cli(["--long", "--sample", "12", "--workers", "1", "--json", str(out)]) == 0
+    assert bench.main(["--long", "--sample", "12", "--workers", "1", "--json", str(out)]) == 0
     import json
 
     result = json.loads(out.read_text())

@@ -426,7 +426,7 @@ def test_poisson_ppf_equals_scipy_stats_float_for_float():
     """The intake counts avoid importing scipy.stats at start-up; the inverse CDF must not change."""
     from scipy.stats import poisson
 
-    from model.pipeline import poisson_ppf
+    from model.pipeline.draws import poisson_ppf
 
     rng = np.random.default_rng(3)
     q = rng.random((400, 2, 18))

@@ -5,7 +5,8 @@ What is run, and how:
 * ``attain …`` (in ```bash blocks and in inline code): executed by calling ``model.cli.main`` with the
   README's argv (the installed ``attain`` entry point is ``model.cli:main``), in a scratch folder that holds
   the README's example files (``my_table.xlsx``, ``path/to/mydata``, ``calibration/figures``…). Only the
-  sizes shrink: ``--paths`` becomes at most 100 (inserted for ``run``/``topdown``/``backtest`` when absent),
+  sizes shrink: ``--paths`` becomes at most 100 (inserted for ``run``/``topdown``/``backtest`` when absent;
+  ``sensitivity`` designs run 20 paths a point and the smallest sample of their method, see ``SENS_SAMPLES``),
   ``bench m4`` always runs a sample of 30 series on one worker. ``attain golden`` is parsed only:
   tests/test_golden.py runs it (and ``--write`` into a scratch file). ``--scheduler tcp://…`` is pointed at a real local dask
   ``LocalCluster`` over TCP. ``attain calibrate`` without ``--data`` writes a copy of
@@ -132,6 +133,8 @@ def _argv(command: str, root: Path, address: str) -> list[str]:
             out.append(address)
         else:
             out.append(arg)
+    if verb == "sensitivity":
+        out = _smaller_design(out)
     if argv[:2] == ["bench", "m4"] and "-h" not in argv:
         out += ["--sample", "30", "--workers", "1"]  # the whole benchmark takes minutes: a sample, always
     if verb in ("run", "topdown", "backtest", "report") and "--paths" not in out and "--from" not in out:
@@ -147,6 +150,21 @@ def _argv(command: str, root: Path, address: str) -> list[str]:
 
 
 _STRUCTURAL_DONE: list[str] = []
+
+# Sensitivity designs shrink further than runs: a design of k points costs k runs. The method's sample keeps
+# its meaning (a power of 2 for Sobol's base sample, trajectories for Morris, points for RSA and spider).
+SENS_PATHS = 20
+SENS_SAMPLES = {"sobol": 16, "morris": 2, "rsa": 30, "spider": 3}
+
+
+def _smaller_design(argv: list[str]) -> list[str]:
+    method = argv[argv.index("--method") + 1] if "--method" in argv else "tornado"
+    out = list(argv)
+    for flag, small in (("--paths", SENS_PATHS), ("--samples", SENS_SAMPLES.get(method))):
+        if flag in out and small is not None:
+            k = out.index(flag) + 1
+            out[k] = str(min(int(out[k]), small))  # only ever smaller
+    return out
 
 
 def _execute(command: str, root: Path, address: str, monkeypatch, capsys) -> None:

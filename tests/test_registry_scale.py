@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from model.data import default_data_dir, load_dataset
-from model.generator import main as generator_main
+from model.commands.generate import main as generator_main
 from model.registry_scale import _allocate
 
 

@@ -27,7 +27,7 @@ def compiled(catalogue):
 
 
 def _n_candidates(c: CompiledTarget) -> int:
-    """Entities a count can include before new entrants (each new entrant is a firm of its own, model.entrants)."""
+    """Entities a count can include before new entrants (each new entrant is a firm of its own, model.pipeline.entrants)."""
     return len(c.nodes) + len(c.enterprises) + len(c.tail)
 
 

@@ -1,7 +1,8 @@
 """The meeting report: a PDF of a run's results for the half-year promotion meeting.
 
 ``assemble`` gathers a result folder's data, ``typst_source`` writes the
-markup, ``figures`` draws the vector figures and ``build`` typesets the PDF.
+markup (with ``typst_markup``'s primitives and ``typst_results``' sections),
+``figures`` draws the vector figures and ``build`` typesets the PDF.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, ScenarioError, UsageError
-from . import analyses, sections
+from .analyses import read_goalseek, read_sensitivity, sensitivity_section
 from .compare import run_changes, target_changes
+from .sections import OPTIONAL_SECTIONS, composition, optional_section
 
 __all__ = ["ReportData", "assemble", "read_result", "BACKTEST_PATHS"]
 
@@ -107,10 +108,10 @@ def assemble(result_dir: Path | str, lang: str = "zh", previous: Path | str | No
         keys = (_scenario_key(pman), _scenario_key(manifest))
         prev = {"dir": str(previous), "manifest_hash": phash, "scenario": psum.get("scenario"),
                 "runs": run_changes(manifest, pman, keys), "targets": target_changes(summary["targets"], psum["targets"])}
-    optional = {name: sections.optional_section(name, summary, result_dir) for name in sections.OPTIONAL_SECTIONS}
-    optional["composition"] = sections.composition(summary)
+    optional = {name: optional_section(name, summary, result_dir) for name in OPTIONAL_SECTIONS}
+    optional["composition"] = composition(summary)
     if sensitivity or goalseek:
-        sens, seek = analyses.sensitivity_section([analyses.read_sensitivity(f) for f in sensitivity], [analyses.read_goalseek(f) for f in goalseek])
+        sens, seek = sensitivity_section([read_sensitivity(f) for f in sensitivity], [read_goalseek(f) for f in goalseek])
         optional["sensitivity"], optional["goalseek"] = sens or optional["sensitivity"], seek or optional["goalseek"]
     return ReportData(
         lang=lang, result_dir=result_dir, summary=summary, manifest=manifest, manifest_hash=mhash,

@@ -10,7 +10,8 @@ import pytest
 import simpy
 
 from model.pipeline import Destinations, PipelineParams, PipelineResult, simulate_pipeline
-from model.pipeline_des import YearlyQuotaGate, fifo_servers, simulate_plain, yearly_quota
+from model.pipeline.queues import fifo_servers, yearly_quota
+from model.pipeline.reference import YearlyQuotaGate, simulate_plain
 
 FIXED = {"reserve": 4.0, "approval": 6.0, "financing": 3.0, "start_prep": 2.0,
          "construction": 30.0, "commissioning": 3.0, "ramp_up": 18.0}
@@ -173,7 +174,7 @@ def test_default_capacities_des_equals_array_path_exactly():
 @pytest.mark.parametrize("seed", range(4))
 def test_skipping_non_binding_paths_changes_nothing(seed):
     """The shortcut (start = arrival where nobody waits) equals the full recursion."""
-    from model.pipeline_des import _fifo_recursion, _quota_recursion
+    from model.pipeline.queues import _fifo_recursion, _quota_recursion
 
     rng = np.random.default_rng(seed)
     P, n = 30, 50
@@ -222,7 +223,7 @@ def test_fifo_servers_switching_capacity_equals_simpy(seed, caps):
     svc = rng.lognormal(1.5, 0.5, (1, 25))
     ps = 30.0
     got = fifo_servers(arr, svc, c_post, c_pre, ps)
-    from model.pipeline_des import _approval_servers
+    from model.pipeline.reference import _approval_servers
     env = simpy.Environment()
     res = _approval_servers(env, c_pre, c_post, ps, 25)
     out = np.full(25, np.nan)

@@ -61,40 +61,18 @@ listed one (``gz_1yi``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from .pipeline import ABANDON_STAGES, ListCondition, PipelineParams, ProjectDraws, Timeline, list_lengths, list_membership
+from .draws import ProjectDraws
+from .lists import ListCondition, ReportedList, list_lengths, list_membership
+from .params import PipelineParams
+from .timeline import ABANDON_STAGES, Timeline
 
 __all__ = ["ReportedList", "condition_timeline", "condition_list"]
 
 _START, _DONE, _PRODUCING = 7, 8, 9  # milestone indices: 开工, 竣工, 投产
-
-
-@dataclass(frozen=True)
-class ReportedList:
-    """The conditioned year's list on the conditioned timeline (one programme's columns).
-
-    Attributes
-    ----------
-    year_index : int
-    listed, added : ndarray (P, n) bool
-        The year's membership, selected from the unconditioned stock.
-    unmatched_starts, unmatched_completions : ndarray (P,) int
-        Reported events a path had no candidate project for (counted, not simulated).
-    moved : ndarray (P, n) bool
-        Projects whose milestones the table moved.
-    """
-
-    year_index: int
-    listed: NDArray
-    added: NDArray
-    unmatched_starts: NDArray
-    unmatched_completions: NDArray
-    moved: NDArray
 
 
 def _shift_chain(M: NDArray, at: NDArray, ast: NDArray, con: NDArray, delta: NDArray, first: int = _START) -> None:

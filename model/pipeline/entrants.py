@@ -12,8 +12,11 @@ the site sums (the two agree to rounding on every path).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
+
+from .revenue import _revenue
 
 __all__ = ["EntrantFirms", "entrant_firms", "count_in_sites"]
 
@@ -55,10 +58,6 @@ def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | No
     -------
     EntrantFirms
     """
-    from types import SimpleNamespace
-
-    from .pipeline import _revenue  # the pipeline imports this module
-
     times = timeline.times
     horizon = int(draws.horizon)
     n_paths = draws.shape[0]

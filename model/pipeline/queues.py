@@ -1,34 +1,26 @@
-"""Capacity-constrained pipeline stages: SimPy reference and exact vectorised queues.
+"""Capacity-constrained pipeline stages as exact queue recursions, vectorised across paths.
 
 Three stages of the major-project pipeline compete for capacity the policy
 documents make explicit:
 
 * **approval** (立项/环评/用地预审): a FIFO multi-server queue whose servers are the
   approval files handled at once (lever ``approval_capacity_<programme>``);
+  :func:`fifo_servers`;
 * **land** (用地指标): a yearly quota in mu that lapses at year end; requests are
   served strictly first come first served; a request that does not fit this
   year's remainder waits for next year's quota (and blocks those behind it);
+  :func:`yearly_quota`;
 * **loan** (担保贷款): a yearly guaranteed-loan pool (guarantee capital ×
   multiplier), same mechanics as land.
 
-This module holds
+The recursions process requests in arrival order and are used by
+:func:`model.pipeline.timeline.fast_timeline` on every run.  With the same random
+numbers they give bit-identical times to the SimPy processes of
+:mod:`model.pipeline.reference` (they perform the same float operations in the
+same order).  Ties (two requests at the same instant) are resolved by project
+order in both; with continuous durations they have probability zero.
 
-* :class:`YearlyQuotaGate` and :func:`simulate_plain` — the plain reference: one
-  SimPy environment per path in which every stage of every project is an event
-  (timeouts, :class:`simpy.Resource` requests, quota requests);
-* :func:`fifo_servers` and :func:`yearly_quota` — the same queue disciplines as
-  exact recursions processed in arrival order, vectorised across paths, used by
-  :func:`model.pipeline.simulate_pipeline`.  With the same random numbers they
-  give bit-identical times to the SimPy processes (they perform the same float
-  operations in the same order).
-
-Ties (two requests at the same instant) are resolved by project order in both
-implementations; with continuous durations they have probability zero.
-
-Policy timing is decided identically in both: the approval duration by the
-filing time (``>= policy_start``), the financing success by the time financing
-starts, the construction duration and abandonment by the construction start
-time; a quota (and the cap on one claim) by the quota year, which is a policy
+A quota (and the cap on one claim) is the one of its quota year, which is a policy
 year when it starts at or after the policy start; the number of approval servers
 changes at the policy start (more servers: the extra ones open then; fewer: the
 first servers to fall free from then on close, before any waiting project is served,
@@ -38,16 +30,11 @@ as if a higher-priority request held them).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Generator, Mapping, Sequence
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Destinations, PipelineParams, PipelineResult, ProjectDraws, Timeline
-
-__all__ = ["fifo_servers", "yearly_quota", "quota_at", "YearlyQuotaGate", "simulate_plain", "plain_timeline"]
+__all__ = ["fifo_servers", "yearly_quota", "quota_at"]
 
 
 def quota_at(t: NDArray | float, t0: float, pre: float, post: float, policy_start: float) -> NDArray | float:
@@ -143,7 +130,13 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float,
 
 
 def _fifo_any_binding(a: NDArray, service: NDArray, order: NDArray, c: int) -> bool:
-    """Whether some path has an arrival finding all ``c`` servers busy (see :func:`_fifo_binding_rows`)."""
+    """Whether some path has an arrival finding all ``c`` servers busy (with no queue ahead).
+
+    With unlimited servers the number busy just after arrival ``j`` is the
+    arrivals so far minus departures so far; if it never exceeds ``c`` nobody
+    waits, so start = arrival exactly (a release and a request at the same instant
+    give the same start either way).
+    """
     for i in range(a.shape[0]):
         ai = a[i][np.isfinite(a[i])]
         if len(ai) <= c:
@@ -153,26 +146,6 @@ def _fifo_any_binding(a: NDArray, service: NDArray, order: NDArray, c: int) -> b
         if busy.max() > c:
             return True
     return False
-
-
-def _fifo_binding_rows(a: NDArray, s: NDArray, c: int) -> NDArray:
-    """Paths on which some arrival finds all ``c`` servers busy (with no queue ahead).
-
-    With unlimited servers the number busy just after arrival ``j`` is the
-    arrivals so far minus departures so far; if it never exceeds ``c`` nobody
-    waits, so start = arrival exactly (a release and a request at the same instant
-    give the same start either way).
-    """
-    out = []
-    for i in range(a.shape[0]):
-        ai = a[i][np.isfinite(a[i])]
-        if len(ai) <= c:
-            continue
-        ends = np.sort(ai + s[i, : len(ai)])
-        busy = np.searchsorted(ai, ai, side="right") - np.searchsorted(ends, ai, side="right")
-        if busy.max() > c:
-            out.append(i)
-    return np.asarray(out, dtype=np.int64)
 
 
 def _fifo_recursion(a: NDArray, s: NDArray, c: int) -> NDArray:
@@ -356,199 +329,3 @@ def _quota_recursion(a: NDArray, q: NDArray, Q: tuple[float, float, float, float
 
 
 # ----------------------------------------------------------------------------- SimPy reference
-
-
-class YearlyQuotaGate:
-    """A yearly quota that lapses at year end, served strictly first come first served.
-
-    Requests queue in a :class:`simpy.Store`; one gatekeeper process takes them in
-    order and grants each when it fits the current year's remainder, else waits
-    for the next year's quota.
-
-    Parameters
-    ----------
-    env : simpy.Environment
-    quota : float
-        Amount available per year.
-    t0 : float
-        Start of the first quota year.
-    pre_quota : float, optional
-        Quota of years starting before ``policy_start`` (default ``quota``).
-    policy_start : float
-    """
-
-    def __init__(self, env: simpy.Environment, quota: float, t0: float,
-                 pre_quota: float | None = None, policy_start: float = -math.inf):
-        self.env, self.quota, self.t0 = env, float(quota), float(t0)
-        self.pre, self.policy_start = float(quota if pre_quota is None else pre_quota), float(policy_start)
-        self.store = simpy.Store(env)
-        env.process(self._run())
-
-    def request(self, need: float) -> simpy.Event:
-        """Ask for ``need``; the returned event fires when it is granted."""
-        ev = self.env.event()
-        self.store.put((need, ev))
-        return ev
-
-    def of_year(self, y: float) -> float:
-        """Quota of quota year ``y`` (the policy value once the year starts at or after the policy start)."""
-        return self.quota if self.t0 + 12.0 * float(y) >= self.policy_start else self.pre
-
-    def _run(self) -> Generator:
-        env = self.env
-        cur, rem = -math.inf, 0.0
-        while True:
-            need, ev = yield self.store.get()
-            now = env.now
-            y = math.floor((now - self.t0) / 12.0)
-            if y > cur:  # first request of a new year: fresh quota
-                cur, rem = y, self.of_year(y)
-            if need <= rem:
-                rem = rem - need
-            else:  # wait for next year's quota; the rest of the queue waits too
-                ys = self.t0 + 12.0 * (cur + 1.0)
-                yield env.timeout(ys - now)
-                cur, rem = cur + 1.0, self.of_year(cur + 1.0) - need
-            ev.succeed()
-
-
-def _project(env: simpy.Environment, j: int, i: int, dr: "ProjectDraws", tl: "Timeline",
-             approval: simpy.Resource | None, land: YearlyQuotaGate | None,
-             loan: YearlyQuotaGate | None, kmax: int, claim_share: float = 1.0) -> Generator:
-    """One project's life, every stage an event (mirrors ``fast_timeline``)."""
-    from .pipeline import ABANDON_STAGES
-
-    M = tl.times[i, j]
-    d = {k: float(v[i, j]) for k, v in dr.d.items()}
-
-    def drop(stage: str) -> None:
-        tl.abandon_time[i, j] = env.now
-        tl.abandon_stage[i, j] = ABANDON_STAGES[stage]
-
-    yield env.timeout(float(dr.off_sign[i, j]))
-    M[0] = env.now
-    yield env.timeout(d["reserve"])
-    if dr.ab_reserve[i, j]:
-        return drop("reserve")
-    M[1] = env.now
-    # Green channel applies to approvals filed from policy_start on.
-    d_appr = d["approval"] if env.now >= dr.policy_start else d["approval_pre"]
-    if approval is None:
-        M[2] = env.now
-        yield env.timeout(d_appr)
-    else:
-        with approval.request() as req:
-            yield req
-            M[2] = env.now
-            yield env.timeout(d_appr)
-    if dr.ab_approval[i, j]:
-        return drop("approval")
-    M[3] = env.now
-    if land is not None and dr.needs_land[i, j]:
-        yield land.request(min(float(dr.land_need[i, j]), claim_share * land.of_year(math.floor((env.now - land.t0) / 12.0))))
-    M[4] = env.now
-    # The financing success in force when financing starts.
-    n_fin = int(dr.n_fin[i, j] if env.now >= dr.policy_start else dr.n_fin_pre[i, j])
-    for r in range(1, kmax + 1):
-        yield env.timeout(d["financing"])
-        if r == n_fin:
-            break
-    else:
-        return drop("financing")
-    M[5] = env.now
-    if loan is not None:
-        yield loan.request(min(float(dr.loan_need[i, j]), claim_share * loan.of_year(math.floor((env.now - loan.t0) / 12.0))))
-    M[6] = env.now
-    yield env.timeout(d["start_prep"])
-    M[7] = env.now
-    post = env.now >= dr.policy_start
-    d_con = d["construction"] if post else d["construction_pre"]
-    tl.construction_months[i, j] = d_con
-    if dr.ab_construction[i, j] if post else dr.ab_construction_pre[i, j]:
-        yield env.timeout(float(dr.ab_fraction[i, j]) * d_con)
-        return drop("construction")
-    yield env.timeout(d_con)
-    M[8] = env.now
-    yield env.timeout(d["commissioning"])
-    M[9] = env.now
-    yield env.timeout(d["ramp_up"])
-    M[10] = env.now
-
-
-def _approval_servers(env: simpy.Environment, c_pre: float, c_post: float, ps: float, n: int) -> simpy.Resource | None:
-    """Approval servers: ``c_pre`` before the policy start, ``c_post`` from it (``inf``: no queue).
-
-    A change is made with blocking requests: extra servers are held by blockers
-    from the start until ``ps``; servers to close are taken by blockers of higher
-    priority than any project from ``ps`` on and never released.
-    """
-    if c_pre == c_post:
-        return simpy.Resource(env, capacity=int(c_post)) if math.isfinite(c_post) else None
-    c0, c1 = (int(min(c, n)) for c in (c_pre, c_post))
-    res = simpy.PriorityResource(env, capacity=max(c0, c1))
-
-    def opening() -> Generator:  # hold a server until the policy start
-        req = res.request(priority=-1)
-        yield req
-        yield env.timeout(ps - env.now)
-        res.release(req)
-
-    def closing() -> Generator:  # from the policy start, take a server for good
-        yield env.timeout(ps - env.now)
-        yield res.request(priority=-1)
-
-    for _ in range(abs(c1 - c0)):
-        env.process(opening() if c1 > c0 else closing())
-    return res
-
-
-def plain_timeline(draws: "ProjectDraws", params: "PipelineParams") -> "Timeline":
-    """Milestones from one SimPy run per path with every stage as events.
-
-    Runs each path's environment until no event is left (projects are followed
-    past the horizon, exactly like the array path).
-    """
-    from .pipeline import Timeline
-
-    tl = Timeline.empty(draws.shape)
-    for i in range(draws.shape[0]):
-        env = simpy.Environment(initial_time=draws.t0)
-        gates = []
-        ps = draws.policy_start
-        n_valid = int(draws.valid[i].sum())
-        for p in params.programmes:
-            appr = _approval_servers(env, p.pre.approval_capacity, p.approval_capacity, ps, max(n_valid, 1))
-            land = YearlyQuotaGate(env, p.land_quota, draws.t0, p.pre.land_quota, ps) if math.isfinite(p.land_quota) or math.isfinite(p.pre.land_quota) else None
-            loan = YearlyQuotaGate(env, p.loan_pool, draws.t0, p.pre.loan_pool, ps) if math.isfinite(p.loan_pool) or math.isfinite(p.pre.loan_pool) else None
-            gates.append((appr, land, loan, p.financing_max_attempts))
-        for j in np.flatnonzero(draws.valid[i]):
-            appr, land, loan, kmax = gates[int(draws.prog[i, j])]
-            env.process(_project(env, int(j), i, draws, tl, appr, land, loan, kmax, params.max_claim_share))
-        env.run()
-    return tl
-
-
-def simulate_plain(
-    params: "PipelineParams",
-    destinations: "Destinations | Mapping[str, Destinations]",
-    n_paths: int,
-    years: Sequence[int] | int,
-    seed: np.random.SeedSequence | int,
-    *,
-    path_offset: int = 0,
-    monthly_paths: int | None = None,
-    keep_timeline: bool = False,
-) -> "PipelineResult":
-    """Reference implementation: same inputs and output as :func:`model.pipeline.simulate_pipeline`.
-
-    Draws the same random numbers, then runs one SimPy environment per path in
-    which every stage of every project is an event.  Slow; used for the
-    benchmark and equivalence tests.
-    """
-    from .pipeline import _index_destinations, _years, aggregate, draw_projects
-
-    ys = _years(years, params.first_year)
-    dest = _index_destinations(destinations, params.names)
-    draws = draw_projects(params, dest, n_paths, len(ys), seed, path_offset)
-    tl = plain_timeline(draws, params)
-    return aggregate(draws, tl, params, dest, ys, monthly_paths, keep_timeline)
