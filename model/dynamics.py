@@ -22,7 +22,6 @@ __all__ = [
     "damped_growth",
     "integrate_log_levels",
     "unit_student_t",
-    "unit_laplace",
 ]
 
 
@@ -100,16 +99,3 @@ def unit_student_t(rng: np.random.Generator, df: ArrayLike, size: tuple[int, ...
     return draws * np.sqrt((df - 2.0) / df)
 
 
-def unit_laplace(rng: np.random.Generator, size: tuple[int, ...]) -> NDArray[np.float64]:
-    """Laplace draws with unit variance (scale ``1/sqrt(2)``).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-    size : tuple of int
-
-    Returns
-    -------
-    ndarray
-    """
-    return rng.laplace(0.0, 1.0 / np.sqrt(2.0), size=size)

@@ -27,7 +27,7 @@ from scipy import sparse
 from .panel import Panel, parse_hosts
 from .errors import DataError
 
-__all__ = ["Hierarchy", "Incoherence", "build_hierarchy", "incoherences", "member_overflow", "subtree", "sum_rows"]
+__all__ = ["Hierarchy", "Incoherence", "build_hierarchy", "incoherences", "member_overflow", "sum_rows"]
 
 _TOL = 1e-6
 #: Members at least this many times their aggregate (or the reverse) suggest a 万元/亿元 slip (factor 10^4).
@@ -192,21 +192,6 @@ def incoherences(panel: Panel, cells: bool = True) -> list[Incoherence]:
     if cells:
         out += tree.cell_leaves()[2]
     return out
-
-
-def subtree(panel: Panel, nodes: list[str]) -> set[str]:
-    """``nodes`` and every entity below them (geographic and cluster members, recursively).
-
-    Parameters
-    ----------
-    panel : Panel
-    nodes : list of str
-
-    Returns
-    -------
-    set of str
-    """
-    return _Tree(panel).descendants(nodes)
 
 
 class _Tree:

@@ -44,7 +44,7 @@ try:  # the shared scenario error, when the errors module is present
 except ImportError:  # pragma: no cover - keeps this module importable alone
     _LeverError = ValueError  # type: ignore[misc,assignment]
 
-__all__ = ["Lever", "LEVERS", "PROGRAMMES", "validate_levers", "lever_defaults", "describe_levers"]
+__all__ = ["Lever", "LEVERS", "PROGRAMMES", "validate_levers", "lever_defaults"]
 
 #: Project programmes the pipeline knows: Jiangxi's ≥10亿 list and Ganzhou's >1亿 signings.
 PROGRAMMES: tuple[str, ...] = ("jx_major", "gz_1yi")
@@ -246,12 +246,3 @@ def validate_levers(mapping: Mapping[str, Any] | None, where: str) -> dict[str, 
     return values
 
 
-def describe_levers() -> str:
-    """Return a plain-text table of all levers (name, unit, range, default, source)."""
-    lines = []
-    for lv in LEVERS.values():
-        lines.append(
-            f"{lv.name} [{lv.unit}] range [{lv.low:g}, {lv.high:g}] default {lv.default:g}\n"
-            f"    {lv.description}\n    source: {lv.source}"
-        )
-    return "\n".join(lines)

@@ -90,13 +90,6 @@ class Panel:
         """Every entity id of every kind."""
         return set(self.regions.index) | set(self.parks.index) | set(self.clusters.index) | set(self.enterprises.index)
 
-    def kind_of(self, entity: str) -> str:
-        """'region', 'park', 'cluster' or 'enterprise'; KeyError for an unknown id."""
-        for kind, table in self._tables().items():
-            if entity in table.index:
-                return kind
-        raise KeyError(f"unknown entity id {entity!r}")
-
     def where(self, entity: str, year: int) -> ErrorLocation:
         """File and row of the value of ``entity`` in ``year`` (just the revenue file when it has none).
 
