@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         bars = tor["targets"][0]["bars"]
         max_se = max(b["se_delta_p"] for b in bars)
         needed = int(n_tornado * (max_se / SE_GOAL) ** 2) if max_se > 0 else n_tornado
-        tornado_row = {"target": TARGET, "levers": len(bars), "points": tor["points"], "paths_per_point": n_tornado, "paths": tor["paths_simulated"],
+        tornado_row = {"measured": time.strftime("%Y-%m-%d"), "target": TARGET, "levers": len(bars), "points": tor["points"], "paths_per_point": n_tornado, "paths": tor["paths_simulated"],
                        "workers": args.workers, "seconds": runner.seconds, "max_se_delta_p": max_se, "paths_per_end_for_se_0.01": needed,
                        "seconds_for_se_0.01_estimate": runner.seconds * needed / n_tornado, "base": tor["targets"][0]["base"],
                        "bars": [{k: b[k] for k in ("factor", "low", "high", "p_low", "p_high", "delta_p", "se_delta_p", "delta_median", "se_delta_median", "delta_cost", "dp_per_wan")} for b in bars]}
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         srunner = PointRunner(ctx, [SOBOL_TARGET], batch, seed, workers=args.workers, progress=True)
         sob = sobol(srunner, factors, n_base, SOBOL_OUTPUT)
         st = sob["targets"][0]
-        sobol_row = {"target": SOBOL_TARGET, "factors": [f.name for f in factors], "output": SOBOL_OUTPUT, "batch_paths": batch, "n_base": n_base,
+        sobol_row = {"measured": time.strftime("%Y-%m-%d"), "target": SOBOL_TARGET, "factors": [f.name for f in factors], "output": SOBOL_OUTPUT, "batch_paths": batch, "n_base": n_base,
                      "evaluations": sob["evaluations"], "paths": sob["evaluations"] * batch, "workers": args.workers, "seconds": srunner.seconds,
                      "noise_ratio": st["noise_ratio"], "S1": st["S1"], "S1_conf": st["S1_conf"], "ST": st["ST"], "ST_conf": st["ST_conf"],
                      "n_needed": st["n_needed"], "n_needed_estimate": st["n_needed_estimate"],
@@ -103,6 +103,8 @@ def _markdown(out: dict) -> str:
         f"# Sensitivity benchmark ({out['mode']})", "",
         f"Preparation {out['prepare_s']:.1f} s; {t['workers']} workers; load average at the end {out['load_avg_end']:.1f}.", "",
         f"## Tornado: {t['levers']} levers on {t['target']}", "",
+        (f"Measured {t['measured']}." if "measured" in t else "**Stale:** measured on 2026-12-02, before levers were made to act only from the policy start "
+         "(2014); rerun with `--part tornado`. The README's tornado example is the current one."), "",
         f"{t['points']} points × {t['paths_per_point']:,} paths = {t['paths']:,} paths in {t['seconds']:.1f} s. Largest paired s.e. of ΔP: {t['max_se_delta_p']:.4f}; "
         f"paths per end for s.e. ≤ {SE_GOAL}: {t['paths_per_end_for_se_0.01']:,} (≈ {t['seconds_for_se_0.01_estimate']:.0f} s).", "",
         f"Base P = {t['base']['p']:.3f} ± {t['base']['se']:.3f}.", "",
