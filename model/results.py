@@ -28,11 +28,12 @@ import xarray as xr
 
 from . import __version__
 from .artefact import library_versions
+from .context import RunContext
 from .engine import RunOutput, key_nodes
 from .errors import OutputError
 from .outputs import _check_name, _check_parent, _listing, write_json
 
-__all__ = ["write_results", "to_dataset", "manifest", "check_output_folder", "is_attain_result", "write_folder", "RESULT_FILES"]
+__all__ = ["write_results", "to_dataset", "manifest", "input_hashes", "check_output_folder", "is_attain_result", "write_folder", "RESULT_FILES"]
 
 #: The files of a result folder (``manifest.json`` lists the other two).
 RESULT_FILES = frozenset({"summary.json", "paths.nc", "manifest.json"})
@@ -146,6 +147,20 @@ def to_dataset(out: RunOutput) -> xr.Dataset:
     return ds
 
 
+def input_hashes(ctx: RunContext) -> dict[str, list[dict]]:
+    """The SHA-256 records of every file a prepared context read, by group, for a manifest.
+
+    ``inputs`` are those :func:`model.context.prepare` read (:mod:`model.run_inputs`); ``xinyi_inputs``
+    Xinyi's panel and assumptions (:mod:`model.xinyi`); ``ytd_inputs`` the mid-year update's tables.
+    """
+    out: dict[str, list[dict]] = {"inputs": [dict(f) for f in ctx.inputs]}
+    if ctx.ytd_inputs:
+        out["ytd_inputs"] = [dict(f) for f in ctx.ytd_inputs]
+    if getattr(ctx, "xinyi", None) is not None:
+        out["xinyi_inputs"] = [dict(f) for f in ctx.xinyi.inputs]
+    return out
+
+
 def manifest(out: RunOutput, files: list[str]) -> dict:
     """Scenario, seed, hashes, versions and timings of a run.
 
@@ -154,15 +169,13 @@ def manifest(out: RunOutput, files: list[str]) -> dict:
     files and of the mid-year update's tables, when the run has them.
     """
     ctx = out.context
-    extra = {"ytd_inputs": [dict(f) for f in ctx.ytd_inputs]} if ctx.ytd_inputs else {}
-    if getattr(ctx, "xinyi", None) is not None:  # Xinyi's panel and assumptions (model.xinyi)
-        extra["xinyi_inputs"] = [dict(f) for f in ctx.xinyi.inputs]
+    extra = input_hashes(ctx)
     return {
         "tool": "attain", "version": __version__, "scenario": ctx.scenario.name, "scenario_files": list(ctx.scenario.chain),
         "scenario_notes": list(ctx.scenario.notes),
         "scenario_digest": ctx.scenario.digest(), "seed": out.seed, "n_paths": out.n_paths,
         "block_size": ctx.scenario.get("scenario", "block_size"), "data_dir": ctx.data_dir, "data_hash": ctx.panel.data_hash(),
-        "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source, "inputs": [dict(f) for f in ctx.inputs],
+        "data_illustrative": ctx.panel.illustrative, "calibration": ctx.calibration_source,
         "years": [int(ctx.years[0]), int(ctx.years[-1])], "versions": library_versions(), "timings": out.timings,
         "files": files, **extra, "complete": True,
     }

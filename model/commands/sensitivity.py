@@ -34,7 +34,7 @@ def run(args) -> int:
     """Check the flags, run the method's design points, print (and write ``--json``, ``-o``)."""
     from .. import sensitivity as sa
     from ..design_points import lever_factors
-    from ..results import check_output_folder
+    from ..results import check_output_folder, input_hashes
     from ..sensitivity_output import text_report, write_result_folder
 
     paths = args.paths or _SENS_DEFAULTS[args.method][0]
@@ -65,7 +65,7 @@ def run(args) -> int:
     if args.out is not None:
         info = {"scenario": scenario.name, "scenario_files": list(scenario.chain), "scenario_digest": scenario.digest(), "seed": runner.seed,
                 "paths_per_point": paths, "data_dir": runner.ctx.data_dir, "data_hash": runner.ctx.panel.data_hash(), "calibration": runner.ctx.calibration_source,
-                "inputs": list(runner.ctx.inputs)}
+                **input_hashes(runner.ctx)}
         files = write_result_folder(res, args.out, info, args.lang)
         if str(args.json) != "-":
             print(f"\nresults written to {args.out}/ ({', '.join(files)})")
