@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", action="store_true", help="CI mode: a few levers, few paths")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sobol-n", type=int, default=2048, help="Sobol base sample in full mode (power of 2)")
+    ap.add_argument("--tornado-paths", type=int, default=1000, help="paths per tornado end in full mode")
     ap.add_argument("--part", choices=("both", "tornado", "sobol"), default="both", help="run one part only (full mode)")
     args = ap.parse_args(argv)
     small = args.small
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     tornado_row = kept.get("tornado")
     if args.part in ("both", "tornado"):
         names = ["signed_per_year_gz_1yi", "new_entrant_share_gz_1yi", "financing_success_probability"] if small else None
-        n_tornado = 100 if small else 1000
+        n_tornado = 100 if small else args.tornado_paths
         runner = PointRunner(ctx, [TARGET], n_tornado, seed, workers=args.workers, progress=True)
         tor = tornado(runner, lever_factors(names))
         bars = tor["targets"][0]["bars"]
