@@ -7,8 +7,9 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-#: Small path counts keep CI fast; injected after the cell tagged ``parameters`` (as ``papermill -p paths 200``).
-PARAMETERS = "paths = 200"
+#: Small path counts keep CI fast; injected after the cell tagged ``parameters`` (as ``papermill -p paths 100``).
+#: ``PATHS`` is the calibration-drift notebook's name for it.
+PARAMETERS = "paths = 100\nPATHS = 100"
 
 
 def _inject(nb) -> None:

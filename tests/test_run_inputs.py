@@ -37,11 +37,12 @@ sys.exit(status)
 
 
 def _not_an_input(path: str, outputs: tuple[Path, ...]) -> bool:
-    """The interpreter, its libraries, the operating system, the package's own code and the run's outputs."""
+    """The interpreter, its libraries, the operating system, the package's own code and metadata, and the run's outputs."""
     system = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), "/proc", "/sys", "/dev", "/usr", "/etc",
               matplotlib.get_cachedir()}  # the font cache of the figures a sensitivity folder holds
     p = Path(path)
-    return (any(path == s or path.startswith(os.path.realpath(s) + os.sep) for s in system) or p.is_relative_to(PACKAGE)
+    installed = any(part.endswith((".egg-info", ".dist-info")) for part in p.parts)  # package metadata, read by importlib.metadata
+    return (installed or any(path == s or path.startswith(os.path.realpath(s) + os.sep) for s in system) or p.is_relative_to(PACKAGE)
             or any(p.is_relative_to(o.resolve()) for o in outputs) or not p.is_file() or p.suffix in (".py", ".pyc", ".so"))
 
 
