@@ -7,7 +7,7 @@ import nbformat as nbf
 nb = nbf.v4.new_notebook()
 md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
 params = code("""import os
-PATHS = int(os.environ.get("ATTAIN_NB_PATHS", 500))  # Monte Carlo paths per run (tests use 200)
+PATHS = int(os.environ.get("ATTAIN_NB_PATHS", 500))  # Monte Carlo paths per run (tests use 100)
 OLD_AS_OF, NEW_AS_OF = 2012, 2013                    # calibrate as of 2012, then as of 2013
 SCENARIO = "baseline"
 ALPHA = 0.05                                         # family-wise false-alarm rate of the drift verdicts""")
