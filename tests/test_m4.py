@@ -238,3 +238,12 @@ def test_long_cli_small_sample(tmp_path):
         assert 0.0 <= r["coverage80"] <= r["coverage95"] <= 1.0
         assert r["above_q90"] + r["below_q10"] == pytest.approx(1.0 - r["coverage80"])
     assert not list(tmp_path.glob("m4_long.md"))  # a sample writes no result files unless --out
+
+
+def test_bench_long_refuses_to_replace_a_long_result_file_it_did_not_write(tmp_path, capsys):
+    from model.cli import main
+
+    (tmp_path / "m4_long.md").write_text("my notes\n", encoding="utf-8")
+    assert main(["bench", "m4", "--long", "--out", str(tmp_path)]) == 2
+    assert "m4_long.md" in capsys.readouterr().err
+    assert (tmp_path / "m4_long.md").read_text(encoding="utf-8") == "my notes\n"

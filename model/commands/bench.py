@@ -64,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {opts.workers}: expected 1 or more (worker processes)")
     if opts.json is not None:
         check_output_file(opts.json, flag="--json", kind="json")
-    out_dir = opts.out or (RESULTS_DIR if not opts.sample else None)
-    for name in ("m4_yearly.json", "m4_yearly.md") if out_dir else ():
+    out_dir = _out_dir(opts)
+    stem = "m4_long" if opts.long else "m4_yearly"
+    for name in (f"{stem}.json", f"{stem}.md") if out_dir else ():
         check_output_file(Path(out_dir) / name, flag="--out" if opts.out else "benchmark results", kind=name.rsplit(".", 1)[1])
     return main(args.rest)
 
@@ -131,26 +132,18 @@ def _run_calibration(data: M4Yearly, workers: int) -> int:
 def _emit(result: dict, args: argparse.Namespace) -> None:
     from ..m4 import yearly_markdown
 
-    text = json.dumps(result, indent=2)
     overall = result["scores"]["All"]
     print(
         f"n={result['n_series']} sMAPE={overall['sMAPE']:.3f} MASE={overall['MASE']:.3f} OWA={overall['OWA']:.3f} "
         f"cov95={overall['coverage95']:.3f} MSIS={overall['MSIS']:.2f} wall={result['wall_seconds']:.1f}s "
         f"(Naive2 sMAPE={overall['naive2_sMAPE']:.3f} MASE={overall['naive2_MASE']:.3f})"
     )
-    if args.json:
-        replace_text(text, args.json)
-    out_dir = args.out or (RESULTS_DIR if not args.sample else None)
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        replace_text(text, out_dir / "m4_yearly.json")
-        replace_text(yearly_markdown(result, result["published"]), out_dir / "m4_yearly.md")
+    _write(result, yearly_markdown(result, result["published"]), "m4_yearly", args)
 
 
 def _emit_long(result: dict, args: argparse.Namespace) -> None:
     from ..m4_long import long_markdown
 
-    text = json.dumps(result, indent=2)
     pooled = [r for r in result["rows"] if r["history"] == "all"]
     print(f"n_windows={result['n_windows']} (fast {result['n_fast_windows']}) goals met: {result['goals_met']} wall={result['wall_seconds']:.1f}s")
     for r in pooled:
@@ -158,10 +151,20 @@ def _emit_long(result: dict, args: argparse.Namespace) -> None:
             f"  {r['slice']:>4} h{r['band']:<5} cov80={r['coverage80']:.3f} cov95={r['coverage95']:.3f} "
             f"above_q90={r['above_q90']:.3f} below_q10={r['below_q10']:.3f} bias={r['median_log_bias']:+.3f}"
         )
+    _write(result, long_markdown(result), "m4_long", args)
+
+
+def _out_dir(args: argparse.Namespace) -> Path | None:
+    """Where the result files go: ``--out``, or benchmarks/results for a full run (a sample writes none)."""
+    return args.out or (RESULTS_DIR if not args.sample else None)
+
+
+def _write(result: dict, markdown: str, stem: str, args: argparse.Namespace) -> None:
+    """``--json FILE`` and ``STEM.json`` / ``STEM.md`` in the results folder, each written atomically."""
+    text = json.dumps(result, indent=2)
     if args.json:
         replace_text(text, args.json)
-    out_dir = args.out or (RESULTS_DIR if not args.sample else None)
+    out_dir = _out_dir(args)
     if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        replace_text(text, out_dir / "m4_long.json")
-        replace_text(long_markdown(result), out_dir / "m4_long.md")
+        replace_text(text, Path(out_dir) / f"{stem}.json")  # creates the folder
+        replace_text(markdown, Path(out_dir) / f"{stem}.md")
