@@ -1,13 +1,27 @@
-"""Flag checks several commands share: a ``--paths`` count, a reachable ``--scheduler``."""
+"""Flags several commands share, and their checks: a ``--paths`` count, a reachable ``--scheduler``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import UsageError
 
-__all__ = ["check_paths", "check_scheduler", "check_workers", "SCHEDULER_TIMEOUT"]
+__all__ = ["common_sim_flags", "check_paths", "check_scheduler", "check_workers", "SCHEDULER_TIMEOUT"]
 
 #: Seconds to wait for a ``--scheduler`` before giving up.
 SCHEDULER_TIMEOUT = 5
+
+
+def common_sim_flags(p) -> None:
+    """Seed, workers, scheduler, data, as-of, --json, language and progress flags."""
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
+    p.add_argument("--scheduler", help="dask.distributed scheduler address tcp://HOST:PORT")
+    p.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
+    p.add_argument("--as-of", type=int, help="calibrate on data up to this year and simulate from the next")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results to FILE ('-' = stdout)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--no-progress", action="store_true")
 
 
 def check_scheduler(address: str) -> None:

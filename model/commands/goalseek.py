@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from .output import emit_result
-from .point_runner import common_sim_flags, literal, pairs, sim_runner
+from .checks import common_sim_flags
+from .point_runner import literal, pairs, sim_runner
 
 __all__ = ["add_parser", "run"]
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
-from .checks import check_scheduler, check_workers
+from .checks import check_scheduler, check_workers, common_sim_flags
 from .output import emit
 
 __all__ = ["add_parser", "run", "ytd_flags", "ytd_update", "simulate", "summary_with_update", "print_notes"]
@@ -19,16 +19,9 @@ def add_parser(subparsers) -> None:
     r = subparsers.add_parser("run", help="run a scenario: P(attain) of every target")
     r.add_argument("scenario", help="scenario file or name in scenarios/ (e.g. baseline)")
     r.add_argument("--paths", type=int, help="Monte Carlo paths (default: the scenario's)")
-    r.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    r.add_argument("--workers", type=int, default=1, help="local worker processes (1 or more)")
-    r.add_argument("--scheduler", help="dask.distributed scheduler address tcp://HOST:PORT")
-    r.add_argument("--data", type=Path, metavar="DIR", help="dataset folder (default: the embedded calibration/data)")
-    r.add_argument("--as-of", type=int, help="calibrate on data up to this year and simulate from the next")
-    r.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results to FILE ('-' = stdout)")
+    common_sim_flags(r)
     r.add_argument("-o", "--out", type=Path, help="write summary.json, paths.nc and manifest.json into this folder "
                    "(a new or empty folder, or a previous result folder, which is replaced)")
-    r.add_argument("--lang", choices=("zh", "en"), default="zh")
-    r.add_argument("--no-progress", action="store_true")
     r.add_argument("--no-structural", action="store_true", help="skip the structural range (P under alternative assumptions, model/structural.py)")
     r.add_argument("--structural-paths", type=int, metavar="N", help="paths per structural variant (default: min(500, --paths), whole blocks)")
     r.add_argument("--max-memory", metavar="SIZE", help="refuse the run before it starts if its estimated memory exceeds SIZE "

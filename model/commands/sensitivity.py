@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .output import emit_result
-from .point_runner import common_sim_flags, literal, pairs, sim_runner
+from .checks import common_sim_flags
+from .point_runner import literal, pairs, sim_runner
 
 __all__ = ["add_parser", "run"]
 
