@@ -94,6 +94,19 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
         For bad data, an ``as_of`` outside the data, or a catalogue target whose
         entity the dataset lacks.
     """
+    from . import prepare_cache
+
+    folder, artefact = Path(data_dir or default_data_dir()), artefact_path(data_dir)
+    key = prepare_cache.cache_key(scenario, as_of, folder, artefact) if prepare_cache.cache_dir() is not None else None
+    ctx = prepare_cache.load(key, scenario, folder, artefact) if key else None
+    if ctx is None:
+        ctx = _prepare(scenario, as_of, data_dir)
+        if key:
+            prepare_cache.store(key, ctx, scenario, folder, artefact)
+    return ctx
+
+
+def _prepare(scenario: Scenario, as_of: int | None, data_dir: Path | None) -> RunContext:
     panel = load_dataset(data_dir)
     check_as_of(panel, as_of)
     if as_of is not None:

@@ -114,7 +114,7 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
         Per context: target id -> (n,) measured value, for its evaluable targets.
     """
     drafts: list[tuple[tuple, object, object]] = []  # (destinations and years ids, draw parameters, draft)
-    gkey, leaves = None, None  # the last growth paths only (variants sharing them are listed together)
+    gkey, leaves, counted = None, None, {}  # the last growth paths only (variants sharing them are listed together), their count draws
     xinyi: dict[int, dict | None] = {}  # Xinyi's quantities per distinct Xinyi model (most variants share the main one)
     out = []
     for ctx in ctxs:
@@ -135,8 +135,12 @@ def simulate_values(ctxs: list[RunContext], block: int, n: int, seed: int) -> li
             draft = base.with_params(ctx.pipeline)
         key = (id(ctx.params), id(ctx.hierarchy), id(ctx.macro_shift), id(ctx.organic_shift), ctx.scenario.get("macro", "widen"))
         if key != gkey:
-            gkey, leaves = key, _grow(ctx, block, n, seed)
-        total = _block_stages(ctx, block, n, seed, draft, leaves, final_only=True, xinyi=xinyi[id(ctx.xinyi)])[0][-1]
+            gkey, leaves, counted = key, _grow(ctx, block, n, seed), {}
+        # The count model's draws rest on the growth paths and the count model only (variants of the cycle or the list share them).
+        if id(ctx.counts) not in counted:
+            counted[id(ctx.counts)] = (ctx.counts, block_counts(ctx.counts, ctx.hierarchy, leaves, seed, block))
+        total = _block_stages(ctx, block, n, seed, draft, leaves, final_only=True, xinyi=xinyi[id(ctx.xinyi)],
+                              counted=counted[id(ctx.counts)][1])[0][-1]
         out.append({c.target.id: measure(c, total) for c in ctx.targets if c.evaluable})
     return out
 
@@ -157,16 +161,17 @@ def _grow(ctx: RunContext, block: int, n: int, seed: int) -> np.ndarray:
 
 
 def _block_stages(ctx: RunContext, block: int, n: int, seed: int, draft=None, leaves: np.ndarray | None = None, final_only: bool = False,
-                  xinyi: dict | None = None):
+                  xinyi: dict | None = None, counted=None):
     """The block's three cumulative outcomes (organic, +projects, +new entrants) and what they rest on.
 
     ``final_only``: the last outcome only (what target values need); ``xinyi``: Xinyi's quantities
-    when already simulated for this block (:func:`model.xinyi.simulate_xinyi`).
+    when already simulated for this block (:func:`model.xinyi.simulate_xinyi`); ``counted``: the
+    count model's draws on these ``leaves`` when already made (:func:`model.counts.block_counts`).
     """
     h = ctx.hierarchy
     leaves = _grow(ctx, block, n, seed) if leaves is None else leaves
     # Counts (model.counts): made-up 2013 values drawn per path, below-floor firms, exit draws.
-    counted = block_counts(ctx.counts, h, leaves, seed, block)
+    counted = block_counts(ctx.counts, h, leaves, seed, block) if counted is None else counted
     leaves = counted.leaves
     if ctx.ytd is not None:  # mid-year update: the current year from the nowcast (own random stream, spawn_key (2, block))
         simulated, leaves = leaves, ctx.ytd.apply(leaves, seed, block)

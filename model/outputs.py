@@ -22,7 +22,7 @@ import numpy as np
 from .atomic import replace_text
 from .errors import OutputError
 
-__all__ = ["check_output_file", "is_attain_file", "write_text", "write_json", "write_marked_json", "FIGURE_SOURCE", "REPORT_AUTHOR", "REPORT_MARK"]
+__all__ = ["check_output_file", "is_attain_file", "write_text", "json_text", "write_json", "write_marked_json", "FIGURE_SOURCE", "REPORT_AUTHOR", "REPORT_MARK"]
 
 #: PNG text chunk ``Source`` of the figures attain draws (how a figure is recognised as attain's own).
 FIGURE_SOURCE = "attain calibrate --figures"
@@ -177,9 +177,14 @@ def write_text(text: str, path: Path | str) -> Path:
     return replace_text(text, path)
 
 
+def json_text(obj: dict) -> str:
+    """The JSON text :func:`write_json` writes (UTF-8, Chinese kept readable, one-space indent)."""
+    return json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable)
+
+
 def write_json(obj: dict, path: Path | str) -> Path:
     """Write JSON atomically (UTF-8, Chinese kept readable)."""
-    return write_text(json.dumps(obj, ensure_ascii=False, indent=1, default=_jsonable), path)
+    return write_text(json_text(obj), path)
 
 
 def write_marked_json(obj: dict, path: Path | str) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,10 @@ import pytest
 from model.data import Panel, default_data_dir, load_dataset
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Prepared contexts (model.prepare_cache) go to a folder of this test session, never the user's cache;
+# subprocesses (README commands, notebooks) inherit it.
+os.environ.setdefault("ATTAIN_CACHE_DIR", tempfile.mkdtemp(prefix="attain-test-cache-"))
 
 
 @pytest.fixture(scope="session")

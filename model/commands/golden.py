@@ -7,7 +7,7 @@ from pathlib import Path
 from .checks import check_paths
 from .output import emit
 
-__all__ = ["add_parser", "run", "golden_command"]
+__all__ = ["add_parser", "run", "golden_command", "identity_command"]
 
 
 def add_parser(subparsers) -> None:
@@ -16,6 +16,8 @@ def add_parser(subparsers) -> None:
     gd.add_argument("--write", action="store_true", help="regenerate the golden file (after printing which targets moved)")
     gd.add_argument("--file", type=Path, help="golden file (default: tests/golden/probabilities.json)")
     gd.add_argument("--paths", type=int, help="paths per scenario (default: the file's; 500 for a new file)")
+    gd.add_argument("--identity", action="store_true", help="instead: rerun each shipped scenario's small run (structural range included) and require "
+                    "summary.json byte for byte as stored in tests/golden/summary_identity/ (what a speed-up must keep)")
     gd.add_argument("--json", action="store_true")
 
 
@@ -27,6 +29,8 @@ def run(args) -> int:
         from ..outputs import check_output_file
 
         check_output_file(args.file, flag="--file")
+    if args.identity:
+        return identity_command(args.write, args.json)
     return golden_command(args.write, args.file, args.paths, args.json)
 
 
@@ -68,3 +72,30 @@ def golden_command(write: bool, path: Path | None = None, paths: int | None = No
     text = format_golden_diff(moved, notes, n_total, path, first=stored is None) + (f"\nwritten: {path}" if write else "")
     emit({"file": str(path), "written": write, "moved": [m.__dict__ for m in moved], "notes": notes, "n_probabilities": n_total}, as_json, text)
     return 0 if write or not moved else 1
+
+
+def identity_command(write: bool, as_json: bool = False) -> int:
+    """``attain golden --identity [--write]``: each shipped scenario's summary.json byte for byte (:mod:`model.summary_identity`).
+
+    Returns
+    -------
+    int
+        0 when every summary is as stored (or written); 1 when one differs.
+    """
+    from ..golden import shipped_scenarios
+    from ..summary_identity import Difference, compare_identity, identity_dir, write_identity
+
+    names = shipped_scenarios()
+    if write:
+        folder = write_identity(names)
+        emit({"folder": str(folder), "written": names}, as_json, f"summary.json of {', '.join(names)} stored in {folder}")
+        return 0
+    verdicts = {}
+    for name in names:
+        try:
+            verdicts[name] = compare_identity(name)
+        except Difference as e:
+            verdicts[name] = f"DIFFERS: {e}"
+    lines = [f"  {n:14s} {v}" for n, v in verdicts.items()]
+    emit({"folder": str(identity_dir()), "scenarios": verdicts}, as_json, "summary.json against the stored text:\n" + "\n".join(lines))
+    return 1 if any(v.startswith("DIFFERS") for v in verdicts.values()) else 0

@@ -124,6 +124,9 @@ class PipelineDraft:
             return self
         if draw_params(params) != draw_params(self.params):
             raise ValueError("PipelineDraft.with_params: the parameters differ in more than the cycle and the list rule")
+        if replace(params, cycle=CycleParams()) == replace(self.params, cycle=CycleParams()):
+            # Another cycle only: the flows, stocks and lists do not depend on it, so they are computed once for both.
+            return PipelineDraft(params, self.dest, self.years, self.draws, self.timeline, self._flows, self._by_table)
         return PipelineDraft(params, self.dest, self.years, self.draws, self.timeline)
 
     def flows(self, monthly_paths: int | None, keep_timeline: bool, list_condition: ListCondition | None = None) -> dict[str, Any]:
