@@ -25,7 +25,7 @@ from .data import Panel, default_data_dir, load_dataset
 from .errors import DataError
 from .hierarchy import Hierarchy, build_hierarchy
 from .macro_view import MacroView, macro_posterior
-from .organic import OrganicSplit, calibration_with_history, cycle_trend, organic_split
+from .organic import OrganicSplit, calibration_with_history, cycle_trend, history_parts, organic_split
 from .pipeline import Destinations, PipelineParams
 from .run_inputs import run_inputs
 from .scenario import Scenario
@@ -69,6 +69,9 @@ class RunContext:
     ytd_inputs: tuple = ()  # the mid-year update's files as read: dicts role, path, sha256 (for the manifest)
     inputs: tuple = ()  # the files prepare read: dicts role, path, sha256 (model.run_inputs; for the manifest)
     history_changes: tuple = ()  # (lever, value) pairs replacing [history] of the calibration (structural variants)
+    # History's part of the organic split (model.organic.history_parts) by history_changes, shared by every variant of
+    # a run and kept with a cached context (model.prepare_cache), so a later run's variants do not rerun its pilot.
+    history_parts: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
     xinyi: XinyiModel | None = None  # Xinyi's investment, upgrades and R&D (model.xinyi); None: no Xinyi panel or target
 
 
@@ -126,13 +129,15 @@ def _prepare(scenario: Scenario, as_of: int | None, data_dir: Path | None) -> Ru
     catalogue = attach_counts(catalogue, panel, counts)
     # The split between existing firms and projects comes from history (the pipeline's warm-up
     # on the settings history implies), the same for every scenario.
-    split = organic_split(params, dests, panel, h, years)
+    parts = {(): history_parts(panel, dests, h)}
+    split = organic_split(params, dests, panel, h, years, parts=parts[()])
     schedules = compile_schedules(panel, h)
     return RunContext(
         scenario=scenario, panel=panel, hierarchy=h, params=params, years=years, pipeline=pipe, destinations=dests, site_pairs=sites,
         site_matrix=site_matrix(panel, h, sites), targets=catalogue, macro_shift=scenario.macro_shift(years), organic_shift=split.shift,
         calibration_source=source, schedules=schedules, data_dir=folder, counts=counts, cycle_trend=cycle_trend(params, h, split.shift, len(years)),
         organic_split=split, inputs=run_inputs(scenario, panel, artefact), xinyi=_xinyi(scenario, years, folder, catalogue),
+        history_parts=parts,
     )
 
 
@@ -181,7 +186,7 @@ def with_macro_view(ctx: RunContext, view: MacroView) -> RunContext:
     params = _with_view(ctx.params, view)
     if params is ctx.params:
         return ctx
-    split = organic_split(params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, ctx.history_changes)
+    split = organic_split(params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, ctx.history_changes, _parts(ctx, ctx.history_changes))
     trend = cycle_trend(params, ctx.hierarchy, split.shift, len(ctx.years))
     return dataclasses.replace(ctx, params=params, organic_shift=split.shift, cycle_trend=trend, organic_split=split)
 
@@ -210,9 +215,16 @@ def with_history(ctx: RunContext, changes: Mapping[str, float]) -> RunContext:
     if ctx.pipeline is None or items == ctx.history_changes:
         return ctx
     pipe = _pipeline_params(ctx.scenario, ctx.years, history=dict(items))
-    split = organic_split(ctx.params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, items)
+    split = organic_split(ctx.params, ctx.destinations, ctx.panel, ctx.hierarchy, ctx.years, items, _parts(ctx, items))
     trend = cycle_trend(ctx.params, ctx.hierarchy, split.shift, len(ctx.years))
     return dataclasses.replace(ctx, pipeline=pipe, organic_shift=split.shift, cycle_trend=trend, organic_split=split, history_changes=items)
+
+
+def _parts(ctx: RunContext, history: tuple) -> tuple:
+    """History's part of the organic split under ``history`` (computed once per context family, then copied)."""
+    if history not in ctx.history_parts:
+        ctx.history_parts[history] = history_parts(ctx.panel, ctx.destinations, ctx.hierarchy, history)
+    return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in ctx.history_parts[history])
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None,

@@ -26,7 +26,7 @@ from .dynamics import damped_growth
 from .hierarchy import Hierarchy
 from .pipeline import Destinations, PipelineParams, history_levers, load_calibration, simulate_pipeline
 
-__all__ = ["OrganicSplit", "organic_split", "history_pipeline", "cycle_trend", "calibration_with_history", "city_of", "leaf_cities"]
+__all__ = ["OrganicSplit", "organic_split", "history_parts", "history_pipeline", "cycle_trend", "calibration_with_history", "city_of", "leaf_cities"]
 
 _PILOT_PATHS = 200
 _PILOT_SEED = 7
@@ -85,7 +85,7 @@ def history_pipeline(panel: Panel, dests: dict[str, Destinations], n_paths: int 
 
 
 def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: Panel, h: Hierarchy, years: np.ndarray,
-                  history: tuple = ()) -> OrganicSplit:
+                  history: tuple = (), parts: tuple | None = None) -> OrganicSplit:
     """How much of each city's historical growth came from projects, and the leaf shift it implies.
 
     The trend (the calibrated macro path with zero shocks) is the growth history
@@ -93,11 +93,13 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     in the data years keeps ``1 − s`` of the trend's growth for its existing firms:
     organic level ratio ``1 + (1 − s)(R_t − 1)`` for a trend level ratio ``R_t``.
 
+    ``parts``: :func:`history_parts` of ``history`` when already computed (a prepared context carries them).
+
     Returns
     -------
     OrganicSplit
     """
-    cities, city, n_city, observed, added, share, yearly = _history_split(panel, dests, h, history)
+    cities, city, n_city, observed, added, share, yearly = history_parts(panel, dests, h, history) if parts is None else parts
     trend = np.cumsum(damped_growth(params.macro.last_growth, params.macro.mu, params.macro.phi, np.zeros(len(years))))
     ratio = np.exp(trend)[None, :]
     cum = np.log1p((1.0 - share[:, None]) * (ratio - 1.0)) - trend[None, :]
@@ -112,7 +114,7 @@ _SPLIT_CACHE: dict[tuple, tuple[tuple, tuple]] = {}
 _SPLIT_CACHE_SIZE = 6
 
 
-def _history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: tuple = ()) -> tuple:
+def history_parts(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: tuple = ()) -> tuple:
     """The part of :func:`organic_split` no growth parameter changes: cities, observed and project growth, shares.
 
     ``history``: ``(lever, value)`` pairs replacing the warm-up's settings (see :func:`with_history`).

@@ -35,13 +35,16 @@ import platform
 import sys
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_key", "load", "store", "MAX_ENTRIES"]
+__all__ = ["cache_dir", "cache_key", "load", "store", "refresh", "MAX_ENTRIES"]
 
 #: Contexts kept (each 2-3 MB on the embedded data; tens of MB at registry scale).
 MAX_ENTRIES = 16
 _PACKAGE = Path(__file__).resolve().parent
 _REPO_CALIBRATION = _PACKAGE.parent / "calibration"
 _PREFIX = "prepared-"
+#: Contexts of this process that came from or went to the cache: id -> (context, key, inputs, parts held then).
+_KNOWN: dict[int, tuple] = {}
+_KNOWN_SIZE = 4
 
 
 def cache_dir() -> Path | None:
@@ -103,6 +106,7 @@ def load(key: str, scenario, data_folder: Path, artefact: Path):
     except Exception:  # a torn or foreign file is a miss: the context is rebuilt and the file replaced
         return None
     os.utime(path)  # most recently used
+    _remember(ctx, key, scenario, data_folder, artefact)
     return ctx
 
 
@@ -119,7 +123,22 @@ def store(key: str, ctx, scenario, data_folder: Path, artefact: Path) -> Path | 
         _prune(folder)
     except OSError:  # a read-only home must not stop a run
         return None
+    _remember(ctx, key, scenario, data_folder, artefact)
     return path
+
+
+def refresh() -> None:
+    """Store again the contexts of this process that have gained history parts since (structural variants computed them)."""
+    for ctx, key, scenario, data_folder, artefact, n_parts in list(_KNOWN.values()):
+        if len(getattr(ctx, "history_parts", ())) > n_parts:
+            store(key, ctx, scenario, data_folder, artefact)
+
+
+def _remember(ctx, key: str, scenario, data_folder: Path, artefact: Path) -> None:
+    _KNOWN.pop(id(ctx), None)
+    if len(_KNOWN) >= _KNOWN_SIZE:
+        _KNOWN.pop(next(iter(_KNOWN)))
+    _KNOWN[id(ctx)] = (ctx, key, scenario, data_folder, artefact, len(getattr(ctx, "history_parts", ())))
 
 
 def _prune(folder: Path) -> None:

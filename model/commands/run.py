@@ -69,6 +69,9 @@ def run(args) -> int:
         t2 = time.perf_counter()
         structural = run_structural(out, args.structural_paths, args.workers, args.scheduler)
         out.timings["structural_s"] = time.perf_counter() - t2
+        from ..prepare_cache import refresh
+
+        refresh()  # keep what the variants computed once (their history pilots) with the cached context
     summary = summary_with_update(out, structural, before, update)
     out.timings["total_s"] = time.perf_counter() - t0
     _report(args, out, summary)
