@@ -7,7 +7,8 @@ registry exists, this module splits the untracked remainder of every (park,
 cluster) cell of the illustrative panel into made-up firms:
 
 * a cell receives firms in proportion to its last-year revenue (cells whose
-  remainder moved more than fourfold over the data years receive none);
+  remainder moved more than fourfold over the data years receive none, nor cells
+  of a cluster spread over several parks);
 * within a cell, firm sizes are Pareto-distributed (tail index 1.2) and together
   hold 60 % of the cell's remainder; each firm's history is its share of the cell's
   history with a small yearly wobble (log-sd 0.05), capped so the firms of a cell
@@ -67,7 +68,12 @@ def split_remainders(tables: dict[str, pd.DataFrame], panel, n_firms: int, seed:
     # Cells whose remainder moved more than fourfold over the data years (a park founded late) get no firms:
     # a firm following such a path would look like a typing error to the plausibility checks.
     steady = hist.min(axis=1) >= _STEADY * hist.max(axis=1)
-    counts = _allocate(np.where(steady, hist[:, -1], 0.0), n_new)
+    # A cluster spread over several parks (hosts 'P.A=0.25;P.B=0.25;...') gives each park a share of its
+    # remainder: a firm there would take its whole value from the park but only that share from the park's
+    # cluster cells, leaving the park's other clusters more than its remainder. Such cells get no firms.
+    hosts = panel.clusters["hosts"].astype(str).to_dict()
+    single = np.array([";" not in hosts.get(c, "") for c in h.leaves.loc[cells, "cluster"]])
+    counts = _allocate(np.where(steady & single, hist[:, -1], 0.0), n_new)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     years = [int(y) for y in panel.years]
     parks = tables["parks"].set_index("id")["region"].to_dict()

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from model.data import default_data_dir, load_dataset
+from model.hierarchy import build_hierarchy
 from model.commands.generate import main as generator_main
 from model.registry_scale import _allocate
 
@@ -22,6 +23,7 @@ def test_registry_dataset_keeps_every_aggregate_and_adds_only_synthetic_firms(tm
     assert generator_main([str(folder), "--registry", "900"]) == 0
     assert "900 enterprises" in capsys.readouterr().out
     panel = load_dataset(folder)  # validates: members never exceed their aggregates
+    build_hierarchy(panel)  # and every park's remainder still holds the cluster remainders allocated to it
     assert len(panel.enterprises) == 900 and panel.illustrative
     assert "registry-900-illustrative" in (folder / "dataset.toml").read_text(encoding="utf-8")
     base = pd.read_csv(default_data_dir() / "revenue.csv", dtype=str)
@@ -32,3 +34,10 @@ def test_registry_dataset_keeps_every_aggregate_and_adds_only_synthetic_firms(tm
     pd.testing.assert_frame_equal(reg[reg["entity"].isin(set(base["entity"]))].reset_index(drop=True), base)
     assert set(added["entity"]) == set(panel.enterprises.index) - embedded_ids
     assert (added["provenance"] == "synthetic").all() and added["source"].str.startswith("illustrative: model.registry_scale").all()
+
+
+def test_small_registries_build_a_valid_hierarchy(tmp_path):
+    # 500 and 1,000 firms once gave a park's remainder less than its clusters' allocations (a shared cluster's firms)
+    for n in (500, 1000):
+        assert generator_main([str(tmp_path / str(n)), "--registry", str(n)]) == 0
+        build_hierarchy(load_dataset(tmp_path / str(n)))
