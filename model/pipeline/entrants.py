@@ -60,20 +60,21 @@ def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | No
     horizon = int(draws.horizon)
     n_paths = draws.shape[0]
     producing = draws.valid & draws.is_new & (times[..., 9] >= 0) & (times[..., 9] < horizon)
-    n_max = int(producing.sum(axis=1).max()) if producing.size else 0
+    per_path = producing.sum(axis=1)
+    n_max = int(per_path.max()) if producing.size else 0
     site = np.full((n_paths, n_max), -1, np.int64)
     if n_max == 0:
         return EntrantFirms(np.zeros((n_paths, 0, draws.n_years)), site)
     # Entrants only, packed to the front of each path in project order.
-    rows, cols = np.nonzero(producing)
-    rank = np.cumsum(producing, axis=1)[rows, cols] - 1
+    packed = np.arange(n_max) < per_path[:, None]
+    rows = np.repeat(np.arange(n_paths), per_path)
     util = None if gap is None or cycle_params is None else cycle_params.utilisation(gap)
-    val = _yearly_revenue(rows, times[rows, cols, 9], times[rows, cols, 10], draws.inv[rows, cols] * draws.ratio[rows, cols],
+    val = _yearly_revenue(rows, times[..., 9][producing], times[..., 10][producing], draws.inv[producing] * draws.ratio[producing],
                           ramp_start_share, draws.n_years, gap, cycle_params, util)
     # Each firm is its own destination: its sum is 0.0 + its value (which turns a -0.0 into 0.0).
     revenue = np.zeros((n_paths, n_max, draws.n_years))
-    revenue[rows, rank] = val + 0.0
-    site[rows, rank] = draws.dest[rows, cols]
+    revenue[packed] = val + 0.0
+    site[packed] = draws.dest[producing]
     return EntrantFirms(revenue, site)
 
 

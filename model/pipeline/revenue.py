@@ -55,22 +55,16 @@ def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_
     """
     P, Y = M.shape[0], draws.n_years
     p9_all = M[..., 9]
-    rows, cols = np.nonzero((p9_all >= 0) & (p9_all < H))
+    sel = (p9_all >= 0) & (p9_all < H)
+    rows = np.repeat(np.arange(P), sel.sum(1))  # the path of each selected project, in project order
     util = None if gap is None or cyc is None else cyc.utilisation(gap)
-    val = _yearly_revenue(rows, p9_all[rows, cols], M[rows, cols, 10], draws.inv[rows, cols] * draws.ratio[rows, cols],
-                          r0, Y, gap, cyc, util)
-    new, pos = draws.is_new[rows, cols], draws.dest[rows, cols]
+    val = _yearly_revenue(rows, p9_all[sel], M[..., 10][sel], draws.inv[sel] * draws.ratio[sel], r0, Y, gap, cyc, util)
     t_rows, t_pos, t_new, t_val = _tail_projects(draws, M, r0, Y, util)
-    res = []
-    for n_out, m, mt in ((n_host, ~new, ~t_new), (n_site, new, t_new)):
-        if n_out:
-            out = _sum_by_destination(rows[m], pos[m], val[m], P, n_out, Y)
-            if mt.any():
-                out = out + _sum_by_destination(t_rows[mt], t_pos[mt], t_val[mt], P, n_out, Y)
-            res.append(out)
-        else:
-            res.append(np.zeros((P, 0, Y)))
-    return res[0], res[1]
+    # Host and site sums side by side in one bincount: the bins differ, each bin keeps the project order.
+    out = _sum_by_destination(rows, draws.dest[sel], draws.is_new[sel], val, P, n_host, n_site, Y)
+    if len(t_rows):
+        out += _sum_by_destination(t_rows, t_pos, t_new, t_val, P, n_host, n_site, Y)
+    return out[: P * n_host * Y].reshape(P, n_host, Y), out[P * n_host * Y:].reshape(P, n_site, Y)
 
 
 def _yearly_revenue(rows: NDArray, p9: NDArray, p10: NDArray, full: NDArray, r0: float, Y: int,
@@ -98,18 +92,27 @@ def _yearly_revenue(rows: NDArray, p9: NDArray, p10: NDArray, full: NDArray, r0:
     return val
 
 
-def _sum_by_destination(rows: NDArray, pos: NDArray, val: NDArray, P: int, n_out: int, Y: int) -> NDArray:
-    """Sum of the projects' yearly ``val`` (n, Y) by (path, destination, year), (P, n_out, Y), in project order."""
-    idx = ((rows * n_out + pos) * Y)[:, None] + np.arange(Y)
-    return np.bincount(idx.ravel(), weights=val.ravel(), minlength=P * n_out * Y).reshape(P, n_out, Y)
+def _sum_by_destination(rows: NDArray, pos: NDArray, new: NDArray, val: NDArray, P: int, n_host: int, n_site: int,
+                        Y: int) -> NDArray:
+    """Sums of the projects' yearly ``val`` (n, Y) by (path, host, year) then by (path, site, year), flat, in project order.
+
+    Expansions (``new`` False) go to their host ``pos``, new entrants to their site ``pos``.
+    """
+    if not (n_host and n_site):  # projects without a destination axis add nothing
+        keep = new if n_site else ~new
+        rows, pos, new, val = rows[keep], pos[keep], new[keep], val[keep]
+    at = np.where(new, (P * n_host + rows * n_site + pos) * Y, (rows * n_host + pos) * Y)
+    idx = at[:, None] + np.arange(Y)
+    return np.bincount(idx.ravel(), weights=val.ravel(), minlength=P * (n_host + n_site) * Y)
 
 
 def _tail_projects(draws: ProjectDraws, M: NDArray, r0: float, Y: int,
                    util: NDArray | None) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Path row, destination, new-entrant flag and yearly value (n, Y) of :func:`_ramp_tail`'s projects."""
-    rows, cols = np.nonzero((M[..., 9] < 0) & (M[..., 10] > -12.0) & draws.valid)
-    p9, p10 = M[rows, cols, 9], M[rows, cols, 10]
-    full = draws.inv[rows, cols] * draws.ratio[rows, cols]
+    sel = (M[..., 9] < 0) & (M[..., 10] > -12.0) & draws.valid
+    rows = np.repeat(np.arange(M.shape[0]), sel.sum(1))  # the path of each selected project, in project order
+    p9, p10 = M[..., 9][sel], M[..., 10][sel]
+    full = draws.inv[sel] * draws.ratio[sel]
     ramp = p10 - p9
     base = _ramp_integral(0.0, p9, ramp, r0) - _ramp_integral(-12.0, p9, ramp, r0)
     k = 12.0 * np.arange(Y + 1)
@@ -117,7 +120,7 @@ def _tail_projects(draws: ProjectDraws, M: NDArray, r0: float, Y: int,
     val = full[:, None] * ((np.diff(integ, axis=1) - base[:, None]) / 12.0)
     if util is not None:
         val = val * util[rows]
-    return rows, draws.dest[rows, cols], draws.is_new[rows, cols], val
+    return rows, draws.dest[sel], draws.is_new[sel], val
 
 
 def _ramp_tail(draws: ProjectDraws, M: NDArray, r0: float, Y: int, gap: NDArray | None,
