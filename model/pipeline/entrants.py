@@ -12,6 +12,7 @@ the site sums (the two agree to rounding on every path).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from .revenue import _yearly_revenue
@@ -38,9 +39,10 @@ class EntrantFirms:
 def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | None = None, cycle_params=None) -> EntrantFirms:
     """Revenue of every new-entrant project producing in the simulated years, firm by firm.
 
-    Uses the pipeline's own revenue routine (ramp-up, output ratio, year
-    boundaries) with each entrant as its own destination, so a firm's revenue is
-    exactly what the pipeline adds to its site for it.
+    Uses the pipeline's own yearly revenue of a project (ramp-up, output ratio,
+    year boundaries: :func:`model.pipeline.revenue._yearly_revenue`), each entrant
+    its own destination, so a firm's revenue is exactly what the pipeline adds to
+    its site for it.
 
     Parameters
     ----------

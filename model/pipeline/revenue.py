@@ -99,7 +99,7 @@ def _sum_by_destination(rows: NDArray, pos: NDArray, new: NDArray, val: NDArray,
     Expansions (``new`` False) go to their host ``pos``, new entrants to their site ``pos``.
     """
     if not (n_host and n_site):  # projects without a destination axis add nothing
-        keep = new if n_site else ~new
+        keep = np.where(new, n_site > 0, n_host > 0)
         rows, pos, new, val = rows[keep], pos[keep], new[keep], val[keep]
     at = np.where(new, (P * n_host + rows * n_site + pos) * Y, (rows * n_host + pos) * Y)
     idx = at[:, None] + np.arange(Y)
