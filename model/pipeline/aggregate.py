@@ -188,12 +188,13 @@ def _queues(times: NDArray, milestone_month: NDArray, valid: NDArray, H: int, Y:
     month[~valid] = H
     month += ((np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)) * (H + 1)
     per_month = np.bincount(month.ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
-    # The queue milestones as contiguous (P, n) columns: each is read several times.
-    col = np.moveaxis(times[..., 1:7], -1, 0).copy()
+    # The queue milestones as contiguous (P, n) columns, each copied on its own (faster than one transposed copy):
+    # each is read several times.
+    col = {m: times[..., m].copy() for m in range(1, 7)}
     out = {}
     for res, (enter, leave) in _QUEUES.items():
         waiting = np.cumsum(per_month[:, enter - 1, :H] - per_month[:, leave - 1, :H], axis=1)
-        out[res] = _queue_stats_fast(col[enter - 1], col[leave - 1], valid, waiting, Y)
+        out[res] = _queue_stats_fast(col[enter], col[leave], valid, waiting, Y)
     return out
 
 
