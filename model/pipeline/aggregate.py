@@ -74,7 +74,8 @@ def _flows_and_stocks(draws: ProjectDraws, tl: Timeline, params: PipelineParams,
     for name, sl in zip(params.names, draws.slices):
         times, abandon_time, abandon_stage, valid = tl.times[:, sl], tl.abandon_time[:, sl], tl.abandon_stage[:, sl], draws.valid[:, sl]
         # Month of each milestone and abandonment, clipped to [-1, H].
-        milestone_month = np.floor(np.clip(times, -1.0, float(H))).astype(np.intp)
+        clipped = np.clip(times, -1.0, float(H))
+        milestone_month = np.floor(clipped, out=clipped).astype(np.intp)
         abandon_month = np.floor(np.clip(abandon_time, -1.0, float(H))).astype(np.intp)
         hist = _yearly_histogram(milestone_month, abandon_month, abandon_stage, valid, draws.is_new[:, sl], Y, H)
         for key, arr in _yearly_flows(hist, Y).items():
@@ -114,21 +115,26 @@ def _yearly_histogram(milestone_month: NDArray, abandon_month: NDArray, abandon_
     after the horizon (and padding slots).
     """
     P, n = valid.shape
-    n_ms = len(MILESTONES)
+    n_ms, L = len(MILESTONES), Y + 2
     # Month index → year bin (index -1, i.e. the last entry, holds "before the first year").
     ybin = np.concatenate([1 + np.arange(H) // 12, [Y + 1, 0]]).astype(np.intp)
     # Abandon stage → slot (after the milestones); other values → the last slot.
     ab_slot = np.full(256, n_ms + len(_AB_STAGES) + 1, np.intp)
     for i, s in enumerate(_AB_STAGES):
         ab_slot[s] = n_ms + i
-    year_bin = ybin[milestone_month]
-    year_bin[~valid] = Y + 1
-    slots = np.empty((P, n, n_ms + 2), np.intp)
+    # The stage as a byte, as ``& 255`` of the integer gives it (a view for one-byte stages).
+    stage_byte = abandon_stage.view(np.uint8) if abandon_stage.dtype.itemsize == 1 else abandon_stage.astype(np.intp) & 255
     rowoff = (np.arange(P, dtype=np.intp) * _N_SLOT)[:, None]
-    slots[..., :n_ms] = (rowoff[:, :, None] + np.arange(n_ms)) * (Y + 2) + year_bin
-    slots[..., n_ms] = (rowoff + ab_slot[abandon_stage.astype(np.intp) & 255]) * (Y + 2) + np.where(valid, ybin[abandon_month], Y + 1)
-    slots[..., n_ms + 1] = (rowoff + (_N_SLOT - 2)) * (Y + 2) + np.where(is_new, year_bin[..., 9], Y + 1)
-    return np.bincount(slots.ravel(), minlength=P * _N_SLOT * (Y + 2)).reshape(P, _N_SLOT, Y + 2)
+    # Counts are integers: three contiguous bincounts added give the counts of one.
+    idx = ybin[milestone_month]
+    idx[~valid] = Y + 1
+    new = (rowoff + (_N_SLOT - 2)) * L + np.where(is_new, idx[..., 9], Y + 1)
+    idx += ((rowoff + np.arange(n_ms)) * L)[:, None, :]
+    hist = np.bincount(idx.ravel(), minlength=P * _N_SLOT * L)
+    hist += np.bincount(new.ravel(), minlength=P * _N_SLOT * L)
+    ab = (rowoff + ab_slot[stage_byte]) * L + np.where(valid, ybin[abandon_month], Y + 1)
+    hist += np.bincount(ab.ravel(), minlength=P * _N_SLOT * L)
+    return hist.reshape(P, _N_SLOT, L)
 
 
 def _stage_counts(reached: NDArray, dropped: NDArray) -> NDArray:
@@ -180,12 +186,15 @@ def _queues(times: NDArray, milestone_month: NDArray, valid: NDArray, H: int, Y:
     # Month-end number waiting: projects that entered the queue by then minus those that left it.
     month = np.maximum(milestone_month[..., 1:7], 0)
     month[~valid] = H
-    rows = (np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)
-    per_month = np.bincount((rows * (H + 1) + month).ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
+    month += ((np.arange(P, dtype=np.intp) * 6)[:, None, None] + np.arange(6)) * (H + 1)
+    per_month = np.bincount(month.ravel(), minlength=P * 6 * (H + 1)).reshape(P, 6, H + 1)
+    # The queue milestones as contiguous (P, n) columns, each copied on its own (faster than one transposed copy):
+    # each is read several times.
+    col = {m: times[..., m].copy() for m in range(1, 7)}
     out = {}
     for res, (enter, leave) in _QUEUES.items():
         waiting = np.cumsum(per_month[:, enter - 1, :H] - per_month[:, leave - 1, :H], axis=1)
-        out[res] = _queue_stats_fast(times[..., enter], times[..., leave], valid, waiting, Y)
+        out[res] = _queue_stats_fast(col[enter], col[leave], valid, waiting, Y)
     return out
 
 
@@ -230,13 +239,17 @@ def _spend_curve(M: NDArray, at: NDArray, ast: NDArray, rate: NDArray, H: int) -
     T = np.arange(H + 1, dtype=float)
     for t, sign in ((a, 1.0), (b, -1.0)):
         sel = t < H
-        rows = np.broadcast_to(np.arange(P)[:, None], t.shape)[sel]
-        # kink at t counts for every boundary T_k = k > t, i.e. from k = floor(t) + 1
-        k = np.clip(np.floor(t[sel]) + 1, 0, H).astype(np.int64)
+        rows = np.repeat(np.arange(P), sel.sum(1))  # the path of each selected project, in project order
+        ts = t[sel]
+        # kink at t counts for every boundary T_k = k > t, i.e. from k = floor(t) + 1 (clipped to [0, H])
+        k = np.floor(ts)
+        k += 1
+        np.maximum(k, 0, out=k)
+        np.minimum(k, H, out=k)
         r = rate[sel]
-        idx = rows * (H + 1) + k
+        idx = rows * (H + 1) + k.astype(np.int64)
         sum_r = np.cumsum(np.bincount(idx, weights=r, minlength=P * (H + 1)).reshape(P, H + 1), 1)
-        sum_rt = np.cumsum(np.bincount(idx, weights=r * t[sel], minlength=P * (H + 1)).reshape(P, H + 1), 1)
+        sum_rt = np.cumsum(np.bincount(idx, weights=r * ts, minlength=P * (H + 1)).reshape(P, H + 1), 1)
         S += sign * (T * sum_r - sum_rt)
     return S
 
@@ -252,20 +265,23 @@ def _queue_stats_fast(arr: NDArray, start: NDArray, mask: NDArray, waiting: NDAr
     """
     P = arr.shape[0]
     sel = mask & (arr < 12.0 * Y) & (start >= 0)
-    rows = np.broadcast_to(np.arange(P)[:, None], arr.shape)[sel]
+    rows = np.repeat(np.arange(P), sel.sum(1))  # the path of each selected project, in project order
     a, b = arr[sel], start[sel]
     w = np.flatnonzero(b > a)  # projects that wait at all
-    aw, bw = a[w], b[w]
-    # Years possibly overlapped: a margin of one year below against rounding of a / 12.
-    ya = np.clip(np.floor(aw / 12.0) - 1.0, 0, Y - 1).astype(np.int64)
-    yb = np.clip(np.floor(np.minimum(bw, 12.0 * Y) / 12.0), 0, Y - 1).astype(np.int64)
-    cnt = yb - ya + 1
-    first = np.cumsum(cnt) - cnt
-    e = np.repeat(np.arange(len(w)), cnt)
-    yy = np.arange(int(cnt.sum())) - first[e] + ya[e]
-    lo = 12.0 * yy
-    ov = _overlap(aw[e], bw[e], lo, lo + 12)
-    mean_len = np.bincount(rows[w][e] * Y + yy, weights=ov, minlength=P * Y).reshape(P, Y) / 12.0
+    if len(w):
+        aw, bw = a[w], b[w]
+        # Years possibly overlapped: a margin of one year below against rounding of a / 12.
+        ya = np.clip(np.floor(aw / 12.0) - 1.0, 0, Y - 1).astype(np.int64)
+        yb = np.clip(np.floor(np.minimum(bw, 12.0 * Y) / 12.0), 0, Y - 1).astype(np.int64)
+        cnt = yb - ya + 1
+        first = np.cumsum(cnt) - cnt
+        e = np.repeat(np.arange(len(w)), cnt)
+        yy = np.arange(int(cnt.sum())) - first[e] + ya[e]
+        lo = 12.0 * yy
+        ov = _overlap(aw[e], bw[e], lo, lo + 12)
+        mean_len = np.bincount(rows[w][e] * Y + yy, weights=ov, minlength=P * Y).reshape(P, Y) / 12.0
+    else:
+        mean_len = np.zeros((P, Y))  # 0.0 / 12.0: what the bincount of nothing gives
     in_h = b < 12.0 * Y
     idx = rows[in_h] * Y + np.floor(b[in_h] / 12.0).astype(np.int64)
     served = np.bincount(idx, minlength=P * Y).reshape(P, Y)

@@ -12,11 +12,10 @@ the site sums (the two agree to rounding on every path).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 
-from .revenue import _revenue
+from .revenue import _yearly_revenue
 
 __all__ = ["EntrantFirms", "entrant_firms", "count_in_sites"]
 
@@ -40,9 +39,10 @@ class EntrantFirms:
 def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | None = None, cycle_params=None) -> EntrantFirms:
     """Revenue of every new-entrant project producing in the simulated years, firm by firm.
 
-    Uses the pipeline's own revenue routine (ramp-up, output ratio, year
-    boundaries) with each entrant as its own destination, so a firm's revenue is
-    exactly what the pipeline adds to its site for it.
+    Uses the pipeline's own yearly revenue of a project (ramp-up, output ratio,
+    year boundaries: :func:`model.pipeline.revenue._yearly_revenue`), each entrant
+    its own destination, so a firm's revenue is exactly what the pipeline adds to
+    its site for it.
 
     Parameters
     ----------
@@ -62,24 +62,21 @@ def entrant_firms(draws, timeline, ramp_start_share: float, gap: np.ndarray | No
     horizon = int(draws.horizon)
     n_paths = draws.shape[0]
     producing = draws.valid & draws.is_new & (times[..., 9] >= 0) & (times[..., 9] < horizon)
-    rank = np.cumsum(producing, axis=1) - 1
-    n_max = int(producing.sum(axis=1).max()) if producing.size else 0
+    per_path = producing.sum(axis=1)
+    n_max = int(per_path.max()) if producing.size else 0
     site = np.full((n_paths, n_max), -1, np.int64)
     if n_max == 0:
         return EntrantFirms(np.zeros((n_paths, 0, draws.n_years)), site)
-    # Entrants only, packed to the front of each path (cheap: the other projects are skipped).
-    rows, cols = np.nonzero(producing)
-    at = (rows, rank[rows, cols])
-    packed_times = np.full((n_paths, n_max, times.shape[-1]), np.inf)
-    packed_times[at] = times[rows, cols]
-    inv, ratio = np.zeros((n_paths, n_max)), np.zeros((n_paths, n_max))
-    inv[at], ratio[at] = draws.inv[rows, cols], draws.ratio[rows, cols]
-    valid = np.zeros((n_paths, n_max), bool)
-    valid[at] = True
-    packed = SimpleNamespace(inv=inv, ratio=ratio, is_new=np.ones((n_paths, n_max), bool), valid=valid,
-                             dest=np.broadcast_to(np.arange(n_max), (n_paths, n_max)), n_years=draws.n_years)
-    _, revenue = _revenue(packed, packed_times, ramp_start_share, horizon, 0, n_max, gap, cycle_params)
-    site[at] = draws.dest[rows, cols]
+    # Entrants only, packed to the front of each path in project order.
+    packed = np.arange(n_max) < per_path[:, None]
+    rows = np.repeat(np.arange(n_paths), per_path)
+    util = None if gap is None or cycle_params is None else cycle_params.utilisation(gap)
+    val = _yearly_revenue(rows, times[..., 9][producing], times[..., 10][producing], draws.inv[producing] * draws.ratio[producing],
+                          ramp_start_share, draws.n_years, gap, cycle_params, util)
+    # Each firm is its own destination: its sum is 0.0 + its value (which turns a -0.0 into 0.0).
+    revenue = np.zeros((n_paths, n_max, draws.n_years))
+    revenue[packed] = val + 0.0
+    site[packed] = draws.dest[producing]
     return EntrantFirms(revenue, site)
 
 

@@ -12,16 +12,33 @@ from numpy.typing import NDArray
 from .draws import ProjectDraws
 from .params import CycleParams
 
-_CHUNK = 1 << 15  # elements per chunk of elementwise work on long vectors
+_ROWS = 1 << 12  # projects per chunk of elementwise work (one column per year boundary)
 
 
 def _ramp_integral(t: NDArray | float, p: NDArray, r: NDArray, r0: float) -> NDArray:
-    """∫_{-∞}^{t} of the capacity factor: 0 before ``p``, linear r0→1 over ``r``, then 1."""
-    x = np.clip(t - np.where(np.isfinite(p), p, np.inf), 0.0, None)
+    """∫_{-∞}^{t} of the capacity factor: 0 before ``p``, linear r0→1 over ``r``, then 1.
+
+    ``r0·x_r + (1 − r0)·x_r²/(2r) + (x − r)⁺`` with ``x = (t − p)⁺``, ``x_r = min(x, r)``
+    (0 for an infinite ``p``; the quadratic term 0 when ``r`` ≤ 0).  The masks are
+    applied only where they change something, and in place: the same floats.
+    """
+    finite = np.isfinite(p)
+    all_finite = bool(finite.all())
+    x = np.subtract(t, p if all_finite else np.where(finite, p, np.inf))
+    np.maximum(x, 0.0, out=x)
     xr = np.minimum(x, r)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ramp = r0 * xr + (1.0 - r0) * np.where(r > 0, xr * xr / (2.0 * r), 0.0)
-    return np.where(np.isfinite(p), ramp + np.maximum(x - r, 0.0), 0.0)
+        quad = xr * xr
+        quad /= 2.0 * r
+    if not np.all(r > 0):
+        quad = np.where(r > 0, quad, 0.0)
+    quad *= 1.0 - r0
+    ramp = r0 * xr
+    ramp += quad
+    x -= r
+    np.maximum(x, 0.0, out=x)
+    ramp += x
+    return ramp if all_finite else np.where(finite, ramp, 0.0)
 
 
 def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_site: int,
@@ -32,50 +49,78 @@ def _revenue(draws: ProjectDraws, M: NDArray, r0: float, H: int, n_host: int, n_
     still gain from ramping up after 2013 is added (:func:`_ramp_tail`).  With a demand ``gap`` (P, Y) each project's ramp-up is stretched or shortened by
     the gap of its 投产 year and each year's revenue is scaled by that year's
     utilisation (:class:`CycleParams`); without it the arithmetic is unchanged.
-    A project adds ``full × (I(year end) − I(year start)) / 12`` to each year, ``I``
-    being :func:`_ramp_integral`; years ending before it produces add exactly 0
-    and are skipped.  Each (path, destination, year) sum keeps the project order
-    of a year-by-year bincount, so the floats are the same.
+    A project adds ``full × (I(year end) − I(year start)) / 12`` to each year
+    (:func:`_yearly_revenue`).  Each (path, destination, year) sum keeps the project
+    order of a year-by-year bincount, so the floats are the same.
     """
     P, Y = M.shape[0], draws.n_years
-    sel = (M[..., 9] >= 0) & (M[..., 9] < H)
-    rows = np.broadcast_to(np.arange(P)[:, None], sel.shape)[sel]
-    p9, p10 = M[..., 9][sel], M[..., 10][sel]
-    full = (draws.inv * draws.ratio)[sel]
-    new, pos = draws.is_new[sel], draws.dest[sel]
+    p9_all = M[..., 9]
+    sel = (p9_all >= 0) & (p9_all < H)
+    rows = np.repeat(np.arange(P), sel.sum(1))  # the path of each selected project, in project order
+    util = None if gap is None or cyc is None else cyc.utilisation(gap)
+    val = _yearly_revenue(rows, p9_all[sel], M[..., 10][sel], draws.inv[sel] * draws.ratio[sel], r0, Y, gap, cyc, util)
+    t_rows, t_pos, t_new, t_val = _tail_projects(draws, M, r0, Y, util)
+    # Host and site sums side by side in one bincount: the bins differ, each bin keeps the project order.
+    out = _sum_by_destination(rows, draws.dest[sel], draws.is_new[sel], val, P, n_host, n_site, Y)
+    if len(t_rows):
+        out += _sum_by_destination(t_rows, t_pos, t_new, t_val, P, n_host, n_site, Y)
+    return out[: P * n_host * Y].reshape(P, n_host, Y), out[P * n_host * Y:].reshape(P, n_site, Y)
+
+
+def _yearly_revenue(rows: NDArray, p9: NDArray, p10: NDArray, full: NDArray, r0: float, Y: int,
+                    gap: NDArray | None, cyc: CycleParams | None, util: NDArray | None) -> NDArray:
+    """Revenue (n, Y) of projects producing at ``p9`` in [0, 12·Y), reaching full output at ``p10``.
+
+    Year ``y`` gets ``full × (I(12(y+1)) − I(12y)) / 12`` (``I``: :func:`_ramp_integral`,
+    the ramp-up scaled by the gap of the 投产 year), times the year's utilisation
+    ``util`` (P, Y) of the project's path ``rows`` when a cycle is given.  Years
+    ending before ``p9`` give exactly 0 (both integrals are the same float), so
+    adding them to a sum changes nothing.
+    """
     ramp = p10 - p9
     if gap is not None and cyc is not None:
         y_prod = np.clip(np.floor(p9 / 12.0), 0, Y - 1).astype(np.int64)
         ramp = ramp * np.exp(-cyc.ramp_elasticity * gap[rows, y_prod])
-    # First year that may be non-zero (one year of margin against rounding of p9 / 12).
-    y0 = np.clip(np.floor(p9 / 12.0) - 1.0, 0, Y).astype(np.int64)
-    cnt = Y + 1 - y0  # year boundaries y0 .. Y per project
-    first = np.cumsum(cnt) - cnt
-    e = np.repeat(np.arange(len(p9)), cnt)
-    k = np.arange(int(cnt.sum())) - first[e] + y0[e]
-    integ = np.empty(len(k))
-    for c in range(0, len(k), _CHUNK):  # chunks: large temporaries cost more than the arithmetic
-        ec = e[c: c + _CHUNK]
-        integ[c: c + _CHUNK] = _ramp_integral(12.0 * k[c: c + _CHUNK], p9[ec], ramp[ec], r0)
-    hi = np.flatnonzero(k > y0[e])  # boundary k closes year k - 1
-    e_hi = e[hi]
-    val = full[e_hi] * ((integ[hi] - integ[hi - 1]) / 12.0)
-    y = k[hi] - 1
-    if gap is not None and cyc is not None:
-        val = val * cyc.utilisation(gap)[rows[e_hi], y]
-    res = []
-    t_rows, t_pos, t_new, t_y, t_val = _ramp_tail(draws, M, r0, Y, gap, cyc)
-    for n_out, m, mt in ((n_host, ~new[e_hi], ~t_new), (n_site, new[e_hi], t_new)):
-        if n_out:
-            idx = (rows[e_hi[m]] * n_out + pos[e_hi[m]]) * Y + y[m]
-            out = np.bincount(idx, weights=val[m], minlength=P * n_out * Y).reshape(P, n_out, Y)
-            if mt.any():
-                idx_t = (t_rows[mt] * n_out + t_pos[mt]) * Y + t_y[mt]
-                out = out + np.bincount(idx_t, weights=t_val[mt], minlength=P * n_out * Y).reshape(P, n_out, Y)
-            res.append(out)
-        else:
-            res.append(np.zeros((P, 0, Y)))
-    return res[0], res[1]
+    k = 12.0 * np.arange(Y + 1)
+    val = np.empty((len(p9), Y))
+    for c in range(0, len(p9), _ROWS):  # chunks: large temporaries cost more than the arithmetic
+        s = slice(c, c + _ROWS)
+        integ = _ramp_integral(k[None, :], p9[s, None], ramp[s, None], r0)
+        val[s] = full[s, None] * ((integ[:, 1:] - integ[:, :-1]) / 12.0)
+        if util is not None:
+            val[s] *= util[rows[s]]
+    return val
+
+
+def _sum_by_destination(rows: NDArray, pos: NDArray, new: NDArray, val: NDArray, P: int, n_host: int, n_site: int,
+                        Y: int) -> NDArray:
+    """Sums of the projects' yearly ``val`` (n, Y) by (path, host, year) then by (path, site, year), flat, in project order.
+
+    Expansions (``new`` False) go to their host ``pos``, new entrants to their site ``pos``.
+    """
+    if not (n_host and n_site):  # projects without a destination axis add nothing
+        keep = np.where(new, n_site > 0, n_host > 0)
+        rows, pos, new, val = rows[keep], pos[keep], new[keep], val[keep]
+    at = np.where(new, (P * n_host + rows * n_site + pos) * Y, (rows * n_host + pos) * Y)
+    idx = at[:, None] + np.arange(Y)
+    return np.bincount(idx.ravel(), weights=val.ravel(), minlength=P * (n_host + n_site) * Y)
+
+
+def _tail_projects(draws: ProjectDraws, M: NDArray, r0: float, Y: int,
+                   util: NDArray | None) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Path row, destination, new-entrant flag and yearly value (n, Y) of :func:`_ramp_tail`'s projects."""
+    sel = (M[..., 9] < 0) & (M[..., 10] > -12.0) & draws.valid
+    rows = np.repeat(np.arange(M.shape[0]), sel.sum(1))  # the path of each selected project, in project order
+    p9, p10 = M[..., 9][sel], M[..., 10][sel]
+    full = draws.inv[sel] * draws.ratio[sel]
+    ramp = p10 - p9
+    base = _ramp_integral(0.0, p9, ramp, r0) - _ramp_integral(-12.0, p9, ramp, r0)
+    k = 12.0 * np.arange(Y + 1)
+    integ = _ramp_integral(k[None, :], p9[:, None], ramp[:, None], r0)  # (n, Y + 1)
+    val = full[:, None] * ((np.diff(integ, axis=1) - base[:, None]) / 12.0)
+    if util is not None:
+        val = val * util[rows]
+    return rows, draws.dest[sel], draws.is_new[sel], val
 
 
 def _ramp_tail(draws: ProjectDraws, M: NDArray, r0: float, Y: int, gap: NDArray | None,
@@ -88,17 +133,6 @@ def _ramp_tail(draws: ProjectDraws, M: NDArray, r0: float, Y: int, gap: NDArray 
     cycle is given.  Returns (path row, destination, new-entrant flag, year, value)
     per (project, year).
     """
-    sel = (M[..., 9] < 0) & (M[..., 10] > -12.0) & draws.valid
-    rows = np.broadcast_to(np.arange(M.shape[0])[:, None], sel.shape)[sel]
-    p9, p10 = M[..., 9][sel], M[..., 10][sel]
-    full = (draws.inv * draws.ratio)[sel]
-    ramp = p10 - p9
-    base = _ramp_integral(0.0, p9, ramp, r0) - _ramp_integral(-12.0, p9, ramp, r0)
-    k = 12.0 * np.arange(Y + 1)
-    integ = _ramp_integral(k[None, :], p9[:, None], ramp[:, None], r0)  # (n, Y + 1)
-    val = full[:, None] * ((np.diff(integ, axis=1) - base[:, None]) / 12.0)
-    if gap is not None and cyc is not None:
-        val = val * cyc.utilisation(gap)[rows]
-    n = len(p9)
-    return (np.repeat(rows, Y), np.repeat(draws.dest[sel], Y), np.repeat(draws.is_new[sel], Y),
-            np.tile(np.arange(Y), n), val.ravel())
+    util = None if gap is None or cyc is None else cyc.utilisation(gap)
+    rows, pos, new, val = _tail_projects(draws, M, r0, Y, util)
+    return (np.repeat(rows, Y), np.repeat(pos, Y), np.repeat(new, Y), np.tile(np.arange(Y), len(rows)), val.ravel())
