@@ -9,7 +9,7 @@ and changing a duration lever keeps common random numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,14 +89,22 @@ class ProjectDraws:
         return self.valid.shape
 
 
-def _child(ss: np.random.SeedSequence, *key: int) -> np.random.Generator:
+class _PathKey(NamedTuple):
+    """What :func:`_child` reads of a path's SeedSequence (the one :func:`path_seed_sequences` gives)."""
+
+    entropy: Any
+    spawn_key: tuple[int, ...]
+    pool_size: int
+
+
+def _child(ss: np.random.SeedSequence | _PathKey, *key: int) -> np.random.Generator:
     """Generator of the sub-stream ``key`` of a path's SeedSequence."""
     return np.random.Generator(np.random.PCG64(
         np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + key, pool_size=ss.pool_size)))
 
 
 def _uniform_block(
-    params: PipelineParams, seeds: Sequence[np.random.SeedSequence], n_years_total: int
+    params: PipelineParams, seeds: Sequence[np.random.SeedSequence | _PathKey], n_years_total: int
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, tuple[slice, ...]]:
     """Draw yearly intake counts and the uniform matrix for each path; pad to a block.
 
@@ -284,7 +292,9 @@ def draw_projects(
     ProjectDraws
     """
     wy = params.warmup_years
-    seeds = path_seed_sequences(seed, n_paths, path_offset)
+    # Only the paths' keys are read (their children draw): no SeedSequence per path is built.
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    seeds = [_PathKey(root.entropy, tuple(root.spawn_key) + (path_offset + i,), root.pool_size) for i in range(n_paths)]
     U, valid, prog, year, slices = _uniform_block(params, seeds, wy + n_years)
     col = lambda name: U[_U[name]]  # noqa: E731 - local accessor
 

@@ -301,19 +301,31 @@ def _quota_binding_rows(a: NDArray, q: NDArray, Q: tuple[float, float, float, fl
     """Paths where some year's claims exceed that year's quota.
 
     Elsewhere every claim is granted on arrival.  The 1e-9 margin keeps rounding
-    in the recursion's running subtraction from ever disagreeing with this sum.
+    in the recursion's running subtraction from ever disagreeing with this sum
+    (whatever order the claims are summed in).  Requests that never come are
+    counted in a spare year past the last, then dropped (no masked gathers).
     """
     t0 = Q[1]
-    fin = np.isfinite(a)
+    yf = np.asarray(a, float) - t0
+    yf /= 12.0
+    np.floor(yf, out=yf)  # quota year of each finite request
+    fin = np.isfinite(yf)
     if not fin.any():
         return np.zeros(0, np.int64)
-    y = np.floor((np.where(fin, a, t0) - t0) / 12.0).astype(np.int64)
-    y0 = y[fin].min()
-    y -= y0
-    n_y = int(y[fin].max()) + 1
-    P = a.shape[0]
-    idx = (np.arange(P)[:, None] * n_y + y)[fin]
-    per_year = np.bincount(idx, weights=q[fin], minlength=P * n_y).reshape(P, n_y)
+    y0 = yf.min()  # requests that never come are +inf: never the smallest
+    only_inf = bool(np.isfinite(y0))  # else NaN or −inf requests too, set aside by mask
+    if not only_inf:
+        y0 = np.where(fin, yf, np.inf).min()
+    n_y = int(np.where(fin, yf, -np.inf).max() - y0) + 1
+    yf -= y0
+    if only_inf:
+        np.minimum(yf, n_y, out=yf)
+    else:
+        np.copyto(yf, n_y, where=~fin)
+    P = yf.shape[0]
+    idx = yf.astype(np.intp) + (np.arange(P, dtype=np.intp) * (n_y + 1))[:, None]
+    per_year = np.bincount(idx.reshape(-1), weights=np.ascontiguousarray(q, dtype=float).reshape(-1),
+                           minlength=P * (n_y + 1)).reshape(P, n_y + 1)[:, :n_y]
     quota_y = _quota_of_year(np.arange(n_y) + y0, Q)
     return np.flatnonzero((per_year > quota_y * (1.0 - 1e-9)).any(1))
 
