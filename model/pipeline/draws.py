@@ -9,7 +9,7 @@ and changing a duration lever keeps common random numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,14 +89,22 @@ class ProjectDraws:
         return self.valid.shape
 
 
-def _child(ss: np.random.SeedSequence, *key: int) -> np.random.Generator:
+class _PathKey(NamedTuple):
+    """What :func:`_child` reads of a path's SeedSequence (the one :func:`path_seed_sequences` gives)."""
+
+    entropy: Any
+    spawn_key: tuple[int, ...]
+    pool_size: int
+
+
+def _child(ss: np.random.SeedSequence | _PathKey, *key: int) -> np.random.Generator:
     """Generator of the sub-stream ``key`` of a path's SeedSequence."""
     return np.random.Generator(np.random.PCG64(
         np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + key, pool_size=ss.pool_size)))
 
 
 def _uniform_block(
-    params: PipelineParams, seeds: Sequence[np.random.SeedSequence], n_years_total: int
+    params: PipelineParams, seeds: Sequence[np.random.SeedSequence | _PathKey], n_years_total: int
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, tuple[slice, ...]]:
     """Draw yearly intake counts and the uniform matrix for each path; pad to a block.
 
@@ -126,31 +134,34 @@ def _uniform_block(
     n_paths, n_tot = len(seeds), int(starts[-1])
     # Column-major (column, path, project): each attribute is a contiguous array.
     U = np.empty((n_cols, n_paths, n_tot))
+    n_rows = all_counts.sum(-1)  # (paths, programmes)
     valid = np.zeros((n_paths, n_tot), bool)
-    prog = np.repeat(np.arange(n_prog, dtype=np.int8), width)[None, :].repeat(n_paths, 0)
     year = np.zeros((n_paths, n_tot), np.int64)
+    for k, sl in enumerate(slices):
+        valid[:, sl] = np.arange(width[k])[None, :] < n_rows[:, k, None]
+        # Rows are filled path by path, year by year: the row-major order of the valid slots.
+        year[:, sl][valid[:, sl]] = np.repeat(np.tile(np.arange(n_years_total), n_paths), all_counts[:, k].ravel())
+    prog = np.repeat(np.arange(n_prog, dtype=np.int8), width)[None, :].repeat(n_paths, 0)
+    jump = (first_cal - 1900) << 40
     buf = np.empty((max(width, default=0), n_cols))  # one programme's rows of one path, reused
-    for i, (ss, counts) in enumerate(zip(seeds, all_counts)):
+    for i, (ss, counts) in enumerate(zip(seeds, all_counts.tolist())):
         for k in range(n_prog):
             # One stream per programme; calendar year y starts 2^40 draws × (y − 1900) in.
             # Each uniform is one 64-bit draw, so after n rows the next year's start is
             # 2^40 − n·n_cols draws ahead (same state as resetting and advancing).
-            bg = _child(ss, 1, k).bit_generator
-            gen = np.random.Generator(bg)
-            bg.advance((first_cal - 1900) << 40)
+            gen = _child(ss, 1, k)
+            bg = gen.bit_generator
+            bg.advance(jump)
             row = 0
-            for y in range(n_years_total):
-                c = int(counts[k, y])
+            for y, c in enumerate(counts[k], 1):
                 if c:
                     gen.random(out=buf[row: row + c])
                     row += c
-                if y + 1 < n_years_total:
+                if y < n_years_total:
                     bg.advance((1 << 40) - c * n_cols)
             c0 = starts[k]
             U[:, i, c0:c0 + row] = buf[:row].T
             U[:, i, c0 + row: starts[k + 1]] = 0.5
-            valid[i, c0:c0 + row] = True
-            year[i, c0:c0 + row] = np.repeat(np.arange(n_years_total), counts[k])
     return U, valid, prog, year, slices
 
 
@@ -176,11 +187,46 @@ def poisson_ppf(q: NDArray, mu: NDArray) -> NDArray:
 
 def _lognormal(u: NDArray, median: NDArray, sigma: NDArray) -> NDArray:
     """Inverse-CDF lognormal draw (shared by both engines through ``u``)."""
-    return median * np.exp(sigma * ndtri(np.clip(u, _EPS, 1 - _EPS)))
+    if np.broadcast_shapes(np.shape(u), np.shape(median), np.shape(sigma)) != np.shape(u):
+        return median * np.exp(sigma * ndtri(np.clip(u, _EPS, 1 - _EPS)))
+    # The same operations in one buffer: median * exp(sigma * ndtri(clip(u))).
+    x = np.clip(u, _EPS, 1 - _EPS)
+    ndtri(x, out=x)
+    np.multiply(sigma, x, out=x)
+    np.exp(x, out=x)
+    return np.multiply(median, x, out=x)
+
+
+#: Buckets of :func:`_search_right`'s table (a power of two: ``u · B`` is exact).
+_BUCKETS = 4096
+_MAX_SCAN = 8
+
+
+def _search_right(cum: NDArray, u: NDArray) -> NDArray:
+    """``np.searchsorted(cum, u, side="right")`` for a sorted ``cum`` and ``u`` in [0, 1), the same integers, faster.
+
+    ``u`` falls in bucket ``b = floor(u·B)`` (exact), whose answer lies between the
+    counts of ``cum`` at or below its edges: start from the lower count and step
+    while the next ``cum`` is at or below ``u`` (a few steps at most; more, or
+    anything outside the assumptions, falls back on ``np.searchsorted``).
+    """
+    n = len(cum)
+    if n == 0 or u.size == 0 or np.any(cum[1:] < cum[:-1]) or not (u.min() >= 0.0 and u.max() < 1.0):
+        return np.searchsorted(cum, u, side="right")
+    edges = np.arange(_BUCKETS + 1) / _BUCKETS
+    count = np.searchsorted(cum, edges, side="right")
+    scan = int((count[1:] - count[:-1]).max())
+    if scan > _MAX_SCAN:
+        return np.searchsorted(cum, u, side="right")
+    pos = count.take((u * _BUCKETS).astype(np.intp))
+    padded = np.append(cum, np.inf)  # past every u: the scan stops at n
+    for _ in range(scan):
+        pos += padded.take(pos) <= u
+    return pos
 
 
 def _destinations_and_ratio(
-    params: PipelineParams, dest: _DestIndex, prog: NDArray, col: Any, post: NDArray | None = None
+    params: PipelineParams, dest: _DestIndex, slices: Sequence[slice], col: Any, post: NDArray
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Industry output ratio, new-entrant flag and destination position per project.
 
@@ -188,17 +234,17 @@ def _destinations_and_ratio(
     programme has no host candidates, 0 if it has no sites); its destination is
     drawn by weight among the programme's sites, else among its hosts.  Projects
     signed before the policy start (``post`` False) use the history share.
+    ``slices`` are the programmes' column blocks.
     """
-    post = np.ones(prog.shape, bool) if post is None else post
     ratio_tab = np.asarray(params.output_ratio)
-    shape = prog.shape
+    shape = post.shape
     ratio = np.empty(shape)
     is_new = np.zeros(shape, bool)
     dest_pos = np.zeros(shape, np.int64)
-    for k, p in enumerate(params.programmes):
-        m = prog == k
+    for k, (p, m) in enumerate(zip(params.programmes, slices)):
+        m = (slice(None), m)
         w = np.cumsum(p.industry_weights) / np.sum(p.industry_weights)
-        ind = np.minimum(np.searchsorted(w, col("industry")[m], side="right"), len(w) - 1)
+        ind = np.minimum(_search_right(w, col("industry")[m]), len(w) - 1)
         ratio[m] = ratio_tab[ind]
         has_h, has_s = len(dest.host_cum[k]) > 0, len(dest.site_cum[k]) > 0
         share = np.where(post[m], p.new_entrant_share, p.pre.new_entrant_share) if (has_h and has_s) else (1.0 if has_s else 0.0)
@@ -206,12 +252,12 @@ def _destinations_and_ratio(
         ud = col("destination")[m]
         pos = np.zeros(ud.shape, np.int64)
         if has_h:
-            hi_ = np.minimum(np.searchsorted(dest.host_cum[k], ud, side="right"), len(dest.host_cum[k]) - 1)
+            hi_ = np.minimum(_search_right(dest.host_cum[k], ud), len(dest.host_cum[k]) - 1)
             pos = np.where(~new_k, dest.host_pos[k][hi_], pos)
             if dest.host_ratio[k] is not None:
                 ratio[m] = np.where(~new_k, dest.host_ratio[k][hi_], ratio[m])
         if has_s:
-            si = np.minimum(np.searchsorted(dest.site_cum[k], ud, side="right"), len(dest.site_cum[k]) - 1)
+            si = np.minimum(_search_right(dest.site_cum[k], ud), len(dest.site_cum[k]) - 1)
             pos = np.where(new_k, dest.site_pos[k][si], pos)
             if dest.site_ratio[k] is not None:
                 ratio[m] = np.where(new_k, dest.site_ratio[k][si], ratio[m])
@@ -246,15 +292,22 @@ def draw_projects(
     ProjectDraws
     """
     wy = params.warmup_years
-    seeds = path_seed_sequences(seed, n_paths, path_offset)
+    # Only the paths' keys are read (their children draw): no SeedSequence per path is built.
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    seeds = [_PathKey(root.entropy, tuple(root.spawn_key) + (path_offset + i,), root.pool_size) for i in range(n_paths)]
     U, valid, prog, year, slices = _uniform_block(params, seeds, wy + n_years)
     col = lambda name: U[_U[name]]  # noqa: E731 - local accessor
 
     P = params.programmes
-    def per(attr: str) -> NDArray:  # programme parameter gathered per project
-        return np.array([getattr(p, attr) for p in P], float)[prog]
+    widths = [sl.stop - sl.start for sl in slices]
 
-    frac = np.array([np.nan if p.sign_month_fraction is None else p.sign_month_fraction for p in P])[prog]
+    def row(values: list) -> NDArray:  # one value per programme, spread over its columns (1, projects)
+        return np.repeat(np.array(values), widths)[None, :]
+
+    def per(attr: str) -> NDArray:  # programme parameter per project (every path has the same columns)
+        return row([float(getattr(p, attr)) for p in P])
+
+    frac = row([np.nan if p.sign_month_fraction is None else p.sign_month_fraction for p in P])
     off_sign = 12.0 * year + 12.0 * np.where(np.isnan(frac), col("sign_month"), frac)
 
     # Truncated Pareto by inverse CDF: heavy tail anchored on 1454 ≥1亿 vs 137 ≥10亿 (2010).
@@ -262,10 +315,10 @@ def draw_projects(
     inv = lo * (1.0 - col("size") * (1.0 - (lo / hi) ** a)) ** (-1.0 / a)
 
     signed_post = -12.0 * wy + off_sign >= params.policy_start
-    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, prog, col, signed_post)
+    ratio, is_new, dest_pos = _destinations_and_ratio(params, dest, slices, col, signed_post)
 
     def pre(attr: str) -> NDArray:  # the programme's warm-up (history) value per project
-        return np.array([getattr(p.pre, attr) for p in P], float)[prog]
+        return row([float(getattr(p.pre, attr)) for p in P])
 
     # New entrants always need land; expansions only when not renovating on own land.
     needs_land = is_new | (col("land_need") < per("land_need_share_expansion"))
@@ -276,9 +329,7 @@ def draw_projects(
 
     d = {}
     for name in _DURATIONS:
-        med = np.array([p.durations[name][0] for p in P])[prog]
-        sig = np.array([p.durations[name][1] for p in P])[prog]
-        d[name] = _lognormal(col(name), med, sig)
+        d[name] = _lognormal(col(name), row([p.durations[name][0] for p in P]), row([p.durations[name][1] for p in P]))
     # Policy levers act only from policy_start; the warm-up runs on the history values.
     base_approval = d["approval"]
     d["approval_pre"] = base_approval * pre("approval_multiplier")
@@ -288,10 +339,12 @@ def draw_projects(
     d["construction_pre"] = base_con * pre("construction_multiplier")
     d["construction"] = base_con * per("construction_multiplier")
     ab_con = per("abandon_construction")
+    with np.errstate(divide="ignore"):
+        log_fin = np.log(np.clip(col("fin_success"), _EPS, 1.0))  # shared by both success probabilities
 
     def rounds(ps: NDArray) -> NDArray:  # financing rounds until success, from one uniform
         with np.errstate(divide="ignore", invalid="ignore"):
-            tries = 1.0 + np.floor(np.log(np.clip(col("fin_success"), _EPS, 1.0)) / np.log1p(-ps))
+            tries = 1.0 + np.floor(log_fin / np.log1p(-ps))
         return np.where(ps >= 1.0, 1, np.minimum(tries, 1_000)).astype(np.int64)
 
     return ProjectDraws(

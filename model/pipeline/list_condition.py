@@ -156,7 +156,7 @@ def condition_timeline(tl: Timeline, draws: ProjectDraws, params: PipelineParams
                                           p.list_selection_month, p.list_max_build_months, condition,
                                           {k: p.durations[k] for k in ("start_prep", "commissioning")},
                                           p.list_added_window_months, p.list_planned_starts_first)
-    times, abandon_time, construction = tl.times.copy(), tl.abandon_time.copy(), tl.construction_months.copy()
+    times, abandon_time, construction = tl.times.copy(order="K"), tl.abandon_time.copy(), tl.construction_months.copy()  # K: keeps the milestone planes
     times[:, sl], abandon_time[:, sl], construction[:, sl] = M, at, con
     return Timeline(times, abandon_time, tl.abandon_stage, construction), reported
 

@@ -99,30 +99,73 @@ def list_membership(
     ``planned_starts_first`` are the two readings of document 000 the defaults leave open
     (see :func:`provincial_list`).
     """
-    T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0)) if planes is None else planes
-    M0, M7, M9 = T[0], T[7], T[9]
+    T = _planes(times) if planes is None else np.ascontiguousarray(planes)
     buildable = valid & ~(build_months > max_build_months)
+    return _membership(T, abandon_time, valid, buildable, y, length, selection_month, added_window, planned_starts_first)
+
+
+def _planes(times: NDArray, keep: NDArray | slice = slice(None)) -> NDArray:
+    """Milestones 0-9 of the columns ``keep`` as one contiguous (10, P, k) array (a view when ``times`` already is one)."""
+    T = np.moveaxis(times[..., :10], -1, 0)
+    if not isinstance(keep, slice):
+        return np.take(T, keep, axis=2)
+    return np.ascontiguousarray(T[:, :, keep])
+
+
+def _column_span(T: NDArray, abandon_time: NDArray) -> tuple[NDArray, NDArray]:
+    """Per column, the earliest signing and the latest time a project stops being a candidate (over paths).
+
+    A column can hold a candidate at ``sel`` only if some path signed it before
+    ``sel`` and has not dropped it or brought it to 投产 before ``sel`` (NaN keeps
+    the column: the test is only ever ``not (x < sel)``).
+    """
+    return T[0].min(0), np.minimum(abandon_time, T[9]).max(0)
+
+
+def _membership(T: NDArray, abandon_time: NDArray, valid: NDArray, buildable: NDArray, y: int, length: int,
+                selection_month: float, added_window: float, planned_starts_first: bool,
+                span: tuple[NDArray, NDArray] | None = None) -> tuple[NDArray, NDArray]:
+    """:func:`list_membership` on contiguous milestone planes ``T`` (10, P, n), ``buildable`` and :func:`_column_span` given.
+
+    Works on the candidates only (a fifth of the stock): their stage, entry time and
+    rank key are gathered from the flat planes, and the length-th smallest key per
+    path is found among the columns that can hold a candidate.  Every key is the
+    same float as on the whole array, so the list is the same.
+    """
+    M0, M7, M9 = T[0], T[7], T[9]
+    P, n = M0.shape
     y0, y1 = 12.0 * y, 12.0 * (y + 1)
     sel = y0 + selection_month
-    cand = buildable & (M0 < sel) & ~(abandon_time < sel) & ~(M9 < sel)
-    reached = T[:9] < sel
-    stage = reached.sum(0)  # milestones reached: 9 = built, awaiting 投产
-    entered = np.choose(np.maximum(stage - 1, 0), T[:9])  # time the current stage was entered
-    # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
-    building = stage >= 8
-    due = building & (T[8] < y1)
-    ready = (stage >= 4) | (~building & (T[7] < y1)) if planned_starts_first else stage >= 4
-    klass = np.where(due, 0, np.where(building, 2, np.where(ready, 1, 3)))
-    key = np.where(cand, klass * 1e8 + (10.0 - stage) * 1e6 + entered, np.inf)
-    # The length-th smallest key per path (inf when fewer candidates); exact ties of
-    # continuous entry times have probability zero.
-    if length <= 0:
-        listed = np.zeros_like(cand)
-    elif length >= key.shape[1]:
-        listed = cand
-    else:
-        kth = np.partition(key, length - 1, axis=1)[:, length - 1: length]
-        listed = cand & (key <= kth)
+    first, stop = _column_span(T, abandon_time) if span is None else span
+    cols = np.flatnonzero((first < sel) & ~(stop < sel))
+    listed = np.zeros((P, n), bool)
+    if len(cols) and length > 0:
+        lo, hi = int(cols[0]), int(cols[-1]) + 1
+        w = slice(lo, hi)
+        cand = buildable[:, w] & (M0[:, w] < sel) & ~(abandon_time[:, w] < sel) & ~(M9[:, w] < sel)
+        r, c = np.nonzero(cand)
+        flat = r * n + (c + lo)  # candidates' positions in a (P, n) plane
+        # Milestones reached (9 = built, awaiting 投产) and the time the current stage was entered.
+        stage = np.ones(len(flat), np.int8)  # every candidate is signed (M0 < sel)
+        for k in range(1, 9):
+            stage += T[k].reshape(-1).take(flat) < sel
+        entered = T.reshape(-1).take(np.maximum(stage - 1, 0).astype(np.intp) * (P * n) + flat)
+        # Class: 0 due to be built this year, 1 ready to start, 2 other construction, 3 earlier stages.
+        building = stage >= 8
+        due = building & (T[8].reshape(-1).take(flat) < y1)
+        ready = (stage >= 4) | (~building & (M7.reshape(-1).take(flat) < y1)) if planned_starts_first else stage >= 4
+        klass = np.where(due, 0, np.where(building, 2, np.where(ready, 1, 3)))
+        key = klass * 1e8 + (10.0 - stage) * 1e6 + entered
+        # The length-th smallest key per path (inf when fewer candidates); exact ties of
+        # continuous entry times have probability zero.
+        if length >= hi - lo:
+            take = np.ones(len(flat), bool)
+        else:
+            full = np.full((P, hi - lo), np.inf)
+            full[r, c] = key
+            kth = np.partition(full, length - 1, axis=1)[:, length - 1]
+            take = key <= kth[r]
+        listed.reshape(-1)[flat[take]] = True
     added = valid & (M0 >= sel - added_window) & (M7 >= sel) & (M7 < y1)
     if added_window > 0:  # projects signed before the selection may be candidates already
         added &= ~listed
@@ -207,26 +250,34 @@ def provincial_list(
     keep = np.flatnonzero(on_any)
     if len(keep) == 0:
         return out
-    times, abandon_time, valid, build_months = times[:, keep], abandon_time[:, keep], valid[:, keep], build_months[:, keep]
+    if len(keep) == n:
+        keep = slice(None)
     # One contiguous (P, n) array per milestone: the yearly scans below read whole planes.
-    T = np.ascontiguousarray(np.moveaxis(times[..., :10], -1, 0))
+    T = _planes(times, keep)
+    abandon_time, valid, build_months = abandon_time[:, keep], valid[:, keep], build_months[:, keep]
+    buildable = valid & ~(build_months > max_build_months)
+    span = _column_span(T, abandon_time)
     M7, M9 = T[7], T[9]
+    width = T.shape[2]
     lengths = [int(length)] * n_years if np.ndim(length) == 0 else [int(x) for x in length]
     for y in range(n_years):
         y0, y1 = 12.0 * y, 12.0 * (y + 1)
         if known is not None and known.year_index == y:
             listed, added = known.listed[:, keep], known.added[:, keep]
         else:
-            listed, added = list_membership(times, abandon_time, valid, build_months, y, lengths[y], selection_month, max_build_months, planes=T,
-                                            added_window=added_window, planned_starts_first=planned_starts_first)
-        on = listed | added
-        completing = on & (M9 >= y0) & (M9 < y1)
-        continuing = on & ~completing & (M7 < y0)
-        out["listed"][:, y] = listed.sum(1)
-        out["added"][:, y] = added.sum(1)
-        out["completing"][:, y] = completing.sum(1)
-        out["continuing"][:, y] = continuing.sum(1)
-        out["new"][:, y] = (on & ~completing & ~(M7 < y0)).sum(1)
-        out["starts"][:, y] += (on & (M7 >= y0) & (M7 < y1)).sum(1)
-        out["completions"][:, y] += completing.sum(1)
+            listed, added = _membership(T, abandon_time, valid, buildable, y, lengths[y], selection_month, added_window, planned_starts_first, span)
+        # Counted on the listed and added projects only, by path.
+        on = np.flatnonzero(listed | added)
+        rows = on // width
+        m7, m9 = M7.reshape(-1).take(on), M9.reshape(-1).take(on)
+        completing = (m9 >= y0) & (m9 < y1)
+        started = m7 < y0
+        count = lambda m: np.bincount(rows[m], minlength=P)  # noqa: E731 - per path
+        out["listed"][:, y] = np.bincount(np.flatnonzero(listed) // width, minlength=P)
+        out["added"][:, y] = np.bincount(np.flatnonzero(added) // width, minlength=P)
+        out["completing"][:, y] = count(completing)
+        out["continuing"][:, y] = count(~completing & started)
+        out["new"][:, y] = count(~completing & ~started)
+        out["starts"][:, y] += count((m7 >= y0) & (m7 < y1))
+        out["completions"][:, y] += count(completing)
     return out

@@ -43,33 +43,57 @@ def quota_at(t: NDArray | float, t0: float, pre: float, post: float, policy_star
     Years start at ``t0 + 12·k``.  Used for the yearly quota itself and for the cap
     on a single claim, in both implementations (same float operations).
     """
-    start = t0 + 12.0 * np.floor((np.asarray(t, float) - t0) / 12.0)
-    out = np.where(start >= policy_start, post, pre)
+    if _same(pre, post):  # one quota throughout: no need to find the year
+        out = np.full(np.shape(t), post, dtype=float)
+    else:
+        start = t0 + 12.0 * np.floor((np.asarray(t, float) - t0) / 12.0)
+        out = np.where(start >= policy_start, post, pre)
     return float(out) if out.ndim == 0 else out
+
+
+def _same(x: float, y: float) -> bool:
+    """Whether two quotas are the same float (sign of zero included), so choosing between them changes no bit."""
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
 
 
 # ----------------------------------------------------------------------------- vectorised queues
 
 
-def _sorted(arr: NDArray) -> tuple[NDArray, int]:
-    """Stable per-path arrival order and the largest number of real arrivals.
+def _sorted(arr: NDArray) -> tuple[NDArray, NDArray, int]:
+    """Stable per-path arrival order as flat positions in ``arr``, the sorted times, and the largest number of real arrivals.
 
     An unstable sort is much faster; it gives the stable order wherever the
     finite times of a path are all distinct (the order among ``inf`` padding is
     irrelevant: those slots stay ``inf``), so only paths with tied finite times
-    are sorted again stably.
+    are sorted again stably (their sorted times are the same).  Sorting once, the
+    flat positions then gather every other per-project input in arrival order
+    (:func:`_gather`) and scatter the results back.
     """
+    P, N = arr.shape
+    arr = np.ascontiguousarray(arr)
     order = np.argsort(arr, axis=1)
-    fin = np.isfinite(arr)
-    n_fin = fin.sum(1)
-    n_act = int(n_fin.max(initial=0))
-    if arr.shape[1] > 1:
-        srt = np.take_along_axis(arr, order, 1)
+    rowoff = (np.arange(P, dtype=np.intp) * N)[:, None]
+    flat = order + rowoff
+    srt = arr.reshape(-1).take(flat)
+    n_act = int(np.isfinite(srt).sum(1).max(initial=0))
+    if N > 1:
         tie = (srt[:, 1:] == srt[:, :-1]) & np.isfinite(srt[:, 1:])
         rows = np.flatnonzero(tie.any(1))
         if len(rows):
-            order[rows] = np.argsort(arr[rows], axis=1, kind="stable")
-    return order, n_act
+            flat[rows] = np.argsort(arr[rows], axis=1, kind="stable") + rowoff[rows]
+    return flat, srt, n_act
+
+
+def _gather(x: NDArray, flat: NDArray) -> NDArray:
+    """``x`` (P, N) in the arrival order of :func:`_sorted`."""
+    return np.ascontiguousarray(x, dtype=float).reshape(-1).take(flat)
+
+
+def _scatter(sorted_values: NDArray, flat: NDArray) -> NDArray:
+    """Back from arrival order to project order (the inverse of :func:`_gather`)."""
+    out = np.empty(sorted_values.shape)
+    out.reshape(-1)[flat] = sorted_values
+    return out
 
 
 def _by_length(a: NDArray) -> tuple[NDArray, NDArray]:
@@ -113,39 +137,48 @@ def fifo_servers(arrival: NDArray, service: NDArray, capacity: float,
     arrival = np.asarray(arrival, float)
     if pre_capacity is not None and pre_capacity != capacity:
         return _fifo_switch(arrival, np.asarray(service, float), pre_capacity, capacity, policy_start)
-    order, n_act = _sorted(arrival)
-    if not math.isfinite(capacity) or capacity >= n_act:
+    if not math.isfinite(capacity):
         return arrival.copy()
-    a = np.take_along_axis(arrival, order, 1)
+    flat, a, n_act = _sorted(arrival)
+    if capacity >= n_act:
+        return arrival.copy()
+    s = _gather(service, flat)
     # Paths where nobody ever waits keep start = arrival.  The recursion gives
     # exactly that on such paths too, and its cost is per step, not per path, so
     # once one path needs it every path runs it.
-    if not _fifo_any_binding(a, np.asarray(service, float), order, int(capacity)):
+    if not _fifo_any_binding(a, s, int(capacity)):
         return arrival.copy()
-    s = np.take_along_axis(np.asarray(service, float), order, 1)
-    st = _fifo_recursion(a, s, int(capacity))
-    out = np.empty_like(st)
-    np.put_along_axis(out, order, st, 1)
-    return out
+    return _scatter(_fifo_recursion(a, s, int(capacity)), flat)
 
 
-def _fifo_any_binding(a: NDArray, service: NDArray, order: NDArray, c: int) -> bool:
+def _fifo_any_binding(a: NDArray, s: NDArray, c: int) -> bool:
     """Whether some path has an arrival finding all ``c`` servers busy (with no queue ahead).
 
-    With unlimited servers the number busy just after arrival ``j`` is the
-    arrivals so far minus departures so far; if it never exceeds ``c`` nobody
-    waits, so start = arrival exactly (a release and a request at the same instant
-    give the same start either way).
+    ``a`` and ``s`` are in arrival order.  With unlimited servers the number busy
+    just after arrival ``j`` is the arrivals so far minus the departures so far
+    (``a + s`` at or before ``a_j``); if it never exceeds ``c`` nobody waits, so
+    start = arrival exactly (a release and a request at the same instant give the
+    same start either way).  All paths at once: the sorted departures and the
+    arrivals are merged (a stable sort of two sorted runs, departures first among
+    equal times) and the running count of arrivals minus departures is its
+    largest at the last arrival of some instant, where it is that arrival's count.
     """
-    for i in range(a.shape[0]):
-        ai = a[i][np.isfinite(a[i])]
-        if len(ai) <= c:
-            continue
-        ends = np.sort(ai + service[i, order[i, : len(ai)]])
-        busy = np.searchsorted(ai, ai, side="right") - np.searchsorted(ends, ai, side="right")
-        if busy.max() > c:
+    P, N = a.shape
+    if N <= c:
+        return False
+    for r in range(0, P, _CHUNK):  # in chunks of paths: a binding queue usually shows in the first
+        ar = a[r: r + _CHUNK]
+        ends = np.sort(ar + s[r: r + _CHUNK], axis=1)
+        order = np.argsort(np.concatenate([ends, ar], axis=1), axis=1, kind="stable")
+        step = np.concatenate([-np.isfinite(ends).astype(np.int32), np.isfinite(ar).astype(np.int32)], axis=1)
+        busy = np.cumsum(step.reshape(-1).take(order + (np.arange(len(ar), dtype=np.intp) * 2 * N)[:, None]), axis=1)
+        if busy.max(initial=0) > c:
             return True
     return False
+
+
+#: Paths per chunk of :func:`_fifo_any_binding`.
+_CHUNK = 64
 
 
 def _fifo_recursion(a: NDArray, s: NDArray, c: int) -> NDArray:
@@ -186,9 +219,8 @@ def _fifo_switch(arrival: NDArray, service: NDArray, c_pre: float, c_post: float
     c_post`` servers that fall free first from ``ps`` on close for good.  This is
     what :func:`_project` does with blocking requests of higher priority.
     """
-    order, n_act = _sorted(arrival)
-    a = np.take_along_axis(arrival, order, 1)
-    s = np.take_along_axis(service, order, 1)
+    flat, a, n_act = _sorted(arrival)
+    s = _gather(service, flat)
     c0, c1 = (int(min(c, max(n_act, 1))) for c in (c_pre, c_post))
     P, N = a.shape
     free = np.full((P, max(c0, c1)), -np.inf)
@@ -211,9 +243,7 @@ def _fifo_switch(arrival: NDArray, service: NDArray, c_pre: float, c_post: float
         sj = np.maximum(a[:, j], free[rows, k])
         st[live, j] = sj[live]
         free[live, k[live]] = (sj + s[:, j])[live]
-    out = np.empty_like(st)
-    np.put_along_axis(out, order, st, 1)
-    return out
+    return _scatter(st, flat)
 
 
 def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float,
@@ -250,16 +280,14 @@ def yearly_quota(arrival: NDArray, need: NDArray, quota: float, t0: float,
     if not math.isfinite(quota) and not math.isfinite(pre):
         return arrival.copy()
     Q = (quota, t0, pre, policy_start)
-    order, _ = _sorted(arrival)
-    a = np.take_along_axis(arrival, order, 1)
-    q = np.take_along_axis(np.asarray(need, float), order, 1)
-    g = a.copy()
-    # Paths where every year's claims fit that year's quota are granted on arrival.
-    rows = _quota_binding_rows(a, q, Q)
+    need = np.asarray(need, float)
+    # Paths where every year's claims fit that year's quota are granted on arrival;
+    # only the others are sorted and run through the recursion.
+    rows = _quota_binding_rows(arrival, need, Q)
+    out = arrival.copy()
     if len(rows):
-        g[rows] = _quota_recursion(a[rows], q[rows], Q)
-    out = np.empty_like(g)
-    np.put_along_axis(out, order, g, 1)
+        flat, a, _ = _sorted(arrival[rows])
+        out[rows] = _scatter(_quota_recursion(a, _gather(need[rows], flat), Q), flat)
     return out
 
 
@@ -273,19 +301,31 @@ def _quota_binding_rows(a: NDArray, q: NDArray, Q: tuple[float, float, float, fl
     """Paths where some year's claims exceed that year's quota.
 
     Elsewhere every claim is granted on arrival.  The 1e-9 margin keeps rounding
-    in the recursion's running subtraction from ever disagreeing with this sum.
+    in the recursion's running subtraction from ever disagreeing with this sum
+    (whatever order the claims are summed in).  Requests that never come are
+    counted in a spare year past the last, then dropped (no masked gathers).
     """
     t0 = Q[1]
-    fin = np.isfinite(a)
+    yf = np.asarray(a, float) - t0
+    yf /= 12.0
+    np.floor(yf, out=yf)  # quota year of each finite request
+    fin = np.isfinite(yf)
     if not fin.any():
         return np.zeros(0, np.int64)
-    y = np.floor((np.where(fin, a, t0) - t0) / 12.0).astype(np.int64)
-    y0 = y[fin].min()
-    y -= y0
-    n_y = int(y[fin].max()) + 1
-    P = a.shape[0]
-    idx = (np.arange(P)[:, None] * n_y + y)[fin]
-    per_year = np.bincount(idx, weights=q[fin], minlength=P * n_y).reshape(P, n_y)
+    y0 = yf.min()  # requests that never come are +inf: never the smallest
+    only_inf = bool(np.isfinite(y0))  # else NaN or −inf requests too, set aside by mask
+    if not only_inf:
+        y0 = np.where(fin, yf, np.inf).min()
+    n_y = int(np.where(fin, yf, -np.inf).max() - y0) + 1
+    yf -= y0
+    if only_inf:
+        np.minimum(yf, n_y, out=yf)
+    else:
+        np.copyto(yf, n_y, where=~fin)
+    P = yf.shape[0]
+    idx = yf.astype(np.intp) + (np.arange(P, dtype=np.intp) * (n_y + 1))[:, None]
+    per_year = np.bincount(idx.reshape(-1), weights=np.ascontiguousarray(q, dtype=float).reshape(-1),
+                           minlength=P * (n_y + 1)).reshape(P, n_y + 1)[:, :n_y]
     quota_y = _quota_of_year(np.arange(n_y) + y0, Q)
     return np.flatnonzero((per_year > quota_y * (1.0 - 1e-9)).any(1))
 
@@ -294,9 +334,17 @@ def _quota_recursion(a: NDArray, q: NDArray, Q: tuple[float, float, float, float
     """Strict-FIFO yearly quota on arrival-sorted rows (``inf`` = padding).
 
     Same operations as :meth:`YearlyQuotaGate._run`; the rows still active at
-    step ``j`` form a prefix of the rows sorted by length (no masks needed).
+    step ``j`` form a prefix of the rows sorted by length (no masks needed).  Each
+    step works in place on the state (its cost is the number of array operations):
+    ``where(ok, x, y)`` is written as ``y`` then ``x`` where ``ok``, and
+    ``where(ok, r − q, r' − q)`` as ``where(ok, r, r') − q`` (the same floats).
     """
-    t0 = Q[1]
+    quota, t0, pre, ps = Q
+    const = _same(quota, pre)
+
+    def year_quota(y: NDArray) -> NDArray | float:  # _quota_of_year without the conversions
+        return quota if const else np.where(t0 + 12.0 * y >= ps, quota, pre)
+
     P, N = a.shape
     perm, n = _by_length(a)
     aT = np.ascontiguousarray(a[perm].T)
@@ -310,19 +358,26 @@ def _quota_recursion(a: NDArray, q: NDArray, Q: tuple[float, float, float, float
     for j in range(n_act):
         while n[m - 1] <= j:
             m -= 1
-        qj, cu, re, la = qT[j, :m], cur[:m], rem[:m], last[:m]
+        qj, cu, re, la, gj = qT[j, :m], cur[:m], rem[:m], last[:m], gT[j, :m]
         t = np.maximum(aT[j, :m], la)
-        y = np.floor((t - t0) / 12.0)
+        y = t - t0
+        y /= 12.0
+        np.floor(y, out=y)
         newy = y > cu
         c1 = np.where(newy, y, cu)
-        r1 = np.where(newy, _quota_of_year(y, Q), re)
+        r1 = np.where(newy, year_quota(y), re)
         ok = qj <= r1
-        ys = t0 + 12.0 * (c1 + 1.0)
-        gj = np.where(ok, t, t + (ys - t))
-        gT[j, :m] = gj
-        cu[...] = np.where(ok, c1, c1 + 1.0)
-        re[...] = np.where(ok, r1 - qj, _quota_of_year(c1 + 1.0, Q) - qj)
-        la[...] = gj
+        c2 = c1 + 1.0
+        ys = 12.0 * c2
+        ys += t0  # start of the next quota year
+        ys -= t
+        ys += t  # t + (ys − t), as the gate's timeout
+        np.copyto(gj, ys)
+        np.copyto(gj, t, where=ok)
+        np.copyto(cu, c2)
+        np.copyto(cu, c1, where=ok)
+        np.subtract(np.where(ok, r1, year_quota(c2)), qj, out=re)
+        np.copyto(la, gj)
     g = np.empty((P, N))
     g[perm] = gT.T
     return g
