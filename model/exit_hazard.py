@@ -71,7 +71,8 @@ class ExitHazard:
         """
         if self.elasticity < 0:
             return 1.0
-        return min(1.0, float(self(np.array([_MIN_SIZE]))[0]) * (1.0 + 1e-9))
+        top = float(self(np.array([_MIN_SIZE]))[0]) * (1.0 + 1e-9)
+        return top if top < 1.0 else 1.0  # also when NaN: then every draw is checked
 
 
 def survival(hazard: ExitHazard, start: np.ndarray, paths: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -105,8 +106,11 @@ def survival(hazard: ExitHazard, start: np.ndarray, paths: np.ndarray, uniforms:
     cand = np.flatnonzero(u < hazard.ceiling())
     firm, year = np.divmod(cand, horizon)
     size = np.where(year == 0, np.ravel(np.broadcast_to(start, paths.shape[:-1]))[firm], end[np.maximum(cand - 1, 0)])  # at the start of the year
-    hit = u[cand] < hazard(size)
-    # Once gone, gone: a firm counts until its first exit year.
+    hit = ~(u[cand] >= hazard(size))  # the exit test of one year, as written (a NaN hazard exits)
+    # Once gone, gone: a firm counts until its first exit year (hits come firm by firm, years ascending).
+    firm, year = firm[hit], year[hit]
+    lead = np.ones(firm.size, bool)
+    lead[1:] = firm[1:] != firm[:-1]
     first = np.full(paths.shape[:-1], horizon)
-    np.minimum.at(first.reshape(-1), firm[hit], year[hit])
+    first.reshape(-1)[firm[lead]] = year[lead]
     return np.arange(horizon) < first[..., None]
