@@ -211,7 +211,7 @@ def draw_starts(plan: StartPlan, start: np.ndarray, rng: np.random.Generator, n_
     # Leaves as rows (n_leaves, P): a leaf's paths are contiguous, so every move reads and writes whole rows.
     level = np.repeat(np.asarray(start, float)[:, None], n_paths, axis=1)
     keep = _KEEP * np.asarray(start, float)
-    clipped = np.zeros(len(plan.moves))
+    cut = np.zeros((len(plan.moves), n_paths), bool)  # move k cut short on path p
     for k, m in enumerate(plan.moves):
         # Every leaf keeps at least _KEEP of its value. The whole move is cut at the same distance on
         # both sides (the most its recipients can lose and its donors can give at these weights), so a
@@ -225,12 +225,12 @@ def draw_starts(plan: StartPlan, start: np.ndarray, rng: np.random.Generator, n_
             np.minimum(room, (level[d] - keep[d]) / w, out=room)
         np.maximum(room, 0.0, out=room)
         delta = np.clip(change[k], -room, room)
-        clipped[k] = (delta != change[k]).mean()
+        np.not_equal(delta, change[k], out=cut[k])
         for rec, donors, w in m.pairs:
             moved = delta * w
             level[rec] += moved
             level[donors[0]] -= moved
-    return np.ascontiguousarray(level.T), clipped
+    return np.ascontiguousarray(level.T), cut.mean(axis=1)
 
 
 def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises: np.ndarray, threshold: float, sd: tuple[float, float] = (0.0, 0.0), drawn: set[str] | None = None) -> dict:
