@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from .panel import Panel
 from .hierarchy import Hierarchy
@@ -196,26 +195,36 @@ def simulate_tail(tail: TailFirms, cell_paths: np.ndarray, cell_start: np.ndarra
     if n == 0:
         return out
     used, col = np.unique(tail.cell, return_inverse=True)
-    member = sparse.csr_matrix((np.ones(n), (col, np.arange(n))), shape=(used.size, n))
+    slot = (np.arange(n_paths)[:, None] * used.size + col).ravel()  # (path, cell) of each (path, firm)
+    per_cell = lambda x: np.bincount(slot, x.ravel(), n_paths * used.size).reshape(n_paths, used.size)  # noqa: E731
     start = cell_start[:, used]
     with np.errstate(divide="ignore", invalid="ignore"):
         w0 = np.where(start[:, col] > 0, tail.size[None, :] / start[:, col], 0.0)
-    rest = np.clip(1.0 - np.asarray(member @ w0.T).T, 0.0, None)  # (P, cells): share below the band
+    rest = np.clip(1.0 - per_cell(w0), 0.0, None)  # (P, cells): share below the band
     dev = np.zeros((n_paths, n))
     size = np.broadcast_to(tail.size, (n_paths, n)).copy()
     scale = np.sqrt((df - 2.0) / df) if np.isfinite(df) else 1.0
+    leaf = used[col]
+    by_year = np.empty((horizon, n_paths, n))  # contiguous per year; one transpose at the end
     for t in range(horizon):
-        eps = (rng.standard_t(df, (n_paths, n)) if np.isfinite(df) else rng.standard_normal((n_paths, n))) * scale
-        dev = np.clip(phi * dev + sigma * np.maximum(size, 0.1) ** -beta * eps, -_MAX_ABS_DEV, _MAX_ABS_DEV)
+        eps = rng.standard_t(df, (n_paths, n)) if np.isfinite(df) else rng.standard_normal((n_paths, n))
+        eps *= scale
+        step = sigma * np.maximum(size, 0.1) ** -beta
+        step *= eps
+        dev *= phi
+        dev += step
+        np.clip(dev, -_MAX_ABS_DEV, _MAX_ABS_DEV, out=dev)
         # Cumulative log deviation of the share: a random walk with weakly persistent steps.
         if t == 0:
             logw = dev.copy()
         else:
-            logw = np.clip(logw + dev, -10.0, 10.0)
-        raw = w0 * np.exp(logw)
-        denom = np.asarray(member @ raw.T).T + rest
+            logw += dev
+            np.clip(logw, -10.0, 10.0, out=logw)
+        raw = np.exp(logw)
+        raw *= w0
+        denom = (per_cell(raw) + rest)[:, col]
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(denom[:, col] > 0, raw / denom[:, col], 0.0)
-        size = share * cell_paths[:, used, t][:, col]
-        out[:, :, t] = size
+            share = np.where(denom > 0, raw / denom, 0.0)
+        size = np.multiply(share, cell_paths[:, leaf, t], out=by_year[t])
+    out[...] = by_year.transpose(1, 2, 0)
     return out

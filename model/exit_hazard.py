@@ -62,6 +62,18 @@ class ExitHazard:
     def active(self) -> bool:
         return self.rate > 0.0
 
+    def ceiling(self) -> float:
+        """A bound no computed hazard exceeds, whatever the size.
+
+        The hazard is largest at :data:`_MIN_SIZE` (or, when it rises with size,
+        capped at 1); the bound sits a relative 1e-9 above that, far more than
+        the few units in the last place by which rounding could lift a hazard.
+        """
+        if self.elasticity < 0:
+            return 1.0
+        top = float(self(np.array([_MIN_SIZE]))[0]) * (1.0 + 1e-9)
+        return top if top < 1.0 else 1.0  # also when NaN: then every draw is checked
+
 
 def survival(hazard: ExitHazard, start: np.ndarray, paths: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Whether each firm is still a firm at the end of each simulated year.
@@ -87,11 +99,18 @@ def survival(hazard: ExitHazard, start: np.ndarray, paths: np.ndarray, uniforms:
     ndarray (P, n, H) bool
         True while the firm exists.
     """
-    alive = np.ones(start.shape, bool)
-    out = np.empty(paths.shape, bool)
-    prev = start
-    for t in range(paths.shape[-1]):
-        alive &= uniforms[..., t] >= hazard(prev)
-        out[..., t] = alive
-        prev = paths[..., t]
-    return out
+    horizon = paths.shape[-1]
+    u, end = np.ravel(uniforms), np.ravel(paths)
+    # A draw at or above the ceiling survives at any size, so the hazard (a costly
+    # power) is needed only where the draw is below it: a few per cent of the cells.
+    cand = np.flatnonzero(u < hazard.ceiling())
+    firm, year = np.divmod(cand, horizon)
+    size = np.where(year == 0, np.ravel(np.broadcast_to(start, paths.shape[:-1]))[firm], end[np.maximum(cand - 1, 0)])  # at the start of the year
+    hit = ~(u[cand] >= hazard(size))  # the exit test of one year, as written (a NaN hazard exits)
+    # Once gone, gone: a firm counts until its first exit year (hits come firm by firm, years ascending).
+    firm, year = firm[hit], year[hit]
+    lead = np.ones(firm.size, bool)
+    lead[1:] = firm[1:] != firm[:-1]
+    first = np.full(paths.shape[:-1], horizon)
+    first.reshape(-1)[firm[lead]] = year[lead]
+    return np.arange(horizon) < first[..., None]

@@ -218,26 +218,36 @@ def _roll(p: PathParams, s: LeafState, macro: np.ndarray, rng: np.random.Generat
     alive = s.level > 0
     level = np.broadcast_to(s.level, (n, n_leaves)).copy()
     dev = np.broadcast_to(s.deviation, (n, n_leaves)).copy()
-    out = np.empty((n, n_leaves, horizon))
+    by_year = np.empty((horizon, n, n_leaves))  # contiguous per year; one transpose at the end
     scale_t = np.sqrt(np.where(np.isfinite(p.df), (p.df - 2.0) / p.df, 1.0))[:, None]
     industry = np.zeros((n, s.n_groups))
+    shock = np.zeros((n, s.n_groups + 1))  # the last column (unclustered leaves) stays 0
     innov_sd = (p.tau * np.sqrt(1.0 - p.rho**2))[:, None]
+    phi, sigma, beta = p.phi[:, None], p.sigma[:, None], -p.beta[:, None]
     for t in range(horizon):
         industry = p.rho[:, None] * industry + innov_sd * rng.standard_normal((n, s.n_groups))
-        eps = _innovations(rng, p.df, (n, n_leaves)) * scale_t
-        vol = p.sigma[:, None] * np.maximum(level, 0.1) ** (-p.beta[:, None])
-        firm = np.clip(p.phi[:, None] * dev + vol * eps, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH)
+        eps = _innovations(rng, p.df, (n, n_leaves))
+        eps *= scale_t
+        vol = sigma * np.maximum(level, 0.1) ** beta
+        vol *= eps
+        firm = phi * dev
+        firm += vol
+        np.clip(firm, -_MAX_ABS_GROWTH, _MAX_ABS_GROWTH, out=firm)
         share_shift = np.log((level * np.exp(firm)).sum(axis=1) / level.sum(axis=1))
-        dev = firm + np.concatenate([industry, np.zeros((n, 1))], axis=1)[:, s.group]
-        step = macro[:, t : t + 1] + dev - share_shift[:, None]
+        shock[:, :-1] = industry
+        dev = firm + shock[:, s.group]
+        step = macro[:, t : t + 1] + dev
+        step -= share_shift[:, None]
         if leaf_shift is not None:
-            step = step + leaf_shift[None, :, t]
-        level = np.where(alive, level * np.exp(step), 0.0)
-        out[:, :, t] = level
-    return out
+            step += leaf_shift[None, :, t]
+        level = np.multiply(level, np.exp(step, out=step), out=by_year[t])
+        level[:, ~alive] = 0.0
+    return np.ascontiguousarray(by_year.transpose(1, 2, 0))
 
 
 def _innovations(rng: np.random.Generator, df: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if np.isfinite(df).all():
+        if df.size and (df == df[0]).all():  # one df for every path (the usual case): the same draws, without broadcasting df
+            return rng.standard_t(df[0], size)
         return rng.standard_t(np.broadcast_to(df[:, None], size))
     return rng.laplace(0.0, 1.0 / np.sqrt(2.0), size)  # unit variance already

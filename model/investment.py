@@ -62,7 +62,10 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray, kmax: int) -> np.ndarr
     cdf = pmf.copy()
     count = np.zeros(u.shape, np.int64)
     for k in range(1, kmax + 1):
-        count += u > cdf
+        more = u > cdf
+        if not more.any():  # the cdf never falls, so no count can rise any more
+            break
+        count += more
         pmf = pmf * mean / k
         cdf = cdf + pmf
     return count

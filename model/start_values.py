@@ -206,28 +206,31 @@ def draw_starts(plan: StartPlan, start: np.ndarray, rng: np.random.Generator, n_
         share of paths on which a donor or recipient floor cut the move short.
     """
     z = rng.standard_normal((n_paths, len(plan.moves)))
-    level = np.broadcast_to(start, (n_paths, start.size)).copy()
-    clipped = np.zeros(len(plan.moves))
+    value, sd = (np.array([getattr(m, a) for m in plan.moves], float)[:, None] for a in ("value", "sd"))
+    change = value * np.expm1(sd * z.T)  # (n_moves, P): drawn value minus generated value
+    # Leaves as rows (n_leaves, P): a leaf's paths are contiguous, so every move reads and writes whole rows.
+    level = np.repeat(np.asarray(start, float)[:, None], n_paths, axis=1)
+    keep = _KEEP * np.asarray(start, float)
+    cut = np.zeros((len(plan.moves), n_paths), bool)  # move k cut short on path p
     for k, m in enumerate(plan.moves):
-        change = m.value * np.expm1(m.sd * z[:, k])
         # Every leaf keeps at least _KEEP of its value. The whole move is cut at the same distance on
         # both sides (the most its recipients can lose and its donors can give at these weights), so a
         # cut never shifts the median: a one-sided cut would push drawn values up or down.
         room = np.full(n_paths, np.inf)
         share: dict[int, float] = {}
         for rec, donors, w in m.pairs:
-            room = np.minimum(room, (level[:, rec] - _KEEP * start[rec]) / w)
+            np.minimum(room, (level[rec] - keep[rec]) / w, out=room)
             share[donors[0]] = share.get(donors[0], 0.0) + w
         for d, w in share.items():
-            room = np.minimum(room, (level[:, d] - _KEEP * start[d]) / w)
-        room = np.maximum(room, 0.0)
-        delta = np.clip(change, -room, room)
-        cut = delta != change
+            np.minimum(room, (level[d] - keep[d]) / w, out=room)
+        np.maximum(room, 0.0, out=room)
+        delta = np.clip(change[k], -room, room)
+        np.not_equal(delta, change[k], out=cut[k])
         for rec, donors, w in m.pairs:
-            level[:, rec] += delta * w
-            level[:, donors[0]] -= delta * w
-        clipped[k] = cut.mean()
-    return level, clipped
+            moved = delta * w
+            level[rec] += moved
+            level[donors[0]] -= moved
+    return np.ascontiguousarray(level.T), cut.mean(axis=1)
 
 
 def synthetic_members(panel: Panel, h: Hierarchy, nodes: np.ndarray, enterprises: np.ndarray, threshold: float, sd: tuple[float, float] = (0.0, 0.0), drawn: set[str] | None = None) -> dict:

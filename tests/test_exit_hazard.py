@@ -39,3 +39,29 @@ def test_no_hazard_keeps_every_firm():
     size = np.ones((2, 3))
     alive = survival(ExitHazard(0.0, 0.3), size, np.ones((2, 3, 4)), np.zeros((2, 3, 4)))
     assert alive.all()
+
+
+def _survival_year_by_year(hz: ExitHazard, start: np.ndarray, paths: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """The definition, one year at a time, with the hazard of every firm and year."""
+    alive, out, prev = np.ones(start.shape, bool), np.empty(paths.shape, bool), start
+    for t in range(paths.shape[-1]):
+        alive &= uniforms[..., t] >= hz(prev)
+        out[..., t] = alive
+        prev = paths[..., t]
+    return out
+
+
+def test_survival_follows_the_year_by_year_definition_exactly():
+    # survival skips the hazard where the draw is above its ceiling: the result must not change,
+    # also for draws exactly at the largest hazard, missing or infinite sizes and hazards capped at 1.
+    rng = np.random.default_rng(4)
+    start = rng.lognormal(1, 2, (40, 30))
+    paths = rng.lognormal(1, 2, (40, 30, 7))
+    paths[0, 0, 2], paths[1, 1, 1], paths[2, 2, 2] = np.nan, 0.0, np.inf
+    for rate, elasticity in ((0.03, 0.3), (0.03, 0.0), (0.2, -0.2), (0.5, 2.0), (1.0, 0.3)):
+        hz = ExitHazard(rate, elasticity)
+        u = rng.random(paths.shape)
+        u[3] = hz(np.full(paths.shape[1:], 0.0))  # draws exactly at the hazard of the smallest size
+        expected = _survival_year_by_year(hz, start, paths, u)
+        assert np.array_equal(survival(hz, start, paths, u), expected), (rate, elasticity)
+        assert np.array_equal(survival(hz, np.broadcast_to(start[0], start.shape), paths, u), _survival_year_by_year(hz, np.broadcast_to(start[0], start.shape), paths, u))
