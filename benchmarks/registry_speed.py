@@ -92,20 +92,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", action="store_true", help="CI mode: 1,000 enterprises, 500 paths")
     ap.add_argument("--firms", type=int, help="enterprises of the registry dataset (default 7,000; 1,000 with --small)")
     ap.add_argument("--paths", type=int, help="paths of the timed runs (default 10,000; 500 with --small)")
-    ap.add_argument("--scaling-paths", type=int, help="paths of the leaves-scaling runs (default 2,000; 250 with --small)")
+    ap.add_argument("--mid-firms", type=int, help="enterprises of the middle dataset of the leaves scaling (default 2,000; 500 with --small)")
+    ap.add_argument("--scaling-paths", type=int, help="paths of the leaves-scaling runs (default 1,000; 250 with --small)")
     args = ap.parse_args(argv)
     firms = args.firms or (1000 if args.small else 7000)
     paths = args.paths or (500 if args.small else 10_000)
-    scaling_paths = args.scaling_paths or (250 if args.small else 2000)
+    scaling_paths = args.scaling_paths or (250 if args.small else 1000)
     refs = [reference_workload() for _ in range(3)]
     with tempfile.TemporaryDirectory(prefix="attain-registry-") as tmp:
         tmp = Path(tmp)
-        datasets = {"embedded": None, f"registry {firms // 2:,}": tmp / "half", f"registry {firms:,}": tmp / "full"}
+        mid = args.mid_firms or (500 if args.small else 2000)
+        datasets = {"embedded": None, f"registry {mid:,}": tmp / "mid", f"registry {firms:,}": tmp / "full"}
         build = {}
         for name, folder in datasets.items():
             if folder is None:
                 continue
-            n = firms // 2 if folder.name == "half" else firms
+            n = mid if folder.name == "mid" else firms
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "model.generator", str(folder), "--registry", str(n)], cwd=ROOT, env=_env(), check=True, stdout=subprocess.DEVNULL)
             t1 = time.perf_counter()
