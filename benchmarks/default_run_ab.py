@@ -14,7 +14,7 @@ machine. Between pairs it times the fixed numpy reference workload of
 ratio of a pair and the median, and each side in reference units. This
 checkout runs twice more: with its prepared-context cache warm (a planner's
 second run, what the pairs time) and with ``ATTAIN_CACHE=off`` (a first run).
-Writes ``benchmarks/results/default_run_ab.json`` and ``.md``.
+Writes ``benchmarks/results/default_run_ab_<commit>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -38,15 +38,21 @@ from run_speed import reference_workload  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _time(code: Path, paths: int, workers: int, cache: bool = True) -> float:
+PEAKS: dict[str, list[float]] = {}
+
+
+def _time(code: Path, paths: int, workers: int, cache: bool = True, label: str = "") -> float:
+    """Wall seconds of the run; its peak memory (largest process, MiB) is appended to ``PEAKS[label]``."""
     env = {**os.environ, "PYTHONPATH": str(code), "ATTAIN_NO_PROGRESS": "1"}
     if not cache:
         env["ATTAIN_CACHE"] = "off"
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "model.cli", "run", "baseline", "--paths", str(paths), "--workers", str(workers), "--no-progress",
-                        "-o", str(Path(out) / "r")], cwd=code, env=env, check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - t0
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "model.cli", "run", "baseline", "--paths", str(paths), "--workers", str(workers),
+                            "--no-progress", "-o", str(Path(out) / "r")], cwd=code, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - t0
+    PEAKS.setdefault(label, []).append(int(r.stderr.strip().splitlines()[-1]) / 1024)
+    return wall
 
 
 def _export(commit: str, folder: Path) -> str:
@@ -68,13 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="attain-ab-") as tmp:
         before_code = Path(tmp) / "code"
         sha = _export(args.before, Path(tmp))
-        _time(ROOT, 100, 1)  # warm this checkout's prepared-context cache
+        _time(ROOT, 100, 1)  # warm this checkout's prepared-context cache (its key leaves out paths and seed)
         refs, before, after = [reference_workload() for _ in range(3)], [], []
         for _ in range(args.repeats):
-            before.append(_time(before_code, args.paths, args.workers))
-            after.append(_time(ROOT, args.paths, args.workers))
+            before.append(_time(before_code, args.paths, args.workers, label="before"))
+            after.append(_time(ROOT, args.paths, args.workers, label="after"))
             refs.append(reference_workload())
-        cold = _time(ROOT, args.paths, args.workers, cache=False)
+        cold = _time(ROOT, args.paths, args.workers, cache=False, label="cold")
         refs.append(reference_workload())
     ref = min(refs)
     ratios = [a / b for a, b in zip(after, before)]
@@ -82,19 +88,19 @@ def main(argv: list[str] | None = None) -> int:
               "before_s": before, "after_s": after, "after_cold_s": cold, "ratios": ratios,
               "before_ref_units": min(before) / ref, "after_ref_units": min(after) / ref, "after_cold_ref_units": cold / ref,
               "ratio_of_minima": min(after) / min(before), "ratio_median": statistics.median(ratios),
-              "load_average_1min_at_end": os.getloadavg()[0]}
+              "peak_mib": {k: max(v) for k, v in PEAKS.items()}, "load_average_1min_at_end": os.getloadavg()[0]}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "default_run_ab.json").write_text(json.dumps(result, indent=1))
+    (RESULTS / f"default_run_ab_{sha}.json").write_text(json.dumps(result, indent=1))
     md = "\n".join([
         f"# Default run against {sha}", "",
         f"`attain run baseline --paths {args.paths} --workers {args.workers}` (structural range included), whole processes, {args.repeats} pairs in turn; "
         f"reference workload {ref:.3f} s; 1-min load average at the end {result['load_average_1min_at_end']:.1f}.", "",
-        "| code | fastest wall s | ref units |", "|---|---|---|",
-        f"| {sha} (before) | {min(before):.1f} | {result['before_ref_units']:.0f} |",
-        f"| this checkout, cache warm | {min(after):.1f} | {result['after_ref_units']:.0f} |",
-        f"| this checkout, cache off (first run) | {cold:.1f} | {result['after_cold_ref_units']:.0f} |", "",
+        "| code | fastest wall s | ref units | peak MiB (largest process) |", "|---|---|---|---|",
+        f"| {sha} (before) | {min(before):.1f} | {result['before_ref_units']:.0f} | {result['peak_mib']['before']:.0f} |",
+        f"| this checkout, cache warm | {min(after):.1f} | {result['after_ref_units']:.0f} | {result['peak_mib']['after']:.0f} |",
+        f"| this checkout, cache off (first run) | {cold:.1f} | {result['after_cold_ref_units']:.0f} | {result['peak_mib']['cold']:.0f} |", "",
         f"After / before: {result['ratio_of_minima']:.2f} (fastest of each), {result['ratio_median']:.2f} (median pair; pairs {', '.join(f'{r:.2f}' for r in ratios)}).", ""])
-    (RESULTS / "default_run_ab.md").write_text(md)
+    (RESULTS / f"default_run_ab_{sha}.md").write_text(md)
     print(md)
     return 0
 

@@ -78,6 +78,9 @@ class RunContext:
 def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None = None) -> RunContext:
     """Build the run context for a scenario.
 
+    The result is kept on disk and reused while the code, the settings and every input file are
+    unchanged (:mod:`model.prepare_cache`; ``ATTAIN_CACHE=off`` turns it off).
+
     Parameters
     ----------
     scenario : Scenario
@@ -99,13 +102,15 @@ def prepare(scenario: Scenario, as_of: int | None = None, data_dir: Path | None 
     """
     from . import prepare_cache
 
+    if prepare_cache.cache_dir() is None:
+        return _prepare(scenario, as_of, data_dir)
     folder, artefact = Path(data_dir or default_data_dir()), artefact_path(data_dir)
-    key = prepare_cache.cache_key(scenario, as_of, folder, artefact) if prepare_cache.cache_dir() is not None else None
-    ctx = prepare_cache.load(key, scenario, folder, artefact) if key else None
+    key = prepare_cache.cache_key(scenario, as_of, folder, artefact)
+    ctx = prepare_cache.load(key, scenario, folder, artefact)
     if ctx is None:
+        hashes = prepare_cache.input_hashes(scenario, folder, artefact)  # before reading: an edit during the run is a miss next time
         ctx = _prepare(scenario, as_of, data_dir)
-        if key:
-            prepare_cache.store(key, ctx, scenario, folder, artefact)
+        prepare_cache.store(key, ctx, hashes)
     return ctx
 
 
@@ -130,7 +135,7 @@ def _prepare(scenario: Scenario, as_of: int | None, data_dir: Path | None) -> Ru
     # The split between existing firms and projects comes from history (the pipeline's warm-up
     # on the settings history implies), the same for every scenario.
     parts = {(): history_parts(panel, dests, h)}
-    split = organic_split(params, dests, panel, h, years, parts=parts[()])
+    split = organic_split(params, dests, panel, h, years, parts=_copied(parts[()]))
     schedules = compile_schedules(panel, h)
     return RunContext(
         scenario=scenario, panel=panel, hierarchy=h, params=params, years=years, pipeline=pipe, destinations=dests, site_pairs=sites,
@@ -224,7 +229,12 @@ def _parts(ctx: RunContext, history: tuple) -> tuple:
     """History's part of the organic split under ``history`` (computed once per context family, then copied)."""
     if history not in ctx.history_parts:
         ctx.history_parts[history] = history_parts(ctx.panel, ctx.destinations, ctx.hierarchy, history)
-    return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in ctx.history_parts[history])
+    return _copied(ctx.history_parts[history])
+
+
+def _copied(parts: tuple) -> tuple:
+    """A copy of the arrays and lists of history parts (an OrganicSplit must not share them with the cache)."""
+    return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in parts)
 
 
 def _compile_catalogue(panel: Panel, h: Hierarchy, years: np.ndarray, sites: np.ndarray, programmes, data_dir: Path | None,

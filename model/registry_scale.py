@@ -72,7 +72,7 @@ def split_remainders(tables: dict[str, pd.DataFrame], panel, n_firms: int, seed:
     # remainder: a firm there would take its whole value from the park but only that share from the park's
     # cluster cells, leaving the park's other clusters more than its remainder. Such cells get no firms.
     hosts = panel.clusters["hosts"].astype(str).to_dict()
-    single = np.array([";" not in hosts.get(c, "") for c in h.leaves.loc[cells, "cluster"]])
+    single = np.array([_whole_host(hosts.get(c, "")) for c in h.leaves.loc[cells, "cluster"]])
     counts = _allocate(np.where(steady & single, hist[:, -1], 0.0), n_new)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     years = [int(y) for y in panel.years]
@@ -96,6 +96,19 @@ def split_remainders(tables: dict[str, pd.DataFrame], panel, n_firms: int, seed:
     out["enterprises"] = pd.concat([tables["enterprises"], pd.DataFrame(ent_rows, columns=tables["enterprises"].columns)], ignore_index=True)
     out["revenue"] = pd.concat([tables["revenue"], pd.DataFrame(rev_rows, columns=tables["revenue"].columns)], ignore_index=True)
     return out
+
+
+def _whole_host(hosts: str) -> bool:
+    """Whether a cluster's ``hosts`` gives its whole remainder to one park (or to none: a cell without a cluster)."""
+    parts = [p for p in hosts.split(";") if p.strip()]
+    if len(parts) > 1:
+        return False
+    if not parts or "=" not in parts[0]:
+        return True
+    try:
+        return float(parts[0].split("=", 1)[1]) == 1.0
+    except ValueError:
+        return False
 
 
 def _allocate(weight: np.ndarray, n: int) -> np.ndarray:

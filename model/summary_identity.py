@@ -40,7 +40,11 @@ def identity_dir() -> Path:
 def machine() -> dict:
     """What decides whether floats can be equal bit for bit: numpy's version and the processor features it uses."""
     import numpy as np
-    from numpy._core._multiarray_umath import __cpu_features__
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__
 
     return {"numpy": np.__version__, "cpu_features": sorted(k for k, on in __cpu_features__.items() if on)}
 

@@ -14,7 +14,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Prepared contexts (model.prepare_cache) go to a folder of this test session, never the user's cache;
 # subprocesses (README commands, notebooks) inherit it.
-os.environ.setdefault("ATTAIN_CACHE_DIR", tempfile.mkdtemp(prefix="attain-test-cache-"))
+os.environ["ATTAIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="attain-test-cache-")
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    shutil.rmtree(os.environ.get("ATTAIN_CACHE_DIR", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

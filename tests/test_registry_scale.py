@@ -8,7 +8,7 @@ import pandas as pd
 from model.data import default_data_dir, load_dataset
 from model.hierarchy import build_hierarchy
 from model.commands.generate import main as generator_main
-from model.registry_scale import _allocate
+from model.registry_scale import _allocate, _whole_host
 
 
 def test_allocation_is_proportional_and_exact():
@@ -41,3 +41,8 @@ def test_small_registries_build_a_valid_hierarchy(tmp_path):
     for n in (500,):
         assert generator_main([str(tmp_path / str(n)), "--registry", str(n)]) == 0
         build_hierarchy(load_dataset(tmp_path / str(n)))
+
+
+def test_only_clusters_held_whole_by_one_park_receive_firms():
+    assert _whole_host("P.NC.01") and _whole_host("") and _whole_host("P.NC.01=1") and _whole_host("P.NC.01;")
+    assert not _whole_host("P.A=0.25;P.B=0.75") and not _whole_host("P.A=0.5")

@@ -30,6 +30,9 @@ def run(args) -> int:
 
         check_output_file(args.file, flag="--file")
     if args.identity:
+        if args.file is not None or args.paths is not None:
+            raise SystemExit("error: --identity compares the stored texts in tests/golden/summary_identity/ at their own path count: "
+                             "it takes no --file or --paths")
         return identity_command(args.write, args.json)
     return golden_command(args.write, args.file, args.paths, args.json)
 
