@@ -20,7 +20,6 @@ Writes ``benchmarks/results/default_run_ab_<commit>.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -33,9 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run_speed import reference_workload  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from run_speed import reference_workload, write_benchmark  # noqa: E402
 
 
 PEAKS: dict[str, list[float]] = {}
@@ -89,8 +86,6 @@ def main(argv: list[str] | None = None) -> int:
               "before_ref_units": min(before) / ref, "after_ref_units": min(after) / ref, "after_cold_ref_units": cold / ref,
               "ratio_of_minima": min(after) / min(before), "ratio_median": statistics.median(ratios),
               "peak_mib": {k: max(v) for k, v in PEAKS.items()}, "load_average_1min_at_end": os.getloadavg()[0]}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"default_run_ab_{sha}.json").write_text(json.dumps(result, indent=1))
     md = "\n".join([
         f"# Default run against {sha}", "",
         f"`attain run baseline --paths {args.paths} --workers {args.workers}` (structural range included), whole processes, {args.repeats} pairs in turn; "
@@ -100,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| this checkout, cache warm | {min(after):.1f} | {result['after_ref_units']:.0f} | {result['peak_mib']['after']:.0f} |",
         f"| this checkout, cache off (first run) | {cold:.1f} | {result['after_cold_ref_units']:.0f} | {result['peak_mib']['cold']:.0f} |", "",
         f"After / before: {result['ratio_of_minima']:.2f} (fastest of each), {result['ratio_median']:.2f} (median pair; pairs {', '.join(f'{r:.2f}' for r in ratios)}).", ""])
-    (RESULTS / f"default_run_ab_{sha}.md").write_text(md)
-    print(md)
+    write_benchmark(f"default_run_ab_{sha}", result, md)
     return 0
 
 

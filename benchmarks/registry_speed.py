@@ -39,9 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run_speed import reference_workload  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from run_speed import machine, reference_workload, write_benchmark  # noqa: E402
 
 
 def _env() -> dict:
@@ -135,12 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         row["us_per_path_leaf"] = 1e6 * row["simulate_s"] / row["paths"] / leaves_full
     result = {"mode": "small" if args.small else "full", "firms": firms, "paths": paths, "scaling_paths": scaling_paths, "reference_s": ref,
               "build": build, "scaling": scaling, "runs": runs, "leaves": leaves_full,
-              "machine": {"cpus": os.cpu_count(), "load_average_1min_at_end": os.getloadavg()[0], "python": sys.version.split()[0]}}
-    RESULTS.mkdir(exist_ok=True)
-    suffix = "_small" if args.small else ""
-    (RESULTS / f"registry_speed{suffix}.json").write_text(json.dumps(result, indent=1))
-    (RESULTS / f"registry_speed{suffix}.md").write_text(_markdown(result))
-    print(_markdown(result))
+              "machine": machine()}
+    write_benchmark(f"registry_speed{'_small' if args.small else ''}", result, _markdown(result))
     return 0
 
 

@@ -146,16 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     whole = {"startup_s": startup, "startup_ref_units": startup / ref,
              "default_run": {"paths": n_default, "workers": 2, "structural_args": " ".join(structural), "seconds": default, "ref_units": default / ref}}
     result = {"mode": "small" if args.small else "full", "repeats": timer.repeats, "reference_s": ref, "reference_all_s": timer.reference, "prepare_s": prep, "whole_process": whole,
-              "runs": runs, "paths_scaling": scaling, "entity_scaling": ents, "leaves": int(ctx.hierarchy.history.shape[0]), "years": len(ctx.years), "machine": _machine()}
-    RESULTS.mkdir(exist_ok=True)
-    suffix = "_small" if args.small else ""
-    (RESULTS / f"run_speed{suffix}.json").write_text(json.dumps(result, indent=1))
-    (RESULTS / f"run_speed{suffix}.md").write_text(_markdown(result))
-    print(_markdown(result))
+              "runs": runs, "paths_scaling": scaling, "entity_scaling": ents, "leaves": int(ctx.hierarchy.history.shape[0]), "years": len(ctx.years), "machine": machine()}
+    write_benchmark(f"run_speed{'_small' if args.small else ''}", result, _markdown(result))
     return 0
 
 
-def _machine() -> dict:
+def write_benchmark(name: str, result: dict, markdown: str) -> None:
+    """``benchmarks/results/NAME.json`` and ``.md``, and the markdown printed (the benchmarks' one writer)."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(markdown)
+
+
+def machine() -> dict:
     import os
     import platform
 

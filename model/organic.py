@@ -107,33 +107,19 @@ def organic_split(params: GrowthParams, dests: dict[str, Destinations], panel: P
     return OrganicSplit(cities, observed, added[:, -1], share, yearly, shift[city])
 
 
-#: The history split by the objects that determine it (the panel, its hierarchy and the destinations);
-#: the objects are held, so an id is never reused while its entry lives. Structural variants
-#: change the macro view only, so every variant of a run reuses its pilot and split.
-_SPLIT_CACHE: dict[tuple, tuple[tuple, tuple]] = {}
-_SPLIT_CACHE_SIZE = 6
-
-
 def history_parts(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: tuple = ()) -> tuple:
     """The part of :func:`organic_split` no growth parameter changes: cities, observed and project growth, shares.
 
-    ``history``: ``(lever, value)`` pairs replacing the warm-up's settings (see :func:`with_history`).
+    ``history``: ``(lever, value)`` pairs replacing the warm-up's settings (see :func:`model.context.with_history`).
+    It runs the history pilot pipeline; a prepared context keeps the result per ``history``
+    (``RunContext.history_parts``), so its variants and a cached later run compute it once.
     """
-    key = (id(panel), id(dests), id(h), tuple(history))
-    if key not in _SPLIT_CACHE:
-        if len(_SPLIT_CACHE) >= _SPLIT_CACHE_SIZE:
-            _SPLIT_CACHE.pop(next(iter(_SPLIT_CACHE)))
-        _SPLIT_CACHE[key] = ((panel, dests, h), _compute_history_split(panel, dests, h, dict(history)))
-    return tuple(x.copy() if isinstance(x, (np.ndarray, list)) else x for x in _SPLIT_CACHE[key][1])
-
-
-def _compute_history_split(panel: Panel, dests: dict[str, Destinations], h: Hierarchy, history: Mapping[str, float] | None = None) -> tuple:
     city, n_city = leaf_cities(panel, h)
     cities = list(panel.regions.index[panel.regions["level"] == "city"]) + [""]
     hist = np.nan_to_num(h.history)
     level = np.zeros((n_city, hist.shape[1]))
     np.add.at(level, city, hist)
-    added = _pilot_added(panel, dests, h, city, n_city, history)
+    added = _pilot_added(panel, dests, h, city, n_city, dict(history))
     observed = level[:, -1] - level[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.where(observed > 0, added[:, -1] / observed, 0.0), 0.0, 0.9)
